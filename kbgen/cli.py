@@ -1,0 +1,319 @@
+"""The ``kbgen`` command: a thin click wrapper around the pipeline and ``mkdocs build``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+from . import pipeline, rank, scaffold
+from .models import Diagnostic, Result
+from .plugin import KbgenPlugin
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def config_option(f: F) -> F:
+    return click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False),
+                        help="The MkDocs configuration of the knowledge base.")(f)
+
+
+def as_of_option(f: F) -> F:
+    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                        help="Date that time windows end on (YYYY-MM-DD); default: the plugin's as_of, else today.")(f)
+
+
+def strict_option(f: F) -> F:
+    return click.option("--strict", is_flag=True, help="Warnings fail too (what CI runs).")(f)
+
+
+def _logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    root = logging.getLogger("mkdocs")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.propagate = False
+
+
+def open_config(config_file: str, as_of: Any = None, **overrides: Any) -> tuple[MkDocsConfig, KbgenPlugin]:
+    """Load mkdocs.yml and find the kbgen plugin in it; usage errors exit 2 with one clean line."""
+    if not Path(config_file).is_file():
+        raise click.UsageError(f"{config_file} not found: run `kbgen init DIR` to start a knowledge base, or pass -f PATH")
+    try:
+        cfg = load_config(config_file, **overrides)
+    except (ConfigurationError, Abort) as exc:
+        raise click.UsageError(f"{config_file}: {exc}") from exc
+    plugin = cfg.plugins.get("kbgen")
+    if not isinstance(plugin, KbgenPlugin):
+        raise click.UsageError(f"{config_file}: add `kbgen` to `plugins:` (plugins: [search, kbgen])")
+    if as_of is not None:
+        plugin.as_of_override = as_of.date() if hasattr(as_of, "date") else as_of
+    return cfg, plugin
+
+
+def run_pipeline(config_file: str, as_of: Any = None) -> Result:
+    cfg, plugin = open_config(config_file, as_of)
+    try:
+        return pipeline.run(plugin.options(cfg))
+    except PluginError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kbgen")
+def main() -> None:
+    """kbgen: resolved support cases in, a searchable self-help knowledge base and a top-issues page out."""
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--name", default="Knowledge base", show_default=True, help="The site's name.")
+def init(directory: str, name: str) -> None:
+    """Scaffold a new knowledge base in DIRECTORY that builds as it is."""
+    target = Path(directory)
+    try:
+        written = scaffold.init(target, name)
+    except FileExistsError as exc:
+        raise click.UsageError(f"{exc}: kbgen init never overwrites; pick an empty folder") from exc
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(f"\nNext: cd {directory} && kbgen build --strict")
+
+
+def summary_lines(result: Result, limit: int = 300) -> list[str]:
+    counts = {s: sum(o.status == s for o in result.outcomes) for s in ("published", "merged", "internal", "rejected")}
+    total = len(result.outcomes)
+    lines = [
+        f"{total} case files: {counts['published']} published as articles, {counts['merged']} merged into an article, "
+        f"{counts['internal']} internal, {counts['rejected']} rejected"
+    ]
+    detail = [o for o in result.outcomes if o.status != "published"]
+    shown = detail if len(detail) <= limit else [o for o in detail if o.status == "rejected"]
+    for o in shown:
+        if o.status == "merged":
+            lines.append(f"  merged    {o.path} ({o.case_id}) -> kb/{(o.article or '').lower()}/")
+        elif o.status == "internal":
+            lines.append(f"  internal  {o.path} ({o.case_id}) kept off the public site")
+        else:
+            lines.append(f"  rejected  {o.path}: {o.reason}")
+    if len(shown) < len(detail):
+        lines.append(f"  ({len(detail) - len(shown)} merged and internal files not listed; `kbgen build --report FILE` lists every file)")
+    return lines
+
+
+def write_report(result: Result, path: str) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("path\tstatus\tcase\tarticle\treason\n")
+        for o in result.outcomes:
+            out.write(f"{o.path}\t{o.status}\t{o.case_id or ''}\t{o.article or ''}\t{o.reason or ''}\n")
+
+
+def _swap(built: Path, site: Path) -> None:
+    """Put a finished build in place; the old site is removed only after the new one is there."""
+    old = None
+    if site.exists():
+        old = site.with_name(f".{site.name}.old-{os.getpid()}")
+        site.rename(old)
+    built.rename(site)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@main.command()
+@config_option
+@strict_option
+@as_of_option
+@click.option("-d", "--site-dir", default=None, type=click.Path(file_okay=False), help="Where to write the site (default: mkdocs.yml's site_dir).")
+@click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write what became of every case file as TSV.")
+@click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' info messages too.")
+def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, report: str | None, verbose: bool) -> None:
+    """Build the site (mkdocs build plus a summary of every case file).
+
+    The site is built into a temporary folder and moved into place only when the
+    build succeeds, so a failed build never destroys the last good site.
+    """
+    from mkdocs.commands.build import build as mkdocs_build
+
+    _logging(verbose)
+    start = time.perf_counter()
+    overrides: dict[str, Any] = {"strict": strict}
+    if site_dir:
+        overrides["site_dir"] = site_dir
+    cfg, plugin = open_config(config_file, as_of, **overrides)
+    site = Path(cfg.site_dir)
+    site.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}.build-", dir=site.parent))
+    cfg.site_dir = str(tmp)
+    try:
+        mkdocs_build(cfg)
+    except (Abort, PluginError, ConfigurationError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if plugin.result is not None:
+            click.echo("\n".join(summary_lines(plugin.result)), err=True)
+        click.echo(f"Build failed, {site} left as it was: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _swap(tmp, site)
+    result = plugin.result
+    assert result is not None
+    if report:
+        write_report(result, report)
+    click.echo("\n".join(summary_lines(result)))
+    click.echo(f"Built {len(result.articles)} articles into {site} in {time.perf_counter() - start:.1f} s (as of {result.as_of}).")
+    if result.errors:
+        click.echo(f"{len(result.errors)} errors: the files above were not published. `kbgen check` lists every problem.", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def format_diagnostic(d: Diagnostic, fmt: str) -> str:
+    if fmt == "github":
+        def prop(s: str) -> str:
+            return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
+
+        msg = d.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{d.severity} file={prop(d.path)},line={d.line}::{msg}"
+    return d.format()
+
+
+@main.command()
+@config_option
+@strict_option
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True,
+              help="`github` prints GitHub Actions annotations.")
+def check(config_file: str, strict: bool, as_of: Any, fmt: str) -> None:
+    """Validate cases and root causes without rendering; list every problem as path:line: message."""
+    result = run_pipeline(config_file, as_of)
+    for d in result.diagnostics:
+        click.echo(format_diagnostic(d, fmt))
+    files = len(result.outcomes)
+    if fmt == "text":
+        click.echo(f"{len(result.errors)} errors, {len(result.warnings)} warnings in {files} case files.")
+    if result.errors or (strict and result.warnings):
+        sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help='Print {"groups": [...]} as the contract defines.')
+def dupes(config_file: str, as_json: bool) -> None:
+    """The duplicate groups a build would merge, with scores, and the near misses under the threshold."""
+    result = run_pipeline(config_file)
+    groups = [g for g in result.groups if len(g.members) > 1]
+    if as_json:
+        data = {
+            "groups": [{"article": g.canonical, "cases": list(g.members), "score": round(g.score, 1),
+                        "pairs": [{"a": a, "b": b, "score": round(s, 1), "why": w} for a, b, s, w in g.reasons]} for g in groups],
+            "near_misses": [{"a": n.a, "b": n.b, "score": round(n.score, 1)} for n in result.near_misses],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    cases = {c.id: c for c in result.cases}
+    for g in groups:
+        click.echo(f"kb/{g.canonical.lower()}/  {len(g.members)} cases, lowest score {g.score:.1f}: {cases[g.best].title}")
+        for a, b, s, why in g.reasons:
+            click.echo(f"    {a} ~ {b}  {s:5.1f}  {why}")
+    if result.near_misses:
+        click.echo("\nNear misses (not merged; add duplicate_of to merge, not_duplicate_of to silence):")
+        for n in result.near_misses:
+            click.echo(f"    {n.a} ~ {n.b}  {n.score:5.1f}")
+    click.echo(f"\n{len(groups)} groups merge {sum(len(g.members) for g in groups)} cases; {len(result.near_misses)} near misses.")
+
+
+@main.command()
+@config_option
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Print api/top-issues.json instead.")
+@click.option("--count", type=int, default=None, help="How many to show (default: the plugin's top_count).")
+def top(config_file: str, as_of: Any, as_json: bool, count: int | None) -> None:
+    """The top repeat problems in the window, as on the top-issues page."""
+    cfg, plugin = open_config(config_file, as_of)
+    result = pipeline.run(plugin.options(cfg))
+    assert result.top is not None
+    if as_json:
+        click.echo(json.dumps(rank.issues_to_json(result.top, cfg.site_url or ""), indent=2, ensure_ascii=False))
+        return
+    n = count or plugin.config.top_count
+    t = result.top
+    click.echo(f"Top issues: {t.total_cases} cases in the {t.window_days} days to {t.as_of}\n")
+    click.echo(f"{'#':>2}  {'cases':>5} {'share':>6} {'cum.':>6} {'cust.':>5} {'hours':>7} {'prev':>5}  {'root cause':<28} article")
+    for i in t.issues[:n]:
+        rc = i.article.root_cause
+        rc_text = f"{rc.id} {rc.kind}/{rc.status}" if rc else "-"
+        flags = f"  [{', '.join(i.flags)}]" if i.flags else ""
+        click.echo(f"{i.rank:>2}  {i.cases:>5} {i.share:>6.0%} {i.cumulative_share:>6.0%} {i.customers:>5} {i.agent_hours:>7.1f} "
+                   f"{i.previous_cases:>5}  {rc_text:<28} {i.article.id}: {i.article.best.title}{flags}")
+
+
+@main.command()
+@config_option
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@as_of_option
+def serve(config_file: str, dev_addr: str, as_of: Any) -> None:
+    """Live preview: rebuilds when a case, root cause or page changes."""
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    open_config(config_file, as_of)
+    if as_of is not None:
+        os.environ["KBGEN_AS_OF"] = as_of.date().isoformat()
+    _logging(True)
+    mkdocs_serve(config_file=config_file, dev_addr=dev_addr, livereload=True)
+
+
+@main.command()
+@config_option
+@click.option("--title", default="", help="The problem as a customer would search for it.")
+@click.option("--product", default="", help="Product name.")
+@click.option("--dir", "folder", default=None, type=click.Path(file_okay=False), help="Where to write (default: the cases folder).")
+def new(config_file: str, title: str, product: str, folder: str | None) -> None:
+    """Write a new case file with a fresh id and the section skeleton; prints its path."""
+    cfg, plugin = open_config(config_file)
+    opts = plugin.options(cfg)
+    target = Path(folder) if folder else opts.cases_dir
+    path = scaffold.new_case(opts.cases_dir, target, title=title, product=product, today=date.today())
+    click.echo(str(path))
+
+
+@main.command()
+@config_option
+@click.argument("draft")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="How many articles to list.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]}.')
+def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
+    """The published articles closest to DRAFT (a case file or a quoted text), best first."""
+    from . import similar as sim
+
+    result = run_pipeline(config_file)
+    text = Path(draft).read_text(encoding="utf-8") if Path(draft).is_file() else draft
+    site_url = open_config(config_file)[0].site_url or ""
+    hits = sim.search(result.articles, sim.draft_query(text), limit)
+    if as_json:
+        click.echo(json.dumps({"results": [{"article": a.id, "title": a.best.title, "url": f"{site_url}{a.url}", "score": round(s, 3)}
+                                           for a, s in hits]}, indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo("No similar articles: write the case.")
+    for a, s in hits:
+        click.echo(f"{s:6.2f}  {a.url}  {a.best.title}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,39 @@
+"""An Atom feed of new and changed articles, made with feedgen; every date comes from the data."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+from feedgen.feed import FeedGenerator
+
+from .models import Result
+from .pages import Settings, feed_entries, summary
+
+
+def _when(day: object) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)  # type: ignore[arg-type]
+
+
+def atom(result: Result, settings: Settings) -> str:
+    base = settings.site_url or "urn:kbgen:"
+    fg = FeedGenerator()
+    fg.id(settings.site_url or "urn:kbgen:feed")
+    fg.title(settings.site_name)
+    fg.subtitle("New and updated articles")
+    fg.link(href=f"{settings.site_url}feed.xml" if settings.site_url else "feed.xml", rel="self")
+    fg.generator("kbgen")
+    fg.language("en")
+    entries = feed_entries(result)[: settings.feed_size]
+    fg.updated(_when(entries[0][0] if entries else result.as_of))
+    for changed, article in reversed(entries):  # feedgen prepends, so add the oldest first
+        e = fg.add_entry()
+        url = f"{settings.site_url}{article.url}" if settings.site_url else article.url
+        e.id(url if settings.site_url else f"{base}{article.id}")
+        e.title(article.best.title)
+        e.link(href=url)
+        e.published(_when(article.first_resolved))
+        e.updated(_when(changed))
+        count = len(article.cases)
+        status = f" Root cause: {article.root_cause.status}." if article.root_cause else ""
+        e.summary(f"{summary(article.best)} (reported {count} time{'s' if count != 1 else ''}).{status}")
+    return fg.atom_str(pretty=True).decode("utf-8")

@@ -1,0 +1,226 @@
+"""Load stage: case files and root-causes.yml from disk into raw data with line numbers.
+
+Front matter is parsed here, not by MkDocs, so that every YAML problem carries its
+file and line. YAML is read with the safe loader, dates stay strings (validation
+checks them with a line number), and anchors/aliases are refused before anything is
+constructed, so an alias bomb costs no more than reading the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from .models import Diagnostic, RawCase, Section
+
+MAX_FILE_BYTES = 256 * 1024
+"""A case file larger than this is rejected unread: real cases are a few KB."""
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader that leaves timestamps as strings so dates are validated with a line number."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+LineMap = dict[tuple[str, ...], int]
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
+
+
+def diag(path: str, line: int, message: str, severity: str = "error") -> Diagnostic:
+    return Diagnostic(path, line, "error" if severity == "error" else "warning", message)
+
+
+def parse_yaml(text: str, path: str, first_line: int = 1) -> tuple[object, LineMap, list[Diagnostic]]:
+    """Parse one YAML document. Returns the data, the line of every mapping key (by key path), problems."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        lines: LineMap = {}
+        problems = _walk(node, (), lines, set(), path, first_line)
+        if problems:
+            return None, lines, problems
+        return loader.construct_document(node), lines, []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        what = exc.problem or str(exc)
+        return None, {}, [diag(path, line, f"invalid YAML: {what}; fix the syntax (quote values that contain ': ' or start with a special character)")]
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        return None, {}, [diag(path, first_line, f"invalid YAML: {exc}")]
+    finally:
+        loader.dispose()
+
+
+def _walk(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen: set[int], path: str, first_line: int) -> list[Diagnostic]:
+    """Record key lines; refuse aliases (a node reached twice) and duplicate keys."""
+    line = first_line + node.start_mark.line
+    if id(node) in seen:
+        return [diag(path, line, "YAML anchors and aliases (& and *) are not allowed in kbgen files; write the value out")]
+    seen.add(id(node))
+    problems: list[Diagnostic] = []
+    if isinstance(node, yaml.MappingNode):
+        keys: set[str] = set()
+        for key_node, value_node in node.value:
+            if id(key_node) in seen or id(value_node) in seen:
+                problems.append(diag(path, first_line + key_node.start_mark.line,
+                                     "YAML anchors and aliases (& and *) are not allowed in kbgen files; write the value out"))
+                return problems
+            seen.add(id(key_node))
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            key_line = first_line + key_node.start_mark.line
+            if key in keys:
+                problems.append(diag(path, key_line, f"'{key}' is given twice; keep one"))
+            keys.add(key)
+            lines[(*key_path, key)] = key_line
+            problems += _walk(value_node, (*key_path, key), lines, seen, path, first_line)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            problems += _walk(item, key_path, lines, seen, path, first_line)
+    return problems
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    if len(data) > MAX_FILE_BYTES:
+        return None, [diag(path, 1, f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one case; split it or trim pasted logs")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [diag(path, line, "file is not valid UTF-8; save it as UTF-8")]
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        return None, [diag(path, text[: text.index("\x00")].count("\n") + 1, "file contains a NUL byte; is it a binary file?")]
+    if not text.strip():
+        return None, [diag(path, 1, "file is empty; write a case (see `kbgen new`) or delete the file")]
+    return text, []
+
+
+def split_front_matter(text: str, path: str) -> tuple[str | None, str, int, list[Diagnostic]]:
+    """Return (front matter, body, line where the body starts, problems)."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return None, "", 1, [diag(path, 1, "no front matter: a case starts with a line '---', then YAML fields (id, title, ...), then '---'")]
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2, []
+    return None, "", 1, [diag(path, 1, "front matter is not closed: add a line '---' after the last field")]
+
+
+def strip_comments(body: str, path: str, first_line: int) -> tuple[str, list[Diagnostic]]:
+    """Remove HTML comments, keeping line numbers; an unclosed comment is an error (it would hide or leak text)."""
+    stripped = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    if "<!--" in stripped:
+        line = first_line + stripped[: stripped.index("<!--")].count("\n")
+        return stripped, [diag(path, line, "HTML comment '<!--' is never closed; add '-->'")]
+    return stripped, []
+
+
+def split_sections(body: str, first_line: int) -> tuple[str, tuple[Section, ...]]:
+    """Split a body at level-2 ATX headings outside code fences. Returns (text before the first, sections)."""
+    preamble: list[str] = []
+    sections: list[Section] = []
+    title: str | None = None
+    start = first_line
+    buf: list[str] = []
+    fence: str | None = None
+    for offset, line in enumerate(body.split("\n")):
+        m = _FENCE.match(line)
+        if m:
+            mark = m.group(1)
+            if fence is None:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence):
+                fence = None
+        heading = _H2.match(line) if fence is None else None
+        if heading:
+            if title is None:
+                preamble = buf
+            else:
+                sections.append(Section(title, "\n".join(buf).rstrip(), start))
+            title, start, buf = heading.group(1).strip(), first_line + offset, []
+        else:
+            buf.append(line)
+    if title is None:
+        preamble = buf
+    else:
+        sections.append(Section(title, "\n".join(buf).rstrip(), start))
+    return "\n".join(preamble).strip(), tuple(sections)
+
+
+def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]:
+    """Parse one case file's bytes. ``path`` is how diagnostics name the file."""
+    text, problems = decode(data, path)
+    if text is None:
+        return None, problems
+    front, body, body_line, problems = split_front_matter(text, path)
+    if front is None:
+        return None, problems
+    if not front.strip():
+        return None, [diag(path, 1, "front matter is empty: add id, title, product and resolved")]
+    meta, lines, problems = parse_yaml(front, path, first_line=2)
+    if problems:
+        return None, problems
+    if not isinstance(meta, dict):
+        return None, [diag(path, 2, f"front matter must be 'field: value' lines (a mapping), not a {type(meta).__name__}")]
+    body, problems = strip_comments(body, path, body_line)
+    preamble, sections = split_sections(body, body_line)
+    if preamble:
+        problems.append(diag(path, body_line, "text before the first '## ' heading is not published; move it under '## Problem'", "warning"))
+    meta_lines = {key[0]: line for key, line in lines.items() if len(key) == 1}
+    return RawCase(path, {str(k): v for k, v in meta.items()}, meta_lines, sections, body_line), problems
+
+
+def iter_case_files(cases_dir: Path) -> Iterator[Path]:
+    """Every ``*.md`` under the cases folder, sorted so output never depends on the file system's order."""
+    yield from sorted(p for p in cases_dir.rglob("*.md") if p.is_file())
+
+
+def display_path(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def load_cases(cases_dir: Path, root: Path | None = None) -> tuple[list[tuple[str, RawCase | None]], list[Diagnostic]]:
+    """Read every case file. Returns (display path, raw case or None when unreadable) per file, and problems."""
+    out: list[tuple[str, RawCase | None]] = []
+    problems: list[Diagnostic] = []
+    for file in iter_case_files(cases_dir):
+        path = display_path(file, root)
+        raw, found = read_case(file.read_bytes(), path)
+        out.append((path, raw))
+        problems += found
+    return out, problems
+
+
+def load_root_causes(file: Path, root: Path | None = None) -> tuple[dict[str, object] | None, LineMap, list[Diagnostic]]:
+    path = display_path(file, root)
+    if not file.exists():
+        return {}, {}, []
+    text, problems = decode(file.read_bytes(), path)
+    if text is None:
+        return None, {}, problems
+    data, lines, problems = parse_yaml(text, path)
+    if problems:
+        return None, lines, problems
+    if data is None:
+        return {}, lines, []
+    if not isinstance(data, dict):
+        return None, lines, [diag(path, 1, "root-causes.yml must map root-cause keys (RC-17: ...) to their fields")]
+    return {str(k): v for k, v in data.items()}, lines, []

@@ -1,0 +1,223 @@
+"""Plain data passed between the pipeline stages.
+
+Every stage takes and returns these frozen dataclasses; none of them knows about
+MkDocs, so the pipeline can feed any Material-compatible builder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+ROOT_CAUSE_KINDS = ("defect", "usability", "documentation", "configuration", "third-party", "by-design")
+ROOT_CAUSE_STATUSES = ("open", "investigating", "fix-planned", "fixed", "wont-fix")
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem found in the content, always tied to a file (and a line where there is one)."""
+
+    path: str
+    line: int
+    severity: Severity
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A level-2 section of a case body. ``key`` is the lower-cased heading."""
+
+    title: str
+    body: str
+    line: int
+
+    @property
+    def key(self) -> str:
+        return self.title.strip().lower()
+
+
+@dataclass(frozen=True)
+class RawCase:
+    """A case file as read from disk: front matter with line numbers, body split into sections."""
+
+    path: str
+    meta: dict[str, object]
+    meta_lines: dict[str, int]
+    sections: tuple[Section, ...]
+    body_line: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """A valid case. ``sections`` holds only what may be published (no internal notes, no comments)."""
+
+    id: str
+    title: str
+    product: str
+    resolved: date
+    path: str
+    sections: tuple[Section, ...]
+    opened: date | None = None
+    versions: tuple[str, ...] = ()
+    component: str | None = None
+    tags: tuple[str, ...] = ()
+    handle_minutes: float = 0.0
+    customer: str | None = None
+    root_cause: str | None = None
+    visibility: str = "public"
+    duplicate_of: str | None = None
+    not_duplicate_of: tuple[str, ...] = ()
+    line: int = 1
+
+    @property
+    def slug(self) -> str:
+        return self.id.lower()
+
+    @property
+    def public(self) -> bool:
+        return self.visibility == "public"
+
+    def section(self, key: str) -> str:
+        for s in self.sections:
+            if s.key == key:
+                return s.body
+        return ""
+
+    @property
+    def problem(self) -> str:
+        return self.section("problem")
+
+    @property
+    def solution(self) -> str:
+        return self.section("solution")
+
+
+@dataclass(frozen=True)
+class RootCause:
+    id: str
+    title: str
+    kind: str
+    status: str
+    tracker: str | None = None
+    fixed_in: str | None = None
+    fixed_on: date | None = None
+    path: str = ""
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Group:
+    """Cases the dedupe stage put together. ``canonical`` names the article's URL; ``best`` whose text it shows."""
+
+    canonical: str
+    best: str
+    members: tuple[str, ...]
+    score: float  # lowest pairwise score inside the group (100 for a single case)
+    reasons: tuple[tuple[str, str, float, str], ...] = ()  # (case a, case b, score, why)
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    a: str
+    b: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Article:
+    """One published page: a group of public cases, its root cause resolved."""
+
+    canonical: Case
+    best: Case
+    cases: tuple[Case, ...]  # every public case in the group, canonical first, then by resolved date
+    score: float = 100.0
+    root_cause: RootCause | None = None
+
+    @property
+    def id(self) -> str:
+        return self.canonical.id
+
+    @property
+    def slug(self) -> str:
+        return self.canonical.slug
+
+    @property
+    def url(self) -> str:
+        return f"kb/{self.slug}/"
+
+    @property
+    def merged_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.cases if c.id != self.canonical.id)
+
+    @property
+    def first_resolved(self) -> date:
+        return min(c.resolved for c in self.cases)
+
+    @property
+    def last_resolved(self) -> date:
+        return max(c.resolved for c in self.cases)
+
+
+@dataclass(frozen=True)
+class TopIssue:
+    rank: int
+    article: Article
+    cases: int
+    share: float
+    cumulative_share: float
+    customers: int
+    agent_hours: float
+    cost: float
+    previous_cases: int
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TopIssues:
+    as_of: date
+    window_days: int
+    total_cases: int
+    issues: tuple[TopIssue, ...]
+
+
+Status = Literal["published", "merged", "internal", "rejected"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one case file: the build summary lists one per file."""
+
+    path: str
+    status: Status
+    case_id: str | None = None
+    article: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Result:
+    """Everything the pipeline produced for one as-of date."""
+
+    as_of: date
+    cases: list[Case] = field(default_factory=list)
+    root_causes: dict[str, RootCause] = field(default_factory=dict)
+    groups: list[Group] = field(default_factory=list)
+    near_misses: list[NearMiss] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    top: TopIssues | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]

@@ -1,0 +1,457 @@
+"""Render stage: the pipeline's result as pages (Markdown + metadata) and data files.
+
+Pure functions: nothing here knows MkDocs. The plugin hands the pages to MkDocs as
+generated files; another Material-compatible builder could read them from a folder.
+Every string from case text is escaped here; the plugin also sanitises the HTML that
+Markdown makes of case bodies (``safety.py``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import yaml
+
+from . import chart, rank
+from .models import Article, Case, Result, RootCause, TopIssue
+
+PAGE_SIZE = 100
+ERROR_CODE = re.compile(r"`([^`\n]{3,120})`")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated Markdown page: ``path`` is its source path (``kb/<id>/index.md``)."""
+
+    path: str
+    meta: dict[str, object]
+    body: str
+    in_nav: bool = False
+
+    @property
+    def markdown(self) -> str:
+        front = yaml.safe_dump(self.meta, sort_keys=True, allow_unicode=True, width=10_000)
+        return f"---\n{front}---\n\n{self.body}"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    path: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    site_url: str = ""
+    site_name: str = "Knowledge base"
+    top_count: int = 5
+    currency: str = "USD"
+    feed_size: int = 50
+    feedback_url: str = ""
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def md_inline(text: str) -> str:
+    """Case text for inline Markdown: HTML escaped, link brackets neutralised, code spans kept."""
+    return re.sub(r"([\[\]\\])", r"\\\1", html.escape(text, quote=False))
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "other"
+
+
+def rel(from_dir: str, to: str) -> str:
+    """Relative link between generated sources, e.g. rel("products/x/", "kb/a/index.md")."""
+    depth = len([p for p in from_dir.split("/") if p])
+    return "../" * depth + to
+
+
+def errors_in(text: str) -> list[str]:
+    """Error strings an agent quoted in code spans: what customers paste into search."""
+    return [m.group(1).strip() for m in ERROR_CODE.finditer(text)]
+
+
+# --- article -------------------------------------------------------------------------------------
+
+KIND_WORDS = {
+    "defect": "Known defect",
+    "usability": "Known usability problem",
+    "documentation": "Documentation gap",
+    "configuration": "Configuration problem",
+    "third-party": "Caused by a third-party product",
+    "by-design": "Works as designed",
+}
+STATUS_WORDS = {
+    "open": "not scheduled yet; use the solution below",
+    "investigating": "under investigation; use the solution below meanwhile",
+    "fix-planned": "fix planned; use the solution below until it ships",
+    "fixed": "fixed",
+    "wont-fix": "will not be fixed; use the workaround below",
+}
+ADMONITION = {"fixed": "success", "wont-fix": "warning", "fix-planned": "info", "investigating": "info", "open": "note"}
+
+
+def status_line(rc: RootCause) -> tuple[str, str]:
+    """The banner a customer reads at a glance: (admonition type, plain-words headline)."""
+    if rc.status == "fixed":
+        if rc.fixed_in:
+            return "success", f"Fixed in {rc.fixed_in}: upgrade to resolve"
+        if rc.fixed_on:
+            return "success", f"Fixed on {rc.fixed_on.isoformat()}: update to the latest version to resolve"
+        return "success", "Fixed: update to the latest version to resolve"
+    if rc.kind == "by-design":
+        return "note", "Works as designed: use the workaround below"
+    return ADMONITION[rc.status], f"{KIND_WORDS[rc.kind]}, {STATUS_WORDS[rc.status]}"
+
+
+def banner(rc: RootCause) -> str:
+    kind, headline = status_line(rc)
+    bits = [f"Root cause: {esc(rc.title)}."]
+    if rc.tracker:
+        bits.append(f'Tracked as <a href="{esc(rc.tracker)}">{esc(rc.id)}</a>.')
+    return (
+        f'<div class="admonition {kind} kb-status" data-status="{esc(rc.status)}" data-kind="{esc(rc.kind)}">\n'
+        f'<p class="admonition-title">{esc(headline)}</p>\n<p>{" ".join(bits)}</p>\n</div>\n'
+    )
+
+
+def _union(values: Iterable[str]) -> list[str]:
+    return sorted(set(values), key=lambda v: (v.lower(), v))
+
+
+def _versions(article: Article) -> list[str]:
+    def key(v: str) -> tuple:
+        return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", v))
+
+    return sorted({v for c in article.cases for v in c.versions}, key=key)
+
+
+def summary(case: Case, limit: int = 2) -> str:
+    """The first steps of a solution as plain text, for a reply an agent pastes."""
+    lines = [re.sub(r"^\s*(\d+[.)]|[-*+])\s+", "", line).strip() for line in case.solution.split("\n")]
+    plain = [re.sub(r"[`*_]", "", line) for line in lines if line]
+    return " ".join(plain[:limit])
+
+
+def also_reported(article: Article) -> tuple[list[str], list[str]]:
+    """Other titles and distinct error strings, so search finds the article by any of them."""
+    titles = _union(c.title for c in article.cases if c.title != article.best.title)
+    own = set(errors_in(article.best.problem + "\n" + article.best.solution + "\n" + article.best.title))
+    errs = _union(e for c in article.cases for e in errors_in(c.title + "\n" + c.problem) if e not in own)
+    return titles, errs
+
+
+def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings) -> Page:
+    best, here = article.best, f"kb/{article.slug}/"
+    products = _union(c.product for c in article.cases)
+    versions = _versions(article)
+    components = _union(c.component for c in article.cases if c.component)
+    tags = _union(t for c in article.cases for t in c.tags)
+    out = [f"# {md_inline(best.title)}\n"]
+    if article.root_cause:
+        out.append(banner(article.root_cause))
+    facts = [("Product", ", ".join(products)), ("Applies to", ", ".join(versions) or "all versions")]
+    if components:
+        facts.append(("Component", ", ".join(components)))
+    count = len(article.cases)
+    if count > 1:
+        facts.append(("Reported", f"{count} times between {article.first_resolved} and {article.last_resolved}"))
+    else:
+        facts.append(("Resolved", article.last_resolved.isoformat()))
+    out.append('<dl class="kb-facts">\n' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>\n" for k, v in facts) + "</dl>\n")
+    order = {"problem": 0, "environment": 1, "solution": 2, "cause": 3}
+    sections = sorted(best.sections, key=lambda s: order.get(s.key, 4))
+    for s in sections:
+        out.append(f"## {md_inline(s.title.strip())}\n\n{s.body.strip()}\n")
+    titles, errs = also_reported(article)
+    if titles or errs:
+        out.append("## Also reported as\n")
+        out.extend(f"- {md_inline(t)}" for t in titles)
+        out.extend(f"- <code>{esc(e)}</code>" for e in errs)
+        out.append("")
+    if related:
+        out.append("## Related articles\n")
+        out.extend(f"- [{md_inline(r.best.title)}]({rel(here, f'kb/{r.slug}/index.md')})" for r in related)
+        out.append("")
+    meta: dict[str, object] = {
+        "title": esc(best.title),
+        "description": esc(summary(best, 1)[:160]),
+        "template": "kb-article.html",
+        "kb_id": article.id,
+        "kb_reply": f"{best.title}\n\n{summary(best)}",
+        "kb_updated": article.last_resolved.isoformat(),
+        "tags": tags,
+        "search": {"boost": 2},
+    }
+    if settings.feedback_url:
+        sep = "&" if "?" in settings.feedback_url else "?"
+        meta["kb_feedback"] = f"{settings.feedback_url}{sep}article={article.id}"
+    return Page(f"{here}index.md", meta, "\n".join(out))
+
+
+def related_articles(articles: Sequence[Article], limit: int = 5) -> dict[str, list[Article]]:
+    """Articles that share the root cause, else the component: what a reader tries next."""
+    by_rc: dict[str, list[Article]] = defaultdict(list)
+    by_comp: dict[tuple[str, str], list[Article]] = defaultdict(list)
+    for a in articles:
+        if a.root_cause:
+            by_rc[a.root_cause.id].append(a)
+        if a.canonical.component:
+            by_comp[(a.canonical.product, a.canonical.component)].append(a)
+    out: dict[str, list[Article]] = {}
+    for a in articles:
+        pool = by_rc.get(a.root_cause.id, []) if a.root_cause else []
+        pool = pool + by_comp.get((a.canonical.product, a.canonical.component or ""), [])
+        seen: dict[str, Article] = {}
+        for other in sorted(pool, key=lambda o: (-len(o.cases), o.slug)):
+            if other.id != a.id and other.id not in seen:
+                seen[other.id] = other
+        out[a.id] = list(seen.values())[:limit]
+    return out
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def _item(a: Article, here: str) -> str:
+    extra = f" · {len(a.cases)} reports" if len(a.cases) > 1 else ""
+    return f"- [{md_inline(a.best.title)}]({rel(here, f'kb/{a.slug}/index.md')}) <small>{esc(a.canonical.product)} · {a.last_resolved}{extra}</small>"
+
+
+def paginated(base: str, title: str, intro: str, articles: Sequence[Article]) -> list[Page]:
+    """A list of articles split into pages of PAGE_SIZE, so no page grows with the knowledge base."""
+    chunks = [articles[i : i + PAGE_SIZE] for i in range(0, len(articles), PAGE_SIZE)] or [[]]
+    pages = []
+    for n, chunk in enumerate(chunks, 1):
+        here = base if n == 1 else f"{base}page/{n}/"
+        lines = [f"# {md_inline(title)}\n", intro, ""] + [_item(a, here) for a in chunk]
+        if len(chunks) > 1:
+            nav = []
+            if n > 1:
+                prev = base if n == 2 else f"{base}page/{n - 1}/"
+                nav.append(f"[← Newer]({rel(here, prev + 'index.md')})")
+            nav.append(f"Page {n} of {len(chunks)}")
+            if n < len(chunks):
+                nav.append(f"[Older →]({rel(here, f'{base}page/{n + 1}/index.md')})")
+            lines += ["", " · ".join(nav)]
+        pages.append(Page(f"{here}index.md", {"title": esc(title if n == 1 else f"{title} (page {n})"), "search": {"exclude": True}}, "\n".join(lines) + "\n"))
+    return pages
+
+
+def newest(articles: Iterable[Article]) -> list[Article]:
+    return sorted(articles, key=lambda a: (-a.last_resolved.toordinal(), a.slug))
+
+
+def browse_pages(articles: Sequence[Article]) -> list[Page]:
+    by_product: dict[str, list[Article]] = defaultdict(list)
+    for a in articles:
+        by_product[a.canonical.product].append(a)
+    pages: list[Page] = []
+    lines = ["# Browse\n", "Every article by product and area. Looking for an error message? Use the search.\n"]
+    for product in sorted(by_product, key=str.lower):
+        group = by_product[product]
+        pslug = slugify(product)
+        lines.append(f"## [{md_inline(product)}](../products/{pslug}/index.md)\n")
+        comps: dict[str, list[Article]] = defaultdict(list)
+        for a in group:
+            comps[a.canonical.component or "other"].append(a)
+        for comp in sorted(comps, key=str.lower):
+            cslug = slugify(comp)
+            lines.append(f"- [{md_inline(comp)}](../products/{pslug}/{cslug}/index.md) ({len(comps[comp])})")
+            pages += paginated(f"products/{pslug}/{cslug}/", f"{product}: {comp}", f"Articles about {esc(comp)} in {esc(product)}, newest first.", newest(comps[comp]))
+        lines.append("")
+        pages += paginated(f"products/{pslug}/", product, f"All {len(group)} articles about {esc(product)}, newest first.", newest(group))
+    pages.append(Page("browse/index.md", {"title": "Browse", "search": {"exclude": True}}, "\n".join(lines), in_nav=True))
+    return pages
+
+
+def home_page(result: Result, settings: Settings, limit: int = 10) -> Page:
+    products = sorted({a.canonical.product for a in result.articles}, key=str.lower)
+    lines = [
+        f"# {md_inline(settings.site_name)}\n",
+        "Search by the error message you see, or browse by product.\n",
+        '<label class="md-button md-button--primary kb-search-button" for="__search">Search the knowledge base</label>\n',
+        "## Products\n",
+        *[f"- [{md_inline(p)}](products/{slugify(p)}/index.md)" for p in products],
+        "",
+        "## Newest articles\n",
+        *[_item(a, "") for a in newest(result.articles)[:limit]],
+        "",
+        "See also the [top issues](top-issues/index.md) and [known issues](known-issues/index.md).\n",
+    ]
+    return Page("index.md", {"title": "Home", "search": {"exclude": True}}, "\n".join(lines), in_nav=True)
+
+
+def known_issues_page(result: Result) -> Page:
+    by_rc: dict[str, list[Article]] = defaultdict(list)
+    for a in result.articles:
+        if a.root_cause:
+            by_rc[a.root_cause.id].append(a)
+    lines = ["# Known issues\n", "Every known root cause, where its fix stands, and the articles it causes.\n"]
+    order = {s: i for i, s in enumerate(("open", "investigating", "fix-planned", "wont-fix", "fixed"))}
+    for rc in sorted(result.root_causes.values(), key=lambda r: (order[r.status], r.id.lower())):
+        arts = sorted(by_rc.get(rc.id, []), key=lambda a: (-len(a.cases), a.slug))
+        _, headline = status_line(rc)
+        lines.append(f"## {md_inline(rc.id)}: {md_inline(rc.title)}\n")
+        track = f' · <a href="{esc(rc.tracker)}">tracker</a>' if rc.tracker else ""
+        lines.append(f"<p class=\"kb-rc\"><strong>{esc(headline)}</strong> · kind: {esc(rc.kind)} · status: {esc(rc.status)}{track}</p>\n")
+        cases = sum(len(a.cases) for a in arts)
+        lines.append(f"{len(arts)} articles, {cases} cases.\n" if arts else "No public articles.\n")
+        lines += [f"- [{md_inline(a.best.title)}](../kb/{a.slug}/index.md) ({len(a.cases)} cases)" for a in arts]
+        lines.append("")
+    return Page("known-issues/index.md", {"title": "Known issues", "search": {"exclude": True}}, "\n".join(lines), in_nav=True)
+
+
+# --- top issues ----------------------------------------------------------------------------------
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.0f} {currency}".strip()
+
+
+def _trend(issue: TopIssue) -> str:
+    if issue.previous_cases == 0:
+        return "new"
+    delta = issue.cases - issue.previous_cases
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "▬"
+    return f"{arrow} {delta:+d} (was {issue.previous_cases})"
+
+
+def _rc_cell(issue: TopIssue) -> str:
+    rc = issue.article.root_cause
+    if rc is None:
+        return "—"
+    bits = [f"{esc(rc.id)}: {esc(rc.title)}", f"{esc(rc.kind)}, {esc(rc.status)}"]
+    if rc.fixed_in:
+        bits.append(f"fixed in {esc(rc.fixed_in)}")
+    if rc.tracker:
+        bits.append(f'<a href="{esc(rc.tracker)}">tracker</a>')
+    return "<br>".join(bits)
+
+
+FLAG_WORDS = {
+    "fixed-but-recurring": "Fixed, yet cases keep arriving after the fix",
+    "no-root-cause": "No root cause: nobody has triaged it",
+}
+
+
+def top_issues_page(result: Result, settings: Settings) -> Page:
+    top = result.top
+    assert top is not None
+    shown = top.issues[: settings.top_count]
+    lines = ["# Top issues\n"]
+    if not shown:
+        lines.append(f"No cases in the {top.window_days} days to {top.as_of}.\n")
+    else:
+        share = shown[-1].cumulative_share
+        lines.append(
+            f'<p class="kb-headline">The top {len(shown)} problems caused <strong>{share:.0%}</strong> of the '
+            f"{top.total_cases} cases in the {top.window_days} days to {top.as_of}.</p>\n"
+        )
+        lines.append(f'<figure class="kb-pareto">\n{chart.pareto_svg(top, settings.top_count, settings.currency)}\n</figure>\n')
+        head = ["#", "Problem", "Cases", "Share", "Cumulative", "Customers", "Agent hours", "Cost", "Trend", "Root cause", "Flags"]
+        rows = ["<table class=\"kb-top\">", "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
+        for i in shown:
+            flags = "<br>".join(f'<span class="kb-flag kb-flag--{esc(f)}">{esc(FLAG_WORDS.get(f, f))}</span>' for f in i.flags)
+            cells = [
+                str(i.rank),
+                f'<a href="../kb/{esc(i.article.slug)}/">{esc(i.article.best.title)}</a>',
+                str(i.cases), f"{i.share:.0%}", f"{i.cumulative_share:.0%}", str(i.customers),
+                f"{i.agent_hours:.1f}", esc(_money(i.cost, settings.currency)), esc(_trend(i)), _rc_cell(i), flags or "—",
+            ]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        rows += ["</tbody>", "</table>"]
+        lines += ["\n".join(rows), ""]
+    lines.append(
+        f"Cases are counted in the {top.window_days} days up to and including {top.as_of}; the trend compares them with the "
+        f"{top.window_days} days before. The full ranking is in [api/top-issues.json](../api/top-issues.json).\n"
+    )
+    return Page("top-issues/index.md", {"title": "Top issues", "search": {"exclude": True}}, "\n".join(lines), in_nav=True)
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+def article_json(a: Article, settings: Settings) -> dict[str, object]:
+    rc = a.root_cause
+    return {
+        "id": a.id,
+        "title": a.best.title,
+        "url": f"{settings.site_url}{a.url}",
+        "product": a.canonical.product,
+        "products": _union(c.product for c in a.cases),
+        "versions": _versions(a),
+        "component": a.canonical.component,
+        "tags": _union(t for c in a.cases for t in c.tags),
+        "root_cause": None if rc is None else {
+            "id": rc.id, "title": rc.title, "kind": rc.kind, "status": rc.status, "tracker": rc.tracker, "fixed_in": rc.fixed_in,
+        },
+        "merged": list(a.merged_ids),
+        "cases": [c.id for c in a.cases],
+        "case_count": len(a.cases),
+        "first_resolved": a.first_resolved.isoformat(),
+        "last_resolved": a.last_resolved.isoformat(),
+    }
+
+
+def dumps(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def api_files(result: Result, settings: Settings) -> list[DataFile]:
+    assert result.top is not None
+    articles = {"as_of": result.as_of.isoformat(), "articles": [article_json(a, settings) for a in result.articles]}
+    return [
+        DataFile("api/articles.json", dumps(articles)),
+        DataFile("api/top-issues.json", dumps(rank.issues_to_json(result.top, settings.site_url))),
+    ]
+
+
+def redirect_html(article: Article, from_id: str, settings: Settings) -> str:
+    """A merged case's old URL: meta refresh and a plain link (relative, so any host works), rel=canonical."""
+    here = esc(f"../{article.slug}/")
+    canonical = esc(f"{settings.site_url}{article.url}") if settings.site_url else here
+    title = esc(article.best.title)
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>Moved: {title}</title>\n<link rel=\"canonical\" href=\"{canonical}\">\n"
+        f"<meta http-equiv=\"refresh\" content=\"0; url={here}\">\n<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n"
+        f"<p>{esc(from_id)} was merged into <a href=\"{here}\">{title}</a>.</p>\n</body>\n</html>\n"
+    )
+
+
+def redirects(result: Result, settings: Settings) -> list[DataFile]:
+    """Every merged case id keeps its URL: ``kb/<id>/`` redirects to its article."""
+    return [
+        DataFile(f"kb/{case_id.lower()}/index.html", redirect_html(a, case_id, settings))
+        for a in result.articles
+        for case_id in a.merged_ids
+    ]
+
+
+def feed_entries(result: Result) -> list[tuple[date, Article]]:
+    """Articles by when they last changed: a case merged in, or the root cause fixed."""
+    def changed(a: Article) -> date:
+        fixed = a.root_cause.fixed_on if a.root_cause and a.root_cause.fixed_on else date.min
+        return max(a.last_resolved, min(fixed, result.as_of))
+
+    return sorted(((changed(a), a) for a in result.articles), key=lambda e: (-e[0].toordinal(), e[1].slug))
+
+
+def render(result: Result, settings: Settings) -> tuple[list[Page], list[DataFile]]:
+    """Every page and data file of the site, in a stable order."""
+    related = related_articles(result.articles)
+    pages = [article_page(a, related[a.id], result, settings) for a in result.articles]
+    pages += [home_page(result, settings), top_issues_page(result, settings), known_issues_page(result)]
+    pages += browse_pages(result.articles)
+    data = api_files(result, settings) + redirects(result, settings)
+    return pages, data

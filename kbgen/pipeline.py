@@ -1,0 +1,74 @@
+"""The whole content pipeline, free of MkDocs: load -> validate -> dedupe -> link -> rank.
+
+``run()`` reads the disk once and returns a :class:`Result`; rendering is separate
+(``pages.py``) so any Material-compatible builder could use the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import dedupe, link, load, rank, validate
+from .models import Outcome, Result
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the pipeline needs from the plugin configuration, with paths already resolved."""
+
+    cases_dir: Path
+    root_causes: Path
+    root: Path | None = None  # paths in diagnostics are shown relative to this folder
+    as_of: date = field(default_factory=date.today)
+    window_days: int = 90
+    hourly_rate: float = 0.0
+    threshold: float = dedupe.DEFAULT_THRESHOLD
+    allow_emails: tuple[str, ...] = ()
+
+
+def run(options: Options) -> Result:
+    result = Result(as_of=options.as_of)
+    if not options.cases_dir.is_dir():
+        result.diagnostics.append(load.diag(load.display_path(options.cases_dir, options.root), 1,
+                                            "cases folder not found; create it or set the plugin's cases_dir"))
+        return result
+    raws, problems = load.load_cases(options.cases_dir, options.root)
+    rc_data, rc_lines, rc_problems = load.load_root_causes(options.root_causes, options.root)
+    rc_path = load.display_path(options.root_causes, options.root)
+    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails)
+    result.diagnostics = problems + rc_problems + checked.diagnostics
+    result.cases = checked.cases
+    result.root_causes = checked.root_causes
+    public = [c for c in checked.cases if c.public]
+    found = dedupe.dedupe(public, options.threshold)
+    result.groups, result.near_misses = found.groups, found.near_misses
+    result.diagnostics += found.diagnostics
+    by_id = {c.id: c for c in public}
+    result.articles, linked = link.link(found.groups, by_id, checked.root_causes)
+    result.diagnostics += linked
+    result.top = rank.rank(result.articles, options.as_of, options.window_days, options.hourly_rate)
+    result.outcomes = outcomes(raws, checked, result)
+    result.diagnostics = sorted(set(result.diagnostics))
+    return result
+
+
+def outcomes(raws: list[tuple[str, object]], checked: validate.Validated, result: Result) -> list[Outcome]:
+    """What became of every case file, so the summary accounts for each one."""
+    article_of = {case.id: article.id for article in result.articles for case in article.cases}
+    by_path = {c.path: c for c in checked.cases}
+    unreadable = {d.path: d.message for d in result.diagnostics if d.severity == "error"}
+    out: list[Outcome] = []
+    for path, _raw in raws:
+        case = by_path.get(path)
+        if case is None:
+            reason = checked.rejected.get(path) or unreadable.get(path, "could not be read")
+            out.append(Outcome(path, "rejected", reason=reason))
+        elif not case.public:
+            out.append(Outcome(path, "internal", case.id))
+        elif article_of.get(case.id) == case.id:
+            out.append(Outcome(path, "published", case.id, case.id))
+        else:
+            out.append(Outcome(path, "merged", case.id, article_of.get(case.id)))
+    return out

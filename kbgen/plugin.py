@@ -1,0 +1,130 @@
+"""The MkDocs plugin: hooks only. ``plugins: [search, kbgen]`` turns the cases into the site.
+
+The pipeline runs once per build in ``on_files``; the pages it returns are handed to
+MkDocs as generated files, articles kept out of the nav.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from . import dedupe, feed, pages, pipeline, safety
+from .models import Result
+
+log = get_plugin_logger(__name__)
+PACKAGE = Path(__file__).parent
+ASSETS = ("assets/kbgen/kbgen.css", "assets/kbgen/kbgen.js")
+
+
+class KbgenConfig(Config):
+    cases_dir = c.Type(str, default="content/cases")
+    """Folder of case files, relative to mkdocs.yml."""
+    root_causes = c.Type(str, default="content/root-causes.yml")
+    """The root-causes file, relative to mkdocs.yml."""
+    as_of = c.Optional(c.Type(str))
+    """Date (YYYY-MM-DD) that time windows end on; default today. `kbgen --as-of` overrides it."""
+    window_days = c.Type(int, default=90)
+    """Length of the top-issues window in days."""
+    top_count = c.Type(int, default=5)
+    """How many top issues the page shows."""
+    hourly_rate = c.Type((int, float), default=0)
+    """Agent cost per hour, for the cost column."""
+    currency = c.Type(str, default="USD")
+    """Currency of hourly_rate."""
+    threshold = c.Type((int, float), default=dedupe.DEFAULT_THRESHOLD)
+    """Similarity (0-100) at which two cases merge into one article."""
+    allow_emails = c.ListOfItems(c.Type(str), default=[])
+    """Email addresses (or '@domain') allowed in public text, e.g. the support address."""
+    feedback_url = c.Type(str, default="")
+    """Where 'Report a problem with this article' points; ?article=<id> is appended."""
+    feed_size = c.Type(int, default=50)
+    """How many entries feed.xml keeps."""
+
+
+def parse_as_of(value: str | date | None) -> date:
+    if value is None:
+        return date.today()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PluginError(f"kbgen: as_of must be a date written YYYY-MM-DD, not {value!r}") from exc
+
+
+class KbgenPlugin(BasePlugin[KbgenConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.as_of_override: date | None = None
+        self.result: Result | None = None
+
+    def options(self, config: MkDocsConfig) -> pipeline.Options:
+        root = Path(config.config_file_path or ".").resolve().parent
+        return pipeline.Options(
+            cases_dir=root / self.config.cases_dir,
+            root_causes=root / self.config.root_causes,
+            root=root,
+            as_of=self.as_of_override or parse_as_of(os.environ.get("KBGEN_AS_OF") or self.config.as_of),
+            window_days=self.config.window_days,
+            hourly_rate=float(self.config.hourly_rate),
+            threshold=float(self.config.threshold),
+            allow_emails=tuple(self.config.allow_emails),
+        )
+
+    def settings(self, config: MkDocsConfig) -> pages.Settings:
+        return pages.Settings(
+            site_url=config.site_url or "",
+            site_name=config.site_name,
+            top_count=self.config.top_count,
+            currency=self.config.currency,
+            feed_size=self.config.feed_size,
+            feedback_url=self.config.feedback_url,
+        )
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        dirs = config.theme.dirs
+        dirs.insert(1 if config.theme.custom_dir else 0, str(PACKAGE / "templates"))
+        config.extra_css.append(ASSETS[0])
+        config.extra_javascript.append(ASSETS[1])  # type: ignore[arg-type]
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        self.result = result = pipeline.run(self.options(config))
+        for d in result.diagnostics:
+            (log.error if d.severity == "error" else log.warning)(d.format())
+        settings = self.settings(config)
+        generated, data = pages.render(result, settings)
+        for page in generated:
+            if files.get_file_from_path(page.path) is not None:
+                continue  # the site's own docs_dir wins, e.g. a hand-written index.md
+            inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
+            files.append(File.generated(config, page.path, content=page.markdown, inclusion=inclusion))
+        for item in [*data, pages.DataFile("feed.xml", feed.atom(result, settings))]:
+            files.append(File.generated(config, item.path, content=item.content))
+        for asset in ASSETS:
+            files.append(File.generated(config, asset, abs_src_path=str(PACKAGE / asset.removeprefix("assets/kbgen/"))))
+        return files
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        if page.file.src_uri.startswith("kb/"):
+            return safety.sanitise(html)
+        return html
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        opts = self.options(config)
+        server.watch(str(opts.cases_dir))
+        if opts.root_causes.exists():
+            server.watch(str(opts.root_causes))
+        return server
