@@ -54,9 +54,12 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> tuple[object, LineM
             return None, lines, problems
         return loader.construct_document(node), lines, []
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context (an unclosed quote or bracket) is where the mistake usually is; the problem is where it was noticed.
+        mark = exc.context_mark or exc.problem_mark
         line = first_line + (mark.line if mark else 0)
         what = exc.problem or str(exc)
+        if exc.context and exc.problem_mark and exc.context_mark and exc.problem_mark.line != exc.context_mark.line:
+            what += f" ({exc.context} that starts here; noticed on line {first_line + exc.problem_mark.line})"
         return None, {}, [diag(path, line, f"invalid YAML: {what}; fix the syntax (quote values that contain ': ' or start with a special character)")]
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         return None, {}, [diag(path, first_line, f"invalid YAML: {exc}")]
@@ -213,7 +216,10 @@ def load_root_causes(file: Path, root: Path | None = None) -> tuple[dict[str, ob
     path = display_path(file, root)
     if not file.exists():
         return {}, {}, []
-    text, problems = decode(file.read_bytes(), path)
+    data_bytes = file.read_bytes()
+    if not data_bytes.strip():
+        return {}, {}, []
+    text, problems = decode(data_bytes, path)
     if text is None:
         return None, {}, problems
     data, lines, problems = parse_yaml(text, path)

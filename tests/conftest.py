@@ -81,3 +81,11 @@ def page(browser) -> Iterator:
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def search(page, text: str) -> None:
+    """Type into mkdocs-material's search box, as a reader does, and wait for the results."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(text, delay=10)
+    page.wait_for_selector(".md-search-result__item", timeout=15_000)

