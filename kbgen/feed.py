@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
 
@@ -11,7 +11,7 @@ from .pages import Settings, feed_entries, summary
 
 
 def _when(day: object) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)  # type: ignore[arg-type]
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)  # type: ignore[arg-type]
 
 
 def atom(result: Result, settings: Settings) -> str:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -54,7 +55,7 @@ def run(options: Options) -> Result:
     return result
 
 
-def outcomes(raws: list[tuple[str, object]], checked: validate.Validated, result: Result) -> list[Outcome]:
+def outcomes(raws: Sequence[tuple[str, object]], checked: validate.Validated, result: Result) -> list[Outcome]:
     """What became of every case file, so the summary accounts for each one."""
     article_of = {case.id: article.id for article in result.articles for case in article.cases}
     by_path = {c.path: c for c in checked.cases}

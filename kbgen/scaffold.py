@@ -47,7 +47,7 @@ def init(target: Path, site_name: str, today: date | None = None) -> list[Path]:
         if dest.exists():
             raise FileExistsError(str(dest))
     values = {"site_name": site_name.replace('"', "'"), "today": (today or date.today()).isoformat()}
-    for src, dest in zip(files, dests):
+    for src, dest in zip(files, dests, strict=False):
         dest.parent.mkdir(parents=True, exist_ok=True)
         text = src.read_text(encoding="utf-8")
         dest.write_text(re.sub(r"\{(site_name|today)\}", lambda m: values[m.group(1)], text), encoding="utf-8")

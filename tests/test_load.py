@@ -61,7 +61,7 @@ def test_oversized_file_is_refused_unread():
 
 
 def test_duplicate_key_is_an_error():
-    _, lines, problems = parse_yaml("id: A\nid: B\n", "f.yml", first_line=2)
+    _, _lines, problems = parse_yaml("id: A\nid: B\n", "f.yml", first_line=2)
     assert problems and problems[0].line == 3 and "twice" in problems[0].message
 
 
