@@ -8,8 +8,9 @@ constructed, so an alias bomb costs no more than reading the file.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
@@ -200,15 +201,33 @@ def display_path(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
-def load_cases(cases_dir: Path, root: Path | None = None) -> tuple[list[tuple[str, RawCase | None]], list[Diagnostic]]:
+Progress = Callable[[str, int, int], None]
+_CACHE: dict[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]] = {}
+"""Parsed files by (path, content hash): `kbgen serve` re-reads every file but parses only the changed ones."""
+
+
+def load_cases(
+    cases_dir: Path, root: Path | None = None, progress: Progress | None = None
+) -> tuple[list[tuple[str, RawCase | None]], list[Diagnostic]]:
     """Read every case file. Returns (display path, raw case or None when unreadable) per file, and problems."""
     out: list[tuple[str, RawCase | None]] = []
     problems: list[Diagnostic] = []
-    for file in iter_case_files(cases_dir):
+    files = list(iter_case_files(cases_dir))
+    live: set[tuple[str, bytes]] = set()
+    for n, file in enumerate(files, 1):
         path = display_path(file, root)
-        raw, found = read_case(file.read_bytes(), path)
-        out.append((path, raw))
-        problems += found
+        data = file.read_bytes()
+        key = (path, hashlib.blake2b(data, digest_size=16).digest())
+        live.add(key)
+        hit = _CACHE.get(key)
+        if hit is None:
+            hit = _CACHE[key] = read_case(data, path)
+        out.append((path, hit[0]))
+        problems += hit[1]
+        if progress and (n % 1000 == 0 or n == len(files)):
+            progress("read", n, len(files))
+    for key in [k for k in _CACHE if k not in live]:  # files that changed or went away
+        del _CACHE[key]
     return out, problems
 
 

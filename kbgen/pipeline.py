@@ -29,13 +29,18 @@ class Options:
     allow_emails: tuple[str, ...] = ()
 
 
-def run(options: Options) -> Result:
+def run(options: Options, progress: load.Progress | None = None) -> Result:
+    """Run every stage; ``progress(stage, done, total)`` is told how far it got (a terminal shows it)."""
+    def step(stage: str, total: int) -> None:
+        if progress:
+            progress(stage, total, total)
+
     result = Result(as_of=options.as_of)
     if not options.cases_dir.is_dir():
         result.diagnostics.append(load.diag(load.display_path(options.cases_dir, options.root), 1,
                                             "cases folder not found; create it or set the plugin's cases_dir"))
         return result
-    raws, problems = load.load_cases(options.cases_dir, options.root)
+    raws, problems = load.load_cases(options.cases_dir, options.root, progress)
     rc_data, rc_lines, rc_problems = load.load_root_causes(options.root_causes, options.root)
     rc_path = load.display_path(options.root_causes, options.root)
     checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails)
@@ -43,13 +48,16 @@ def run(options: Options) -> Result:
     result.cases = checked.cases
     result.root_causes = checked.root_causes
     public = [c for c in checked.cases if c.public]
+    step("validate", len(raws))
     found = dedupe.dedupe(public, options.threshold)
     result.groups, result.near_misses = found.groups, found.near_misses
     result.diagnostics += found.diagnostics
+    step("dedupe", len(public))
     by_id = {c.id: c for c in public}
     result.articles, linked = link.link(found.groups, by_id, checked.root_causes)
     result.diagnostics += linked
     result.top = rank.rank(result.articles, options.as_of, options.window_days, options.hourly_rate)
+    step("rank", len(result.articles))
     result.outcomes = outcomes(raws, checked, result)
     result.diagnostics = sorted(set(result.diagnostics))
     return result

@@ -7,6 +7,8 @@ MkDocs as generated files, articles kept out of the nav.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,18 @@ def parse_as_of(value: str | date | None) -> date:
         raise PluginError(f"kbgen: as_of must be a date written YYYY-MM-DD, not {value!r}") from exc
 
 
+def terminal_progress() -> Callable[[str, int, int], None] | None:
+    """Stage and count on one rewritten line when a person watches a terminal; nothing in CI logs."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        sys.stderr.write(f"\r\033[Kkbgen: {stage} {done:,}/{total:,}")
+        sys.stderr.flush()
+
+    return show
+
+
 class KbgenPlugin(BasePlugin[KbgenConfig]):
     supports_multiple_instances = False
 
@@ -101,11 +115,13 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        self.result = result = pipeline.run(self.options(config))
+        self.result = result = pipeline.run(self.options(config), terminal_progress())
         for d in result.diagnostics:
             (log.error if d.severity == "error" else log.warning)(d.format())
         settings = self.settings(config)
         generated, data = pages.render(result, settings)
+        if sys.stderr.isatty() and not os.environ.get("CI"):
+            sys.stderr.write(f"\r\033[Kkbgen: rendering {len(generated):,} pages\n")
         for page in generated:
             if files.get_file_from_path(page.path) is not None:
                 continue  # the site's own docs_dir wins, e.g. a hand-written index.md

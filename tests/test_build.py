@@ -1,0 +1,98 @@
+"""The demo knowledge base through the real `mkdocs build` with mkdocs-material, read back as a user would."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import REPO
+
+CASES = REPO / "content" / "cases"
+
+
+def demo_cases() -> list[dict]:
+    out = []
+    for path in sorted(CASES.rglob("*.md")):
+        front = path.read_text(encoding="utf-8").split("---\n")[1]
+        meta = yaml.safe_load(front)
+        meta["_path"] = path
+        out.append(meta)
+    return out
+
+
+def test_demo_is_big_enough_to_show_every_feature():
+    cases = demo_cases()
+    assert len(cases) >= 60
+    assert len({c["product"] for c in cases}) >= 3
+    assert sum(c.get("visibility") == "internal" for c in cases) >= 2
+    assert sum("## Internal notes" in c["_path"].read_text() for c in cases) >= 10
+    rcs = yaml.safe_load((REPO / "content" / "root-causes.yml").read_text())
+    assert {r["kind"] for r in rcs.values()} == {"defect", "usability", "documentation", "configuration", "third-party", "by-design"}
+    assert {r["status"] for r in rcs.values()} == {"open", "investigating", "fix-planned", "fixed", "wont-fix"}
+
+
+def test_every_public_case_is_an_article_or_a_redirect(demo_site: Path):
+    data = json.loads((demo_site / "api" / "articles.json").read_text())
+    articles = {a["id"]: a for a in data["articles"]}
+    covered = {cid for a in articles.values() for cid in a["cases"]}
+    for case in demo_cases():
+        page = demo_site / "kb" / str(case["id"]).lower() / "index.html"
+        if case.get("visibility") == "internal":
+            assert not page.exists() and case["id"] not in covered
+            continue
+        assert case["id"] in covered, case["id"]
+        html = page.read_text()
+        if case["id"] in articles:
+            assert "<h1" in html and "kb-facts" in html
+        else:
+            target = next(a for a in articles.values() if case["id"] in a["merged"])
+            assert 'http-equiv="refresh"' in html and f"../{target['id'].lower()}/" in html
+            assert f'rel="canonical" href="https://support.acme.example/kb/{target["id"].lower()}/"' in html
+
+
+def test_article_page_shows_the_case(demo_site: Path):
+    data = json.loads((demo_site / "api" / "articles.json").read_text())
+    article = max(data["articles"], key=lambda a: (a["case_count"], a["id"]))
+    html = (demo_site / "kb" / article["id"].lower() / "index.html").read_text()
+    body = html[html.index("<article"):html.index("</article>")]
+    for heading in ("Problem", "Solution"):
+        assert re.search(rf"<h2[^>]*>{heading}", body), heading
+    assert body.index(">Problem") < body.index(">Solution")
+    assert f"{article['case_count']} times between {article['first_resolved']} and {article['last_resolved']}" in body
+    assert "Also reported as" in body
+    assert article["product"] in body
+    assert "Copy link" in body and "Copy reply" in body
+
+
+def test_articles_stay_out_of_the_nav_and_pages_stay_small(demo_site: Path):
+    home = (demo_site / "index.html").read_text()
+    nav = home[home.index('<nav class="md-nav md-nav--primary"'):]
+    nav = nav[: nav.index("</nav>")]
+    assert "/kb/" not in nav and "kb/" not in re.findall(r'href="([^"]+)"', nav)
+    assert "Top issues" in nav and "Browse" in nav
+    biggest = max((p.stat().st_size, p) for p in (demo_site / "kb").rglob("index.html"))
+    assert biggest[0] < 80_000, biggest
+
+
+def test_browse_pages_per_product_and_component(demo_site: Path):
+    products = {c["product"] for c in demo_cases() if c.get("visibility") != "internal"}
+    browse = (demo_site / "browse" / "index.html").read_text()
+    for product in products:
+        assert product in browse
+        slug = re.sub(r"[^a-z0-9]+", "-", product.lower()).strip("-")
+        assert (demo_site / "products" / slug / "index.html").exists()
+    assert len(list((demo_site / "products").glob("*/*/index.html"))) >= 6
+
+
+def test_search_index_has_articles_but_not_list_pages(demo_site: Path):
+    index = json.loads((demo_site / "search" / "search_index.json").read_text())
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    assert any(loc.startswith("kb/") for loc in locations)
+    assert not any(loc.startswith("products/") for loc in locations)
+
+
+def test_theme_override_from_the_repository_is_used(demo_site: Path):
+    assert "support@acme.example" in (demo_site / "index.html").read_text()

@@ -1,0 +1,121 @@
+"""The kbgen commands as an author, an agent and CI run them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import feedparser
+
+from tests.conftest import REPO, kbgen
+from tests.kb import case_text, write_kb
+
+DEMO = str(REPO / "mkdocs.yml")
+
+
+def test_init_then_strict_build_works(tmp_path: Path):
+    result = kbgen("init", str(tmp_path / "kb"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "kb" / "mkdocs.yml").exists()
+    build = kbgen("build", "--strict", cwd=tmp_path / "kb")
+    assert build.exit_code == 0, build.output
+    assert "1 case files: 1 published as articles" in build.output
+    assert (tmp_path / "kb" / "site" / "kb" / "case-0001" / "index.html").exists()
+    again = kbgen("init", str(tmp_path / "kb"))
+    assert again.exit_code == 2 and "never overwrites" in again.output
+
+
+def test_new_writes_a_fresh_id_that_checks_clean(tmp_path: Path):
+    kbgen("init", str(tmp_path / "kb"))
+    kb = tmp_path / "kb"
+    first = kbgen("new", "--title", "Export fails with `E42`", "--product", "Example App", cwd=kb)
+    second = kbgen("new", "--title", "Another", "--product", "Example App", cwd=kb)
+    assert first.exit_code == 0, first.output
+    p1, p2 = Path(kb / first.output.strip()), Path(kb / second.output.strip())
+    assert p1.name != p2.name and p1.exists() and p2.exists()
+    text = p1.read_text()
+    for section in ("## Problem", "## Solution", "## Internal notes"):
+        assert section in text
+    check = kbgen("check", "--strict", cwd=kb)
+    assert check.exit_code == 0, check.output
+
+
+def test_check_reports_file_and_line_for_a_broken_case(tmp_path: Path):
+    config = write_kb(tmp_path, {"ok.md": case_text("OK-1"), "sub/bad.md": case_text("BAD-1", extra_meta="resolved2: x\nopened: 2026-13-01\n")})
+    result = kbgen("check", "-f", str(config))
+    assert result.exit_code == 1
+    assert "content/cases/sub/bad.md:7: error: 'opened' must be a date" in result.output or "content/cases/sub/bad.md:7: error:" in result.output
+    assert "content/cases/sub/bad.md:6: warning: unknown front-matter field 'resolved2'" in result.output
+    assert "1 errors, 1 warnings in 2 case files." in result.output
+
+
+def test_warnings_fail_only_under_strict(tmp_path: Path):
+    config = write_kb(tmp_path, {"a.md": case_text("A-1", extra_meta="root_casue: RC-1\n")})
+    assert kbgen("check", "-f", str(config)).exit_code == 0
+    assert kbgen("check", "--strict", "-f", str(config)).exit_code == 1
+    assert kbgen("build", "-f", str(config)).exit_code == 0
+    assert kbgen("build", "--strict", "-f", str(config)).exit_code == 1
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    assert kbgen("check", "-f", str(tmp_path / "missing.yml")).exit_code == 2
+    assert kbgen("build", "--as-of", "yesterday", "-f", DEMO).exit_code == 2
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
+    result = kbgen("check", "-f", str(tmp_path / "mkdocs.yml"))
+    assert result.exit_code == 2 and "add `kbgen` to `plugins:`" in result.output
+
+
+def test_top_json_matches_the_built_file(demo_site: Path):
+    result = kbgen("top", "--json", "-f", DEMO)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == json.loads((demo_site / "api" / "top-issues.json").read_text())
+    table = kbgen("top", "-f", DEMO)
+    top = json.loads(result.output)
+    for issue in top["issues"][:5]:
+        assert issue["article"] in table.output
+
+
+def test_top_as_of_moves_the_window():
+    early = json.loads(kbgen("top", "--json", "--as-of", "2026-06-30", "-f", DEMO).output)
+    late = json.loads(kbgen("top", "--json", "-f", DEMO).output)
+    assert early["as_of"] == "2026-06-30" and late["as_of"] == "2026-11-20"
+    assert early["issues"] != late["issues"]
+
+
+def test_dupes_json_lists_every_merged_group(demo_site: Path):
+    result = kbgen("dupes", "--json", "-f", DEMO)
+    assert result.exit_code == 0, result.output
+    groups = json.loads(result.output)["groups"]
+    articles = json.loads((demo_site / "api" / "articles.json").read_text())["articles"]
+    merged = {a["id"]: sorted(a["cases"]) for a in articles if a["case_count"] > 1}
+    assert {g["article"]: sorted(g["cases"]) for g in groups} == merged
+    assert all(0 <= g["score"] <= 100 for g in groups)
+
+
+def test_api_articles_schema(demo_site: Path):
+    data = json.loads((demo_site / "api" / "articles.json").read_text())
+    assert isinstance(data["articles"], list) and data["articles"]
+    types = {"id": str, "title": str, "url": str, "product": str, "versions": list, "tags": list, "merged": list,
+             "cases": list, "case_count": int, "first_resolved": str, "last_resolved": str}
+    for a in data["articles"]:
+        for key, kind in types.items():
+            assert isinstance(a[key], kind), (a["id"], key)
+        assert a["url"] == f"https://support.acme.example/kb/{a['id'].lower()}/"
+        assert a["case_count"] == len(a["cases"]) == len(a["merged"]) + 1
+        assert a["first_resolved"] <= a["last_resolved"]
+        rc = a["root_cause"]
+        assert rc is None or set(rc) >= {"id", "kind", "status", "tracker", "fixed_in"}
+
+
+def test_feed_is_valid_atom_with_dates_from_the_data(demo_site: Path):
+    feed = feedparser.parse((demo_site / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    articles = {a["url"]: a for a in json.loads((demo_site / "api" / "articles.json").read_text())["articles"]}
+    assert 0 < len(feed.entries) <= 50
+    for entry in feed.entries:
+        article = articles[entry.link]
+        assert entry.updated[:10] >= article["last_resolved"]
+        assert entry.updated[:10] <= "2026-11-20"
+    dates = [e.updated for e in feed.entries]
+    assert dates == sorted(dates, reverse=True)
