@@ -359,7 +359,7 @@ def top_issues_page(result: Result, settings: Settings) -> Page:
         )
         lines.append(f'<figure class="kb-pareto">\n{chart.pareto_svg(top, settings.top_count, settings.currency)}\n</figure>\n')
         head = ["#", "Problem", "Cases", "Share", "Cumulative", "Customers", "Agent hours", "Cost", "Trend", "Root cause", "Flags"]
-        rows = ["<table class=\"kb-top\">", "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
+        rows = ['<div class="kb-top">', "<table>", "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
         for i in shown:
             flags = "<br>".join(f'<span class="kb-flag kb-flag--{esc(f)}">{esc(FLAG_WORDS.get(f, f))}</span>' for f in i.flags)
             cells = [
@@ -369,7 +369,7 @@ def top_issues_page(result: Result, settings: Settings) -> Page:
                 f"{i.agent_hours:.1f}", esc(_money(i.cost, settings.currency)), esc(_trend(i)), _rc_cell(i), flags or "—",
             ]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        rows += ["</tbody>", "</table>"]
+        rows += ["</tbody>", "</table>", "</div>"]
         lines += ["\n".join(rows), ""]
     lines.append(
         f"Cases are counted in the {top.window_days} days up to and including {top.as_of}; the trend compares them with the "

@@ -85,6 +85,6 @@ def test_top_issues_page_on_a_phone(demo_site: Path, serve, browser):
         box = chart.bounding_box()
         assert box is not None and box["width"] <= 390
         assert page.locator(".kb-headline").inner_text().startswith("The top 5 problems caused")
-        assert page.locator("table.kb-top tbody tr").count() == 5
+        assert page.locator(".kb-top table tbody tr").count() == 5
     finally:
         context.close()

@@ -60,6 +60,7 @@ def test_warnings_fail_only_under_strict(tmp_path: Path):
 def test_usage_errors_exit_2(tmp_path: Path):
     assert kbgen("check", "-f", str(tmp_path / "missing.yml")).exit_code == 2
     assert kbgen("build", "--as-of", "yesterday", "-f", DEMO).exit_code == 2
+    (tmp_path / "docs").mkdir()
     (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
     result = kbgen("check", "-f", str(tmp_path / "mkdocs.yml"))
     assert result.exit_code == 2 and "add `kbgen` to `plugins:`" in result.output
