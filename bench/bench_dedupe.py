@@ -1,0 +1,126 @@
+"""Time the dedupe stage against reading the files: ``python bench/bench_dedupe.py N [--dir DIR]``.
+
+Generates N cases with bench/generate.py (or reuses DIR if it holds N), then prints:
+- read+parse time: kbgen's own load + validate, and a plain CSafeLoader reader as the floor;
+- dedupe time and its ratio to both (target: at most 3x read+parse at 100k);
+- for N up to --exhaustive-max, the exhaustive reference (every pair in a product scored
+  with the same score_pair and clustered the same way): the share of its same-group pairs
+  that the fast path also groups together, and pairs the fast path groups that it does not;
+- peak resident memory of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import generate
+
+from kbgen import dedupe
+from kbgen.models import Case, Group, Section
+
+
+def plain_read(cases_dir: Path) -> list[Case]:
+    """The floor: read every file, parse front matter with the C loader, split sections. No checks."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    cases = []
+    for path in sorted(cases_dir.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        _, front, body = text.split("---\n", 2)
+        meta = yaml.load(front, Loader=loader)
+        sections: list[Section] = []
+        title: str | None = None
+        lines: list[str] = []
+        for line in body.splitlines():
+            if line.startswith("## "):
+                if title is not None:
+                    sections.append(Section(title, "\n".join(lines).strip(), 1))
+                title, lines = line[3:].strip(), []
+            else:
+                lines.append(line)
+        if title is not None:
+            sections.append(Section(title, "\n".join(lines).strip(), 1))
+        resolved = meta["resolved"] if isinstance(meta["resolved"], date) else date.fromisoformat(str(meta["resolved"]))
+        cases.append(Case(id=str(meta["id"]), title=str(meta["title"]), product=str(meta["product"]), resolved=resolved,
+                          path=str(path), sections=tuple(s for s in sections if s.key != "internal notes"),
+                          visibility=str(meta.get("visibility", "public"))))
+    return cases
+
+
+def kbgen_read(out: Path) -> list[Case] | None:
+    """kbgen's own load + validate, if those modules are there."""
+    try:
+        from kbgen import load, validate
+    except ImportError:
+        return None
+    raws, _ = load.load_cases(out / "cases", out)
+    rc_data, rc_lines, _ = load.load_root_causes(out / "root-causes.yml", out)
+    return validate.validate(raws, rc_data, rc_lines, "root-causes.yml").cases
+
+
+def same_group_pairs(groups: Sequence[Group]) -> int:
+    return sum(len(g.members) * (len(g.members) - 1) // 2 for g in groups)
+
+
+def shared_pairs(a: Sequence[Group], b: Sequence[Group]) -> int:
+    """Pairs of cases that are in one group in ``a`` and in one group in ``b``."""
+    where = {m: k for k, g in enumerate(b) for m in g.members}
+    cells = Counter((k, where[m]) for k, g in enumerate(a) for m in g.members)
+    return sum(n * (n - 1) // 2 for n in cells.values())
+
+
+def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    value = fn(*args, **kwargs)
+    seconds = time.perf_counter() - start
+    print(f"{label:<34} {seconds:8.2f} s", flush=True)
+    return value, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("--dir", type=Path, help="default: /tmp/kbgen-bench/N")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threshold", type=float, default=dedupe.DEFAULT_THRESHOLD)
+    parser.add_argument("--exhaustive-max", type=int, default=5000)
+    parser.add_argument("--plain", action="store_true", help="skip kbgen's own load+validate (slow at 100k)")
+    args = parser.parse_args()
+    out = args.dir or Path(f"/tmp/kbgen-bench/{args.n}")
+    if sum(1 for _ in (out / "cases").rglob("*.md")) != args.n:
+        timed(f"generate {args.n} cases", generate, args.n, out, args.seed)
+
+    plain, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
+    checked, kbgen_s = (None, 0.0) if args.plain else timed("read+parse (kbgen load+validate)", kbgen_read, out)
+    cases = [c for c in (checked if checked is not None else plain) if c.public]
+    print(f"public cases: {len(cases)}")
+
+    fast, dedupe_s = timed("dedupe", dedupe.dedupe, cases, args.threshold)
+    merged = [g for g in fast.groups if len(g.members) > 1]
+    print(f"groups: {len(fast.groups)} ({len(merged)} of 2+ cases, largest {max(len(g.members) for g in fast.groups)}), "
+          f"near misses: {len(fast.near_misses)}")
+    print(f"dedupe / read+parse: {dedupe_s / plain_s:.2f}x plain, "
+          + (f"{dedupe_s / kbgen_s:.2f}x kbgen" if checked is not None else "kbgen load not available"))
+    if len(cases) <= args.exhaustive_max:
+        full, _ = timed("dedupe, exhaustive", dedupe.dedupe, cases, args.threshold, exhaustive=True)
+        wanted, found = same_group_pairs(full.groups), same_group_pairs(fast.groups)
+        both = shared_pairs(full.groups, fast.groups)
+        print(f"same-group pairs: exhaustive {wanted}, fast {found}; recall {both / max(wanted, 1):.4f}, "
+              f"grouped by fast but not by exhaustive: {found - both}")
+        print(f"identical groups: {fast.groups == full.groups}")
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

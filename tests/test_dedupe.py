@@ -1,0 +1,292 @@
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kbgen.dedupe import DEFAULT_THRESHOLD, dedupe, score_pair, words
+from kbgen.models import Case, Group, Section
+
+PAIRS = Path(__file__).parent / "data" / "dedupe_pairs.yml"
+
+PROXY_FIX = """1. Open **Preferences > Network > Proxy**.
+2. Choose *Manual* and enter proxy.corp.example port 8080.
+3. Tick **Proxy requires authentication** and enter the user's domain credentials.
+4. Click **Apply** and restart Acme Sync."""
+QUEUE_FIX = """1. Quit Acme Sync.
+2. Delete the folder `%LOCALAPPDATA%\\Acme\\Sync\\queue`.
+3. Start Acme Sync; the queue is rebuilt from the sync folder within a few minutes."""
+QUEUE_FIX_EDITED = """1. Quit Acme Sync.
+2. Delete the folder `~/Library/Application Support/Acme/Sync/queue`.
+3. Start Acme Sync again; the queue is rebuilt from the sync folder within a few minutes."""
+
+
+def case(case_id: str, problem: str, solution: str, *, title: str | None = None, product: str = "Acme Sync",
+         resolved: date = date(2026, 3, 1), **fields: Any) -> Case:
+    return Case(id=case_id, title=title or problem[:60], product=product, resolved=resolved, path=f"cases/{case_id}.md",
+                sections=(Section("Problem", problem, 10), Section("Solution", solution, 13)), **{"line": 1, **fields})
+
+
+def group_of(groups: list[Group], case_id: str) -> Group:
+    return next(g for g in groups if case_id in g.members)
+
+
+def together(groups: list[Group], a: str, b: str) -> bool:
+    return b in group_of(groups, a).members
+
+
+def pending(case_id: str, **fields: Any) -> Case:
+    return case(case_id, "Files in the sync folder stay pending with a blue arrow and never upload.", QUEUE_FIX, **fields)
+
+
+def pending_mac(case_id: str, **fields: Any) -> Case:
+    return case(case_id, "On the Mac, new files in the Acme Sync folder stay pending and never upload.",
+                QUEUE_FIX_EDITED, **fields)
+
+
+# ---------------------------------------------------------------- the labelled set
+
+
+def labelled_cases() -> list[tuple[dict[str, Any], Case, Case]]:
+    out = []
+    for k, pair in enumerate(yaml.safe_load(PAIRS.read_text(encoding="utf-8"))):
+        sides = []
+        for name in ("a", "b"):
+            side = pair[name]
+            sides.append(case(f"P{k:02d}{name.upper()}", side["problem"], side["solution"], title=side["title"],
+                              product=side.get("product", pair.get("product"))))
+        out.append((pair, sides[0], sides[1]))
+    return out
+
+
+def test_labelled_set_is_big_and_has_the_traps() -> None:
+    pairs = [p for p, _, _ in labelled_cases()]
+    labels = Counter(p["label"] for p in pairs)
+    kinds = {p["kind"] for p in pairs}
+    assert len(pairs) >= 80 and labels["merge"] >= 35 and labels["distinct"] >= 35
+    assert {"trap-generic-restart", "trap-generic-cache", "trap-subset", "trap-chain-ac", "cross-product"} <= kinds
+    for p in pairs:
+        assert p["label"] in ("merge", "distinct")
+        assert all(p[s]["problem"].strip() and p[s]["solution"].strip() for s in ("a", "b"))
+
+
+def test_labelled_pairs_precision_and_recall() -> None:
+    tp = fp = fn = 0
+    wrong = []
+    for pair, a, b in labelled_cases():
+        merged = len(dedupe([a, b]).groups) == 1
+        assert merged == (score_pair(a, b)[0] >= DEFAULT_THRESHOLD)  # dedupe agrees with the pair score
+        want = pair["label"] == "merge"
+        tp += merged and want
+        fp += merged and not want
+        fn += want and not merged
+        if merged != want:
+            wrong.append(f"{pair['kind']}: {score_pair(a, b)}")
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"\nlabelled pairs at threshold {DEFAULT_THRESHOLD}: precision {precision:.3f}, recall {recall:.3f}; "
+          f"wrong: {wrong}")
+    assert precision >= 0.95
+    assert recall >= 0.9
+
+
+def test_generic_traps_never_merge() -> None:
+    for pair, a, b in labelled_cases():
+        if pair["kind"].startswith(("trap-generic-restart", "trap-generic-cache", "trap-subset", "cross-product")):
+            assert len(dedupe([a, b]).groups) == 2, pair["kind"]
+
+
+# ---------------------------------------------------------------- rules
+
+
+def test_words_drop_markup_numbers_and_list_markers() -> None:
+    assert words("1. Open **Settings > Apps** and install `4.2.1`.\n- Restart") == ["open", "settings", "apps", "install",
+                                                                                   "restart"]
+
+
+def test_near_identical_fix_merges_with_a_reason() -> None:
+    result = dedupe([pending("A-1"), pending_mac("A-2")])
+    assert len(result.groups) == 1
+    group = result.groups[0]
+    assert group.members == ("A-1", "A-2")
+    assert group.score == pytest.approx(score_pair(pending("A-1"), pending_mac("A-2"))[0])
+    assert group.score >= DEFAULT_THRESHOLD
+    [(a, b, score, why)] = group.reasons
+    assert {a, b} == {"A-1", "A-2"} and score == group.score and "solution" in why and "problem" in why
+
+
+def test_generic_solution_with_unrelated_problems_stays_apart() -> None:
+    a = case("G-1", "The tray icon is a grey cloud after waking the laptop from sleep.", "Restart the application.")
+    b = case("G-2", "The invitation link for a shared folder says the invitation expired.", "Restart the application.")
+    c = case("G-3", "Uploads are very slow on the office network.", "1. Restart the application.")
+    assert score_pair(a, b)[0] < DEFAULT_THRESHOLD
+    assert len(dedupe([a, b, c]).groups) == 3
+
+
+def test_solution_contained_in_a_longer_one_stays_apart() -> None:
+    short = case("S-1", "Acme Sync shows Paused although nobody paused it.", "Start Acme Sync.")
+    long = pending("S-2")
+    assert len(dedupe([short, long]).groups) == 2
+
+
+def test_different_products_never_merge() -> None:
+    result = dedupe([pending("X-1"), pending("X-2", product="Globex Mail")])
+    assert len(result.groups) == 2
+    assert score_pair(pending("X-1"), pending("X-2", product="Globex Mail")) == (0.0, "different products")
+
+
+def test_chain_does_not_pull_in_a_far_case() -> None:
+    step_b = PROXY_FIX.replace("the user's domain credentials", "a service account") + \
+        "\n5. Add `*.acme.example` to the SSL inspection bypass list."
+    step_c = step_b.replace("*Manual* and enter proxy.corp.example port 8080", "*Auto-detect*").replace(
+        "Tick **Proxy requires authentication** and enter a service account", "Import the proxy's root certificate")
+    problem = "Acme Sync says Cannot reach server behind the company proxy."
+    a = case("CH-A", problem, PROXY_FIX, resolved=date(2026, 1, 1))
+    b = case("CH-B", problem, step_b, resolved=date(2026, 1, 2))
+    c = case("CH-C", problem, step_c, resolved=date(2026, 1, 3))
+    # the trap: A~B and B~C pass the threshold, A~C does not
+    assert score_pair(a, b)[0] >= DEFAULT_THRESHOLD and score_pair(b, c)[0] >= DEFAULT_THRESHOLD
+    assert score_pair(a, c)[0] < DEFAULT_THRESHOLD
+    groups = dedupe([c, b, a]).groups
+    assert not together(groups, "CH-A", "CH-C")
+    assert together(groups, "CH-A", "CH-B")  # B is closest to the earliest case, which leads
+    for group in groups:  # every member is close enough to its canonical case
+        for member in group.members:
+            if member != group.canonical:
+                by_id = {"CH-A": a, "CH-B": b, "CH-C": c}
+                assert score_pair(by_id[member], by_id[group.canonical])[0] >= DEFAULT_THRESHOLD
+
+
+def test_duplicate_of_merges_whatever_the_text_says() -> None:
+    a = case("H-1", "The printer is offline.", "Restart the print spooler.")
+    b = case("H-2", "Invoices show the wrong currency.", "Change the company currency.", duplicate_of="h-1")
+    result = dedupe([a, b])
+    assert [g.members for g in result.groups] == [("H-1", "H-2")]
+    group = result.groups[0]
+    assert group.canonical == "H-1"
+    assert [(r[0], r[1], r[3].split(" ")[0]) for r in group.reasons] == [("H-2", "H-1", "duplicate_of")]
+    assert group.score == pytest.approx(score_pair(a, b)[0])  # honest: the texts are not alike
+    assert result.diagnostics == []
+
+
+def test_duplicate_of_chain_points_at_the_end() -> None:
+    a = pending("D-1", resolved=date(2026, 1, 1), duplicate_of="D-2")
+    b = case("D-2", "Unrelated text about invoices.", "Something else entirely.", resolved=date(2026, 2, 1),
+             duplicate_of="D-3")
+    c = case("D-3", "Another unrelated problem.", "A different fix.", resolved=date(2026, 3, 1))
+    [group] = dedupe([a, b, c]).groups
+    assert group.canonical == "D-3"  # the case humans point at wins over the earliest
+    assert set(group.members) == {"D-1", "D-2", "D-3"}
+
+
+def test_not_duplicate_of_wins_over_similarity() -> None:
+    a, b = pending("N-1"), pending_mac("N-2", not_duplicate_of=("n-1",))
+    assert score_pair(a, b)[0] >= DEFAULT_THRESHOLD
+    result = dedupe([a, b])
+    assert len(result.groups) == 2 and result.diagnostics == []
+    assert result.near_misses == []  # the pair scores above the threshold: not a near miss
+
+
+def test_not_duplicate_of_keeps_a_third_case_out_of_the_group() -> None:
+    a = pending("T-1", resolved=date(2026, 1, 1))
+    b = pending_mac("T-2", resolved=date(2026, 1, 2))
+    c = pending("T-3", resolved=date(2026, 1, 3), not_duplicate_of=("T-2",))
+    groups = dedupe([a, b, c]).groups
+    assert together(groups, "T-1", "T-2") and not together(groups, "T-2", "T-3")
+
+
+def test_duplicate_of_wins_over_conflicting_not_duplicate_of_with_a_warning() -> None:
+    a = pending("W-1")
+    b = case("W-2", "Other problem.", "Other fix.", duplicate_of="W-1", not_duplicate_of=("W-1",))
+    result = dedupe([a, b])
+    assert len(result.groups) == 1
+    [warning] = result.diagnostics
+    assert (warning.path, warning.line, warning.severity) == ("cases/W-2.md", 1, "warning")
+    assert "duplicate_of wins" in warning.message
+
+
+def test_duplicate_of_a_case_that_is_not_public_warns_and_is_ignored() -> None:
+    a = pending("M-1", duplicate_of="INTERNAL-9", line=3)
+    b = case("M-2", "Invoices show the wrong currency.", "Change the company currency.")
+    result = dedupe([a, b])
+    assert [g.members for g in result.groups] == [("M-1",), ("M-2",)]
+    [warning] = result.diagnostics
+    assert (warning.path, warning.line, warning.severity) == ("cases/M-1.md", 3, "warning")
+    assert "INTERNAL-9" in warning.message
+
+
+def test_canonical_is_the_earliest_resolved_then_the_lower_id() -> None:
+    late = pending("C-1", resolved=date(2026, 5, 1))
+    early = pending_mac("C-9", resolved=date(2026, 1, 1))
+    assert dedupe([late, early]).groups[0].canonical == "C-9"
+    tie_a, tie_b = pending("c-b", resolved=date(2026, 1, 1)), pending_mac("C-A", resolved=date(2026, 1, 1))
+    assert dedupe([tie_a, tie_b]).groups[0].canonical == "C-A"
+
+
+def test_canonical_stays_when_a_newer_case_arrives() -> None:
+    first = [pending("U-5", resolved=date(2026, 1, 1)), pending_mac("U-7", resolved=date(2026, 2, 1))]
+    before = dedupe(first).groups[0].canonical
+    after = dedupe([*first, pending("U-1", resolved=date(2026, 6, 1))]).groups[0]
+    assert before == after.canonical == "U-5" and "U-1" in after.members
+
+
+def test_best_is_the_most_complete_solution() -> None:
+    short = pending("B-1", resolved=date(2026, 1, 1))
+    longer = case("B-2", "Files in the sync folder stay pending with a blue arrow and never upload.",
+                  QUEUE_FIX + "\nIf files are still pending after an hour, collect the logs and escalate.",
+                  resolved=date(2026, 2, 1))
+    [group] = dedupe([short, longer]).groups
+    assert (group.canonical, group.best) == ("B-1", "B-2")
+
+
+def test_every_case_in_exactly_one_group_sorted_by_canonical() -> None:
+    cases = [side for _, a, b in labelled_cases() for side in (a, b)]
+    groups = dedupe(cases).groups
+    members = [m for g in groups for m in g.members]
+    assert sorted(members) == sorted(c.id for c in cases)
+    assert [g.canonical.lower() for g in groups] == sorted(g.canonical.lower() for g in groups)
+    for g in groups:
+        assert g.members[0] == g.canonical and g.best in g.members
+        assert g.score == 100.0 if len(g.members) == 1 else 0 <= g.score <= 100
+
+
+def test_group_score_is_the_lowest_pairwise_score() -> None:
+    cases = [pending("L-1", resolved=date(2026, 1, 1)), pending_mac("L-2"), pending("L-3", title="Pending files")]
+    [group] = dedupe(cases).groups
+    lowest = min(score_pair(a, b)[0] for i, a in enumerate(cases) for b in cases[i + 1:])
+    assert group.score == pytest.approx(lowest)
+
+
+def test_near_misses_are_pairs_just_below_the_threshold() -> None:
+    cases = [side for _, a, b in labelled_cases() for side in (a, b)]
+    result = dedupe(cases, near_miss_margin=10.0)
+    assert result.near_misses
+    by_id = {c.id: c for c in cases}
+    for miss in result.near_misses:
+        assert DEFAULT_THRESHOLD - 10 <= miss.score < DEFAULT_THRESHOLD
+        assert miss.score == pytest.approx(score_pair(by_id[miss.a], by_id[miss.b])[0])
+        assert not together(result.groups, miss.a, miss.b)
+    assert [m.score for m in result.near_misses] == sorted((m.score for m in result.near_misses), reverse=True)
+
+
+def test_same_result_whatever_the_input_order() -> None:
+    cases = [side for _, a, b in labelled_cases() for side in (a, b)]
+    cases += [pending("O-1", duplicate_of="O-3"), pending_mac("O-2", not_duplicate_of=("O-1",)), pending("O-3"),
+              pending("O-4", duplicate_of="GONE")]
+    expected = dedupe(cases)
+    rng = random.Random(7)
+    for _ in range(5):
+        shuffled = cases[:]
+        rng.shuffle(shuffled)
+        assert dedupe(shuffled) == expected
+
+
+def test_fast_path_finds_what_scoring_every_pair_finds() -> None:
+    cases = [side for _, a, b in labelled_cases() for side in (a, b)]
+    fast, full = dedupe(cases), dedupe(cases, exhaustive=True)
+    assert fast.groups == full.groups
+    assert set(fast.near_misses) <= set(full.near_misses)  # the exhaustive run sees more pairs below the threshold
