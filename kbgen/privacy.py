@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (  # (what, pattern); see _CLUES for the cheap pre-check
     ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("a private key block", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
     ("a bearer token", re.compile(r"\bBearer\s+[A-Za-z0-9\-._~+/]{20,}=*")),
@@ -52,24 +52,93 @@ def _allowed(address: str, allow: Sequence[str]) -> bool:
     return False
 
 
+_CLUES: dict[str, tuple[str, ...]] = {
+    "an AWS access key": ("AKIA", "ASIA"),
+    "a private key block": ("PRIVATE KEY",),
+    "a bearer token": ("Bearer",),
+    "a GitHub token": ("gh", "github_pat_"),
+    "a Slack token": ("xox",),
+    "a Stripe key": ("k_live_", "k_test_"),
+    "a Google API key": ("AIza",),
+    "a JSON web token": ("eyJ",),
+    "a password inside a URL": ("://",),
+}
+"""Substrings a match must contain: most texts hold none, so most patterns never run."""
+_KEYWORDS = re.compile(r"(?i)api|secret|token|passw|pwd")
+
+
+def _may_hold(what: str, text: str) -> bool:
+    clues = _CLUES.get(what)
+    if clues is None:
+        return _KEYWORDS.search(text) is not None
+    return any(c in text for c in clues)
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos)
+
+
 def scan(text: str, allow_emails: Sequence[str] = ()) -> list[Finding]:
-    """Secrets, email addresses and phone numbers in ``text``, one finding per line and kind."""
-    found: list[Finding] = []
-    for offset, line in enumerate(text.split("\n")):
-        for what, pattern in SECRET_PATTERNS:
-            if pattern.search(line):
-                found.append(Finding(offset, what, True))
-        emails = [m.group(0) for m in EMAIL.finditer(line) if not _allowed(m.group(0), allow_emails)]
-        if emails:
-            found.append(Finding(offset, f"an email address ({emails[0]})", False))
-        if PHONE.search(EMAIL.sub("", line)):
-            found.append(Finding(offset, "a phone number", False))
-    return found
+    """Secrets, email addresses and phone numbers in ``text``, one finding per line and kind, in line order."""
+    found: dict[tuple[int, str], Finding] = {}
+    for what, pattern in SECRET_PATTERNS:
+        if not _may_hold(what, text):
+            continue
+        for m in pattern.finditer(text):
+            offset = _line_of(text, m.start())
+            found.setdefault((offset, what), Finding(offset, what, True))
+    without_emails = text
+    if "@" in text:
+        for m in EMAIL.finditer(text):
+            without_emails = without_emails[: m.start()] + " " * (m.end() - m.start()) + without_emails[m.end() :]
+            if not _allowed(m.group(0), allow_emails):
+                offset = _line_of(text, m.start())
+                found.setdefault((offset, "email"), Finding(offset, f"an email address ({m.group(0)})", False))
+    for m in PHONE.finditer(without_emails):
+        offset = _line_of(text, m.start())
+        found.setdefault((offset, "phone"), Finding(offset, "a phone number", False))
+    return sorted(found.values(), key=lambda f: (f.offset, not f.secret, f.what))
 
 
-def customer_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex matching any customer name as a whole word, longest first, case-insensitive."""
-    usable = sorted({n.strip() for n in names if len(n.strip()) >= 3}, key=lambda n: (-len(n), n))
-    if not usable:
+_WORD = re.compile(r"\w+")
+
+
+class CustomerNames:
+    """Finds any customer name in text in time linear in the text, however many customers there are.
+
+    Names of two or more words match ignoring case; a one-word name matches only as written
+    (so the customer "Shell" does not flag "the shell command").
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.multi: set[str] = set()
+        self.first: set[str] = set()  # first words of multi-word names: most words are not, so no phrase is built
+        self.single: set[str] = set()
+        self.longest = 1
+        for name in names:
+            words = _WORD.findall(name)
+            if not words or len(" ".join(words)) < 3:
+                continue
+            if len(words) == 1:
+                self.single.add(words[0])
+            else:
+                self.multi.add(" ".join(w.lower() for w in words))
+                self.first.add(words[0].lower())
+                self.longest = max(self.longest, len(words))
+
+    def __bool__(self) -> bool:
+        return bool(self.multi or self.single)
+
+    def find(self, line: str) -> str | None:
+        words = _WORD.findall(line)
+        for i, word in enumerate(words):
+            if word in self.single:
+                return word
+            if word.lower() not in self.first:
+                continue
+            for n in range(2, self.longest + 1):
+                if i + n <= len(words):
+                    phrase = " ".join(words[i : i + n])
+                    if phrase.lower() in self.multi:
+                        return phrase
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in usable) + r")(?!\w)", re.IGNORECASE)

@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from . import privacy
 from .load import LineMap, diag
@@ -247,14 +246,14 @@ def _scan_private(path: str, title: str | None, title_line: int, sections: Seque
     return problems
 
 
-def _customer_leaks(case: Case, pattern: Any) -> list[Diagnostic]:
+def _customer_leaks(case: Case, names: privacy.CustomerNames) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     texts = [(case.title, case.line)] + [(s.title + "\n" + s.body, s.line) for s in case.sections]
     for text, first in texts:
         for offset, line in enumerate(text.split("\n")):
-            m = pattern.search(line)
-            if m:
-                problems.append(diag(case.path, first + offset, f"public text names the customer '{m.group(0)}'; customer names are never published: remove it"))
+            name = names.find(line)
+            if name:
+                problems.append(diag(case.path, first + offset, f"public text names the customer '{name}'; customer names are never published: remove it"))
                 break
     return problems
 
@@ -298,10 +297,10 @@ def _cross_checks(cases: list[Case], out: Validated) -> list[Case]:
         else:
             by_id[case.id.lower()] = case
     kept = [c for c in cases if c.path not in out.rejected]
-    pattern = privacy.customer_pattern(c.customer for c in kept if c.customer)
+    names = privacy.CustomerNames(c.customer for c in kept if c.customer)
     for case in kept:
-        if pattern is not None and case.public:
-            for problem in _customer_leaks(case, pattern):
+        if names and case.public:
+            for problem in _customer_leaks(case, names):
                 _reject(out, case, problem.line, problem.message)
         if case.duplicate_of is not None:
             target = by_id.get(case.duplicate_of.lower())

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from kbgen.privacy import CustomerNames, scan
+
+SECRETS = {
+    "an AWS access key": "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",
+    "a private key block": "-----BEGIN RSA PRIVATE KEY-----",
+    "a bearer token": "Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789",
+    "a GitHub token": "token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB",
+    "a Slack token": "xoxb-123456789012-abcdefghijkl",
+    "a Stripe key": "sk_live_abcdefghijklmnop1234",
+    "a Google API key": "key=AIzaSyA1234567890abcdefghijklmnopqrstuv",
+    "a JSON web token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "a password inside a URL": "proxy: http://jdoe:Winter2026!@proxy.corp.local:8080",
+    "an API key or password": 'api_key: "f3a9c2e71b8d4a60"',
+}
+
+
+@pytest.mark.parametrize("what", sorted(SECRETS))
+def test_each_kind_of_secret_is_found_on_its_line(what: str):
+    found = scan(f"first line\n{SECRETS[what]}\nlast line")
+    assert any(f.what == what and f.secret and f.offset == 1 for f in found), found
+
+
+@pytest.mark.parametrize("text", [
+    "Set `api_key` to YOUR_API_KEY_HERE in the config.",
+    "Error 0x80070020 at 2026-03-03 12:00, build 4.3.0.1123.",
+    "Open https://status.acme.example/incidents and wait.",
+    "Run `netsh winhttp reset proxy` and restart.",
+    "Use the password you chose when you signed up.",
+])
+def test_ordinary_support_text_is_not_a_secret(text: str):
+    assert [f for f in scan(text) if f.secret] == []
+
+
+def test_contacts_are_warnings_and_allow_list_works():
+    found = scan("Mail help@acme.example or jane@globex.example\nCall +49 30 1234 5678 or (555) 123-4567", ["@acme.example"])
+    assert [(f.offset, f.secret) for f in found] == [(0, False), (1, False)]
+    assert "jane@globex.example" in found[0].what
+
+
+def test_customer_names_match_whole_words():
+    names = CustomerNames(["Globex Corp", "Shell", "Wayne Foods", "  "])
+    assert names.find("the sync at GLOBEX corp stopped") == "GLOBEX corp"
+    assert names.find("Shell asked us") == "Shell"
+    assert names.find("run the shell command") is None
+    assert names.find("PowerShell fails") is None
+    assert names.find("wayne-foods") == "wayne foods"
+    assert names.find("Globex") is None

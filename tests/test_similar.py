@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kbgen.models import Article, Case, Section
+from kbgen.similar import Index, draft_query, error_strings, search, tokenize
+
+LABELLED = Path(__file__).parent / "data" / "similar_queries.yml"
+
+Ranker = Callable[[str], list[str]]
+"""A query -> article ids, best first."""
+
+
+def make_case(case_id: str, title: str, problem: str, solution: str = "", product: str = "Acme Sync", **fields: Any) -> Case:
+    return Case(id=case_id, title=title, product=product, resolved=date(2026, 3, 1), path=f"cases/{case_id}.md",
+                sections=(Section("Problem", problem, 8), Section("Solution", solution, 11)), **fields)
+
+
+def make_article(*cases: Case) -> Article:
+    return Article(canonical=cases[0], best=cases[0], cases=cases)
+
+
+def load_labelled(path: Path = LABELLED) -> tuple[list[Article], list[dict[str, str]]]:
+    """The labelled set: its articles (merged phrasings as extra cases) and its queries."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    articles = []
+    for a in data["articles"]:
+        extra = dict(component=a.get("component"), tags=tuple(a.get("tags", ())), versions=tuple(a.get("versions", ())))
+        best = make_case(a["id"], a["title"], a["problem"], a["solution"], a["product"], **extra)
+        also = [make_case(f"{a['id']}-{n}", m["title"], m["problem"], a["solution"], a["product"], **extra)
+                for n, m in enumerate(a.get("also", ()), 1)]
+        articles.append(make_article(best, *also))
+    return articles, data["queries"]
+
+
+def plain_text(article: Article) -> str:
+    """What a baseline sees: every case's title and problem, and the solution."""
+    return "\n".join([*(f"{c.title}\n{c.problem}" for c in article.cases), article.best.solution])
+
+
+def kbgen_ranker(articles: Sequence[Article]) -> Ranker:
+    index = Index(articles)
+    return lambda query: [a.id for a, _ in index.search(query, len(articles))]
+
+
+def bm25s_ranker(articles: Sequence[Article]) -> Ranker:
+    """Plain BM25 (bm25s, English stop words, no stemming) over the concatenated text."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize([plain_text(a) for a in articles], stopwords="en", show_progress=False), show_progress=False)
+
+    def rank(query: str) -> list[str]:
+        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        if not tokens.vocab:
+            return []
+        docs, scores = retriever.retrieve(tokens, k=len(articles), show_progress=False)
+        return [articles[int(d)].id for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    return rank
+
+
+def fuzzy_ranker(articles: Sequence[Article]) -> Ranker:
+    """rapidfuzz token_set_ratio of the query against the concatenated text."""
+    from rapidfuzz import fuzz
+
+    texts = [(a.id, plain_text(a)) for a in articles]
+    return lambda query: [i for _, i in sorted((-fuzz.token_set_ratio(query, t), i) for i, t in texts)]
+
+
+def evaluate(rank: Ranker, queries: Sequence[dict[str, str]]) -> dict[str, float]:
+    """hit@1, hit@3 and mean reciprocal rank of the labelled article."""
+    hit1 = hit3 = rr = 0.0
+    for q in queries:
+        ids = rank(draft_query(q["query"]))
+        position = ids.index(q["article"]) + 1 if q["article"] in ids else 0
+        hit1 += position == 1
+        hit3 += 0 < position <= 3
+        rr += 1 / position if position else 0.0
+    n = len(queries)
+    return {"hit@1": hit1 / n, "hit@3": hit3 / n, "mrr": rr / n}
+
+
+@pytest.fixture(scope="module")
+def labelled() -> tuple[list[Article], list[dict[str, str]]]:
+    return load_labelled()
+
+
+def test_labelled_set_is_sound(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, queries = labelled
+    ids = {a.id for a in articles}
+    assert len(articles) >= 25 and len(queries) >= 60
+    assert all(q["article"] in ids for q in queries)
+
+
+def test_beats_plain_bm25_on_paraphrases(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, queries = labelled
+    ours, bm25 = evaluate(kbgen_ranker(articles), queries), evaluate(bm25s_ranker(articles), queries)
+    print(f"\nkbgen similar: {ours}\nbm25s:         {bm25}")
+    assert ours["hit@3"] >= bm25["hit@3"]
+    assert ours["mrr"] >= bm25["mrr"]
+    assert ours["hit@3"] >= 0.8
+
+
+def test_exact_error_string_ranks_its_article_first(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, queries = labelled
+    for q in (q for q in queries if q["kind"] == "error"):
+        assert search(articles, draft_query(q["query"]), 1)[0][0].id == q["article"], q["query"]
+    # an error pasted into an otherwise misleading message still wins
+    noisy = "The gateway and the invoice PDF are fine, but the desktop app shows 0xc0000005 sometimes"
+    assert search(articles, noisy, 3)[0][0].id == "SYNC-CRASH"
+
+
+def test_error_strings_are_codes_and_messages() -> None:
+    found = error_strings('Shows `401 Unauthorized`, "Sent", `NET::ERR_CERT_DATE_INVALID` and `550 5.7.26 Unauthenticated email`')
+    assert found == {"401 unauthorized": {"401"}, "401": {"401"}, "net err cert date invalid": {"net err cert date invalid"},
+                     "550 5 7 26 unauthenticated email": {"550", "5 7 26"}, "550": {"550"}, "5 7 26": {"5 7 26"}}
+
+
+def test_merged_phrasing_finds_the_article(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, _ = labelled
+    # only the merged case says "scanning" and "project share"
+    assert search(articles, "still scanning our project share", 1)[0][0].id == "SYNC-INDEX"
+
+
+def test_tokenize_meets_variants() -> None:
+    assert tokenize("Signed in; crashes") == tokenize("sign-in crashing") == ["login", "crash"]
+    assert tokenize("bills on my PC") == tokenize("invoice laptop")
+    assert "qt5gui.dll" in tokenize("faulting module qt5gui.dll")
+
+
+DRAFT = """---
+id: CASE-2026-0777
+title: Tray icon red after password reset
+product: Acme Sync
+resolved: 2026-05-01
+customer: Globex Corp
+handle_minutes: 31
+---
+
+## Problem
+Sync stops <!-- ask Jane at Globex --> after the password was reset.
+
+## Environment
+- Windows 11
+
+## Solution
+1. Sign out.
+
+## Cause
+The token was old; the log said `HTTP 401`.
+
+## Internal notes
+Ticket 88812, jane@globex.example, also asked about invoices.
+"""
+
+
+def test_draft_query_keeps_the_symptom_and_drops_the_noise() -> None:
+    query = draft_query(DRAFT)
+    for kept in ("Tray icon red after password reset", "Acme Sync", "Sync stops", "after the password was reset", "Windows 11", "`HTTP 401`"):
+        assert kept in query
+    for dropped in ("CASE-2026", "Globex", "2026-05-01", "31", "88812", "jane", "invoices", "Sign out", "token was old", "---"):
+        assert dropped not in query
+
+
+def test_draft_query_of_free_text_and_broken_front_matter() -> None:
+    assert draft_query("sync is broken <!-- internal --> since 4.2") == "sync is broken   since 4.2"
+    # broken YAML: the title is still worth searching for, the rest of the front matter still dropped
+    assert draft_query('---\ntitle: "Sync: stops\ncustomer: X\n---\n## Problem\nIt stops.\n') == '"Sync: stops\nIt stops.'
+    assert draft_query("---\ntitle: Sync stops\ncustomer: [X\n---\n## Problem\nIt stops.\n") == "Sync stops\nIt stops."
+
+
+def test_results_are_deterministic_and_respect_limit(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, _ = labelled
+    twin_a = make_article(make_case("TWIN-B", "Printer offline", "The printer is offline."))
+    twin_b = make_article(make_case("TWIN-A", "Printer offline", "The printer is offline."))
+    pool = [*articles, twin_a, twin_b]
+    first = search(pool, "printer offline sync", 10)
+    shuffled = pool[:]
+    random.Random(7).shuffle(shuffled)
+    assert [(a.id, s) for a, s in search(shuffled, "printer offline sync", 10)] == [(a.id, s) for a, s in first]
+    assert [a.id for a, _ in first[:2]] == ["TWIN-A", "TWIN-B"]  # equal scores: by id
+    assert len(first) == 10 and [s for _, s in first] == sorted((s for _, s in first), reverse=True)
+    assert all(0 < s <= 1 for _, s in first)
+    assert len(search(pool, "sync", 3)) == 3
+    assert search(pool, "sync", 0) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "the and of it", "zebra quasar marmalade"])
+def test_no_match_is_empty(labelled: tuple[list[Article], list[dict[str, str]]], query: str) -> None:
+    assert search(labelled[0], query) == []
+    assert search([], "sync") == []
