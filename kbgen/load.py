@@ -68,20 +68,32 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> tuple[object, LineM
         loader.dispose()
 
 
+class _AliasFound(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+ALIAS_MESSAGE = "YAML anchors and aliases (& and *) are not allowed in kbgen files; write the value out"
+
+
 def _walk(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen: set[int], path: str, first_line: int) -> list[Diagnostic]:
-    """Record key lines; refuse aliases (a node reached twice) and duplicate keys."""
-    line = first_line + node.start_mark.line
+    """Record key lines; refuse duplicate keys. A node reached twice is an alias: stop at the first one."""
+    try:
+        return _walk_node(node, key_path, lines, seen, path, first_line)
+    except _AliasFound as found:
+        return [diag(path, found.line, ALIAS_MESSAGE)]
+
+
+def _walk_node(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen: set[int], path: str, first_line: int) -> list[Diagnostic]:
     if id(node) in seen:
-        return [diag(path, line, "YAML anchors and aliases (& and *) are not allowed in kbgen files; write the value out")]
+        raise _AliasFound(first_line + node.start_mark.line)
     seen.add(id(node))
     problems: list[Diagnostic] = []
     if isinstance(node, yaml.MappingNode):
         keys: set[str] = set()
         for key_node, value_node in node.value:
-            if id(key_node) in seen or id(value_node) in seen:
-                problems.append(diag(path, first_line + key_node.start_mark.line,
-                                     "YAML anchors and aliases (& and *) are not allowed in kbgen files; write the value out"))
-                return problems
+            if id(key_node) in seen:
+                raise _AliasFound(first_line + key_node.start_mark.line)
             seen.add(id(key_node))
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
             key_line = first_line + key_node.start_mark.line
@@ -89,10 +101,10 @@ def _walk(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen: set[
                 problems.append(diag(path, key_line, f"'{key}' is given twice; keep one"))
             keys.add(key)
             lines[(*key_path, key)] = key_line
-            problems += _walk(value_node, (*key_path, key), lines, seen, path, first_line)
+            problems += _walk_node(value_node, (*key_path, key), lines, seen, path, first_line)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            problems += _walk(item, key_path, lines, seen, path, first_line)
+            problems += _walk_node(item, key_path, lines, seen, path, first_line)
     return problems
 
 
