@@ -299,7 +299,7 @@ def new(config_file: str, title: str, product: str, folder: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]}.')
 def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
     """The published articles closest to DRAFT (a case file or a quoted text), best first."""
-    from . import similar as sim
+    from . import similar as sim  # imported here: only this command needs it
 
     result = run_pipeline(config_file)
     text = Path(draft).read_text(encoding="utf-8") if Path(draft).is_file() else draft

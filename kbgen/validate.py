@@ -312,9 +312,9 @@ def _cross_checks(cases: list[Case], out: Validated) -> list[Case]:
             if other.lower() not in by_id:
                 _reject(out, case, case.line, f"not_duplicate_of '{other}' names no case; fix the id or remove it")
     for cycle in _cycles(kept, by_id):
-        names = " -> ".join(c.id for c in cycle) + f" -> {cycle[0].id}"
+        chain = " -> ".join(c.id for c in cycle) + f" -> {cycle[0].id}"
         for case in cycle:
-            _reject(out, case, case.line, f"duplicate_of forms a cycle ({names}); point every case at one canonical case")
+            _reject(out, case, case.line, f"duplicate_of forms a cycle ({chain}); point every case at one canonical case")
     return sorted((c for c in cases if c.path not in out.rejected), key=lambda c: c.id.lower())
 
 

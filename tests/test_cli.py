@@ -120,3 +120,39 @@ def test_feed_is_valid_atom_with_dates_from_the_data(demo_site: Path):
         assert entry.updated[:10] <= "2026-11-20"
     dates = [e.updated for e in feed.entries]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_similar_finds_the_article_for_a_paraphrased_draft(tmp_path: Path, demo_site: Path):
+    draft = tmp_path / "draft.md"
+    draft.write_text(
+        "---\nid: DRAFT-1\ntitle: client stopped syncing, says unauthorized since I reset my password\nproduct: Acme Sync\n"
+        "resolved: 2026-11-21\ncustomer: Initech\n---\n\n## Problem\nEver since the monthly password reset the desktop app "
+        "won't sync and keeps telling me 401.\n\n## Internal notes\nInitech ticket 4711\n"
+    )
+    result = kbgen("similar", str(draft), "--json", "--limit", "3", "-f", DEMO)
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.output)["results"]
+    assert len(results) == 3
+    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+    top = results[0]
+    articles = {a["id"]: a for a in json.loads((demo_site / "api" / "articles.json").read_text())["articles"]}
+    assert top["url"] == articles[top["article"]]["url"]
+    assert any("401" in t for t in [articles[top["article"]]["title"]]), top
+    text = kbgen("similar", "ERR_AUTH 401: invalid_grant", "-f", DEMO)
+    assert text.output.splitlines()[0].split()[1] == top["url"].removeprefix("https://support.acme.example/")
+
+
+def test_top_issues_page_agrees_with_the_json(demo_site: Path):
+    import re as _re
+
+    top = json.loads((demo_site / "api" / "top-issues.json").read_text())
+    html = (demo_site / "top-issues" / "index.html").read_text()
+    rows = _re.findall(r"<tr><td>(\d+)</td><td><a href=\"\.\./kb/([^/]+)/\">.*?</a></td><td>(\d+)</td><td>(\d+)%</td><td>(\d+)%</td><td>(\d+)</td>", html)
+    assert len(rows) == 5
+    for (rank, slug, cases, share, cumulative, customers), issue in zip(rows, top["issues"][:5], strict=True):
+        assert int(rank) == issue["rank"] and slug == issue["article"].lower()
+        assert int(cases) == issue["cases"] and int(customers) == issue["customers"]
+        assert int(share) == round(issue["share"] * 100) and int(cumulative) == round(issue["cumulative_share"] * 100)
+    assert f"of the {top['total_cases']} cases in the 90 days to 2026-11-20" in html
+    flagged = [i for i in top["issues"][:5] if "fixed-but-recurring" in i["flags"]]
+    assert flagged and "Fixed, yet cases keep arriving after the fix" in html
