@@ -90,9 +90,10 @@ def plain_pages(work: Path, docs: Path) -> int:
     return n
 
 
-def bench(n: int, keep: bool) -> None:
+def bench(n: int, keep: bool, distinct: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"kbgen-bench-{n}-"))
-    subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), str(work)], check=True, stdout=subprocess.DEVNULL)
+    extra = ["--distinct"] if distinct else []
+    subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), str(work), *extra], check=True, stdout=subprocess.DEVNULL)
     (work / "pages").mkdir()
     (work / "pages" / "about.md").write_text("# About\n")
     (work / "mkdocs.yml").write_text(KB_YML.format(site=work / "site"))
@@ -122,9 +123,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="+", type=int)
     parser.add_argument("--keep", action="store_true", help="keep the generated folders")
+    parser.add_argument("--distinct", action="store_true", help="one problem per case, so N cases make about N articles")
     args = parser.parse_args()
     for n in args.sizes:
-        bench(n, args.keep)
+        bench(n, args.keep, args.distinct)
 
 
 if __name__ == "__main__":

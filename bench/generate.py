@@ -207,13 +207,15 @@ def write_root_causes(out: Path, rng: random.Random) -> None:
     (out / "root-causes.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def generate(n: int, out: Path, seed: int = 1) -> None:
+def generate(n: int, out: Path, seed: int = 1, distinct: bool = False) -> None:
+    """``distinct``: every case a problem of its own, so N cases make about N articles (for page-count benchmarks)."""
     rng = random.Random(seed)
-    problems = [make_problem(rng) for _ in range(max(10, n // 6))]
+    problems = [make_problem(rng) for _ in range(n if distinct else max(10, n // 6))]
     weights = [1 / (rank + 1) ** 1.1 for rank in range(len(problems))]  # power law: a few problems dominate
     customers = [f"{rng.choice(COMPANY)} {rng.choice(TRADE)} {k}" for k in range(max(20, n // 20))]
     start = date(2025, 7, 1)
-    for number, problem in enumerate(rng.choices(problems, weights, k=n), 1):
+    chosen = problems if distinct else rng.choices(problems, weights, k=n)
+    for number, problem in enumerate(chosen, 1):
         write_case(out, number, rng, problem, start + timedelta(days=rng.randrange(365)), customers)
     write_root_causes(out, rng)
 
@@ -223,8 +225,9 @@ def main() -> None:
     parser.add_argument("n", type=int)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--distinct", action="store_true", help="one problem per case: about N articles")
     args = parser.parse_args()
-    generate(args.n, args.outdir, args.seed)
+    generate(args.n, args.outdir, args.seed, args.distinct)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,23 @@ def _hash(word: str) -> int:
     return zlib.crc32(word.encode())  # stable across runs, unlike hash()
 
 
+_PREPARED: dict[tuple[str, str, str, str], _Text] = {}
+_SCORED: dict[tuple[_Text, _Text, float], tuple[float, str]] = {}
+CACHE_LIMIT = 2_000_000
+"""Texts and pair scores survive between builds in one process, so `kbgen serve` re-scores only edited cases."""
+
+
 def prepare(case: Case) -> _Text:
+    key = (case.product, case.title, case.problem, case.solution)
+    hit = _PREPARED.get(key)
+    if hit is None:
+        if len(_PREPARED) > CACHE_LIMIT:
+            _PREPARED.clear()
+        hit = _PREPARED[key] = _prepare(case)
+    return hit
+
+
+def _prepare(case: Case) -> _Text:
     solution = words(case.solution)
     problem = words(f"{case.title}\n{case.problem}")
     vocab = set(solution)
@@ -207,7 +223,13 @@ class _Scores:
         hit = self.known.get(key)
         if hit is not None:
             return hit
-        value = _score(self.texts[key[0]], self.texts[key[1]], 0.0 if exact else self.floor)
+        cutoff = 0.0 if exact else self.floor
+        memo = (self.texts[key[0]], self.texts[key[1]], cutoff)
+        value = _SCORED.get(memo)
+        if value is None:
+            if len(_SCORED) > CACHE_LIMIT:
+                _SCORED.clear()
+            value = _SCORED[memo] = _score(*memo)
         if value[0] >= self.floor:
             self.known[key] = value
         return value

@@ -1,0 +1,71 @@
+"""What `kbgen serve` does after an agent edits one case: rebuild in the same process, caches warm.
+
+    python bench/bench_rebuild.py 10000
+
+Times, in one process: a cold pipeline run, a warm run after editing one case (parsed
+files and dedupe scores come from the content-hash caches), and the same for the whole
+`mkdocs build` that serve runs on every change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from kbgen import pipeline
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_build import KB_YML  # noqa: E402
+
+
+def edit_one(cases: Path) -> None:
+    victim = sorted(cases.rglob("*.md"))[len(list(cases.rglob("*.md"))) // 2]
+    text = victim.read_text(encoding="utf-8")
+    victim.write_text(text.replace("## Solution\n", "## Solution\nFirst check that you run the latest version.\n", 1), encoding="utf-8")
+
+
+def timed(label: str, fn) -> None:  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    fn()
+    print(f"{label:<48}{time.perf_counter() - t:>8.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int)
+    n = parser.parse_args().n
+    work = Path(tempfile.mkdtemp(prefix=f"kbgen-rebuild-{n}-"))
+    subprocess.run([sys.executable, str(HERE / "generate.py"), str(n), str(work)], check=True, stdout=subprocess.DEVNULL)
+    (work / "pages").mkdir()
+    (work / "pages" / "about.md").write_text("# About\n")
+    (work / "mkdocs.yml").write_text(KB_YML.format(site=work / "site"))
+    os.environ["CI"] = "1"
+
+    def run_pipeline() -> None:
+        cfg = load_config(str(work / "mkdocs.yml"))
+        plugin = cfg.plugins["kbgen"]
+        pipeline.run(plugin.options(cfg))  # type: ignore[attr-defined]
+
+    def run_build() -> None:
+        build(load_config(str(work / "mkdocs.yml")))
+
+    print(f"N={n:,} cases in {work}")
+    timed("pipeline, cold", run_pipeline)
+    edit_one(work / "cases")
+    timed("pipeline after a one-case edit (warm caches)", run_pipeline)
+    timed("full mkdocs build (what serve runs), warm", run_build)
+    edit_one(work / "cases")
+    timed("full mkdocs build after a one-case edit", run_build)
+
+
+if __name__ == "__main__":
+    main()
