@@ -254,13 +254,14 @@ def top(config_file: str, as_of: Any, as_json: bool, count: int | None) -> None:
     n = count or plugin.config.top_count
     t = result.top
     click.echo(f"Top issues: {t.total_cases} cases in the {t.window_days} days to {t.as_of}\n")
-    click.echo(f"{'#':>2}  {'cases':>5} {'share':>6} {'cum.':>6} {'cust.':>5} {'hours':>7} {'prev':>5}  {'root cause':<28} article")
+    currency = plugin.config.currency
+    click.echo(f"{'#':>2}  {'cases':>5} {'share':>6} {'cum.':>6} {'cust.':>5} {'hours':>7} {'cost ' + currency:>11} {'prev':>5}  {'root cause':<28} article")
     for i in t.issues[:n]:
         rc = i.article.root_cause
         rc_text = f"{rc.id} {rc.kind}/{rc.status}" if rc else "-"
         flags = f"  [{', '.join(i.flags)}]" if i.flags else ""
         click.echo(f"{i.rank:>2}  {i.cases:>5} {i.share:>6.0%} {i.cumulative_share:>6.0%} {i.customers:>5} {i.agent_hours:>7.1f} "
-                   f"{i.previous_cases:>5}  {rc_text:<28} {i.article.id}: {i.article.best.title}{flags}")
+                   f"{i.cost:>11,.0f} {i.previous_cases:>5}  {rc_text:<28} {i.article.id}: {i.article.best.title}{flags}")
 
 
 @main.command()

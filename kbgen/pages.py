@@ -135,11 +135,11 @@ def _versions(article: Article) -> list[str]:
     return sorted({v for c in article.cases for v in c.versions}, key=key)
 
 
-def summary(case: Case, limit: int = 2) -> str:
+def summary(case: Case, limit: int = 2, sep: str = " ") -> str:
     """The first steps of a solution as plain text, for a reply an agent pastes."""
     lines = [re.sub(r"^\s*(\d+[.)]|[-*+])\s+", "", line).strip() for line in case.solution.split("\n")]
     plain = [re.sub(r"[`*_]", "", line) for line in lines if line]
-    return " ".join(plain[:limit])
+    return sep.join(plain[:limit])
 
 
 def also_reported(article: Article) -> tuple[list[str], list[str]]:
@@ -187,7 +187,7 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
         "description": esc(summary(best, 1)[:160]),
         "template": "kb-article.html",
         "kb_id": article.id,
-        "kb_reply": f"{best.title}\n\n{summary(best)}",
+        "kb_reply": f"{best.title}\n\n{summary(best, 2, chr(10))}",
         "kb_updated": article.last_resolved.isoformat(),
         "tags": tags,
         "search": {"boost": 2},

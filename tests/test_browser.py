@@ -69,8 +69,9 @@ def test_copy_buttons_work_from_the_keyboard(demo_site: Path, serve, browser):
         reply = page.evaluate("navigator.clipboard.readText()")
         lines = reply.split("\n")
         assert lines[0] == article["title"]
-        assert lines[2] and "`" not in lines[2]  # the solution summary, plain text
-        assert lines[-1] == link
+        assert lines[1] == "" and lines[4] == ""
+        assert lines[2] and lines[3] and "`" not in lines[2] + lines[3]  # a two-line summary of the solution, plain text
+        assert lines[-1] == link and len(lines) == 6
     finally:
         context.close()
 
