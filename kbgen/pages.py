@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -142,12 +142,22 @@ def summary(case: Case, limit: int = 2, sep: str = " ") -> str:
     return sep.join(plain[:limit])
 
 
-def also_reported(article: Article) -> tuple[list[str], list[str]]:
-    """Other titles and distinct error strings, so search finds the article by any of them."""
-    titles = _union(c.title for c in article.cases if c.title != article.best.title)
+ALSO_REPORTED_LIMIT = 25
+"""Phrasings shown per article: enough for search to find it by the common ones, while the page stays small."""
+
+
+def _most_common(values: Iterable[str], limit: int) -> tuple[list[str], int]:
+    counts = Counter(values)
+    ranked = sorted(counts, key=lambda v: (-counts[v], v.lower(), v))
+    return ranked[:limit], max(0, len(ranked) - limit)
+
+
+def also_reported(article: Article, limit: int = ALSO_REPORTED_LIMIT) -> tuple[list[str], list[str], int]:
+    """Other titles and distinct error strings (the most frequent first), and how many more were left out."""
+    titles, more_titles = _most_common((c.title for c in article.cases if c.title != article.best.title), limit)
     own = set(errors_in(article.best.problem + "\n" + article.best.solution + "\n" + article.best.title))
-    errs = _union(e for c in article.cases for e in errors_in(c.title + "\n" + c.problem) if e not in own)
-    return titles, errs
+    errs, more_errs = _most_common((e for c in article.cases for e in dict.fromkeys(errors_in(c.title + "\n" + c.problem)) if e not in own), limit)
+    return titles, errs, more_titles + more_errs
 
 
 def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings) -> Page:
@@ -172,11 +182,13 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     sections = sorted(best.sections, key=lambda s: order.get(s.key, 4))
     for s in sections:
         out.append(f"## {md_inline(s.title.strip())}\n\n{s.body.strip()}\n")
-    titles, errs = also_reported(article)
+    titles, errs, more = also_reported(article)
     if titles or errs:
         out.append("## Also reported as\n")
         out.extend(f"- {md_inline(t)}" for t in titles)
         out.extend(f"- <code>{esc(e)}</code>" for e in errs)
+        if more:
+            out.append(f"- and {more} more phrasings")
         out.append("")
     if related:
         out.append("## Related articles\n")
@@ -291,12 +303,17 @@ def home_page(result: Result, settings: Settings, limit: int = 10) -> Page:
     return Page("index.md", {"title": "Home", "search": {"exclude": True}}, "\n".join(lines), in_nav=True)
 
 
-def known_issues_page(result: Result) -> Page:
+KNOWN_ISSUE_ARTICLES = 10
+
+
+def known_issues_pages(result: Result) -> list[Page]:
+    """Every root cause with its status and its most reported articles; a root cause with more gets its own pages."""
     by_rc: dict[str, list[Article]] = defaultdict(list)
     for a in result.articles:
         if a.root_cause:
             by_rc[a.root_cause.id].append(a)
     lines = ["# Known issues\n", "Every known root cause, where its fix stands, and the articles it causes.\n"]
+    pages: list[Page] = []
     order = {s: i for i, s in enumerate(("open", "investigating", "fix-planned", "wont-fix", "fixed"))}
     for rc in sorted(result.root_causes.values(), key=lambda r: (order[r.status], r.id.lower())):
         arts = sorted(by_rc.get(rc.id, []), key=lambda a: (-len(a.cases), a.slug))
@@ -306,9 +323,14 @@ def known_issues_page(result: Result) -> Page:
         lines.append(f"<p class=\"kb-rc\"><strong>{esc(headline)}</strong> · kind: {esc(rc.kind)} · status: {esc(rc.status)}{track}</p>\n")
         cases = sum(len(a.cases) for a in arts)
         lines.append(f"{len(arts)} articles, {cases} cases.\n" if arts else "No public articles.\n")
-        lines += [f"- [{md_inline(a.best.title)}](../kb/{a.slug}/index.md) ({len(a.cases)} cases)" for a in arts]
+        lines += [f"- [{md_inline(a.best.title)}](../kb/{a.slug}/index.md) ({len(a.cases)} cases)" for a in arts[:KNOWN_ISSUE_ARTICLES]]
+        if len(arts) > KNOWN_ISSUE_ARTICLES:
+            base = f"known-issues/{slugify(rc.id)}/"
+            lines.append(f"- [All {len(arts)} articles](../{base}index.md)")
+            pages += paginated(base, f"{rc.id}: {rc.title}", f"Articles caused by {esc(rc.id)}, newest first.", newest(arts))
         lines.append("")
-    return Page("known-issues/index.md", {"title": "Known issues", "search": {"exclude": True}}, "\n".join(lines), in_nav=True)
+    pages.append(Page("known-issues/index.md", {"title": "Known issues", "search": {"exclude": True}}, "\n".join(lines), in_nav=True))
+    return pages
 
 
 # --- top issues ----------------------------------------------------------------------------------
@@ -451,7 +473,7 @@ def render(result: Result, settings: Settings) -> tuple[list[Page], list[DataFil
     """Every page and data file of the site, in a stable order."""
     related = related_articles(result.articles)
     pages = [article_page(a, related[a.id], result, settings) for a in result.articles]
-    pages += [home_page(result, settings), top_issues_page(result, settings), known_issues_page(result)]
+    pages += [home_page(result, settings), top_issues_page(result, settings), *known_issues_pages(result)]
     pages += browse_pages(result.articles)
     data = api_files(result, settings) + redirects(result, settings)
     return pages, data

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from kbgen import pages
+from kbgen.models import Article, Case, Result, RootCause, Section
+
+
+def case(n: int, title: str = "", problem: str = "It fails with `E{n}`.", product: str = "Acme Sync") -> Case:
+    return Case(
+        id=f"C-{n}", title=title or f"Sync fails with E{n}", product=product, resolved=date(2026, 1, 1) + timedelta(days=n),
+        path=f"c{n}.md", sections=(Section("Problem", problem.format(n=n), 8), Section("Solution", "1. Sign out.\n2. Sign in.", 11)),
+    )
+
+
+def article(cases: list[Case], rc: RootCause | None = None) -> Article:
+    return Article(canonical=cases[0], best=cases[0], cases=tuple(cases), root_cause=rc)
+
+
+@pytest.mark.parametrize(("kind", "status", "fixed_in", "expected"), [
+    ("defect", "fixed", "4.3.0", "Fixed in 4.3.0: upgrade to resolve"),
+    ("defect", "fix-planned", None, "Known defect, fix planned; use the solution below until it ships"),
+    ("defect", "investigating", None, "Known defect, under investigation; use the solution below meanwhile"),
+    ("usability", "open", None, "Known usability problem, not scheduled yet; use the solution below"),
+    ("third-party", "wont-fix", None, "Caused by a third-party product, will not be fixed; use the workaround below"),
+    ("by-design", "wont-fix", None, "Works as designed: use the workaround below"),
+])
+def test_banner_says_where_the_fix_stands_in_plain_words(kind: str, status: str, fixed_in: str | None, expected: str):
+    rc = RootCause("RC-1", "Old <token>", kind, status, "https://tracker.example/1", fixed_in, date(2026, 4, 1) if fixed_in else None)
+    html = pages.banner(rc)
+    assert f'<p class="admonition-title">{expected}</p>' in html
+    assert "Old &lt;token&gt;" in html and 'href="https://tracker.example/1"' in html
+
+
+def test_also_reported_as_stays_small_however_many_cases():
+    cases = [case(n) for n in range(300)]
+    page = pages.article_page(article(cases), [], Result(as_of=date(2026, 11, 20)), pages.Settings())
+    assert page.body.count("\n- Sync fails with E") == pages.ALSO_REPORTED_LIMIT
+    assert page.body.count("<code>E") == pages.ALSO_REPORTED_LIMIT
+    # 299 other titles and 290 other error codes (E1..E9 are too short to count as one): 25 of each shown
+    assert "and 539 more phrasings" in page.body
+    assert len(page.markdown) < 20_000
+
+
+def test_hostile_title_is_escaped_in_markdown_and_metadata():
+    hostile = case(1, title='Fails <script>alert(1)</script> [x](javascript:alert(2))')
+    page = pages.article_page(article([hostile]), [], Result(as_of=date(2026, 11, 20)), pages.Settings())
+    assert "<script>" not in page.body  # kb_reply keeps the raw text: the template escapes it
+    assert page.meta["title"] == "Fails &lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(2))"
+    assert r"\[x\](javascript:alert(2))" in page.body
+
+
+def test_lists_are_paginated():
+    arts = [article([case(n)]) for n in range(250)]
+    out = pages.paginated("products/acme-sync/", "Acme Sync", "All", pages.newest(arts))
+    assert [p.path for p in out] == ["products/acme-sync/index.md", "products/acme-sync/page/2/index.md", "products/acme-sync/page/3/index.md"]
+    assert out[0].body.count("\n- [") == pages.PAGE_SIZE
+    assert "[Older →](page/2/index.md)" in out[0].body
+    assert "[← Newer](../../index.md)" in out[1].body
+
+
+def test_redirect_points_relative_and_canonical_absolute():
+    a = article([case(1), case(2)])
+    html = pages.redirect_html(a, "C-2", pages.Settings(site_url="https://kb.example/"))
+    assert '<meta http-equiv="refresh" content="0; url=../c-1/">' in html
+    assert '<link rel="canonical" href="https://kb.example/kb/c-1/">' in html
+    assert '<a href="../c-1/">' in html
+    files = pages.redirects(Result(as_of=date(2026, 11, 20), articles=[a]), pages.Settings())
+    assert [f.path for f in files] == ["kb/c-2/index.html"]
