@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import posixpath
 from datetime import date, timedelta
 
 import pytest
@@ -57,8 +58,13 @@ def test_lists_are_paginated():
     out = pages.paginated("products/acme-sync/", "Acme Sync", "All", pages.newest(arts))
     assert [p.path for p in out] == ["products/acme-sync/index.md", "products/acme-sync/page/2/index.md", "products/acme-sync/page/3/index.md"]
     assert out[0].body.count("\n- [") == pages.PAGE_SIZE
-    assert "[Older →](page/2/index.md)" in out[0].body
-    assert "[← Newer](../../index.md)" in out[1].body
+    def target(page: pages.Page, label: str) -> str:
+        link = page.body.split(f"[{label}](")[1].split(")")[0]
+        return posixpath.normpath(posixpath.join(posixpath.dirname(page.path), link))
+
+    assert target(out[0], "Older →") == "products/acme-sync/page/2/index.md"
+    assert target(out[1], "← Newer") == "products/acme-sync/index.md"
+    assert target(out[1], "Older →") == "products/acme-sync/page/3/index.md"
 
 
 def test_redirect_points_relative_and_canonical_absolute():
