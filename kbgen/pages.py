@@ -211,23 +211,23 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
 
 
 def related_articles(articles: Sequence[Article], limit: int = 5) -> dict[str, list[Article]]:
-    """Articles that share the root cause, else the component: what a reader tries next."""
+    """Articles that share the root cause, then the component: what a reader tries next (most reported first)."""
     by_rc: dict[str, list[Article]] = defaultdict(list)
     by_comp: dict[tuple[str, str], list[Article]] = defaultdict(list)
-    for a in articles:
+    for a in sorted(articles, key=lambda o: (-len(o.cases), o.slug)):
         if a.root_cause:
             by_rc[a.root_cause.id].append(a)
         if a.canonical.component:
             by_comp[(a.canonical.product, a.canonical.component)].append(a)
     out: dict[str, list[Article]] = {}
     for a in articles:
-        pool = by_rc.get(a.root_cause.id, []) if a.root_cause else []
-        pool = pool + by_comp.get((a.canonical.product, a.canonical.component or ""), [])
-        seen: dict[str, Article] = {}
-        for other in sorted(pool, key=lambda o: (-len(o.cases), o.slug)):
-            if other.id != a.id and other.id not in seen:
-                seen[other.id] = other
-        out[a.id] = list(seen.values())[:limit]
+        pools = [by_rc[a.root_cause.id] if a.root_cause else [], by_comp.get((a.canonical.product, a.canonical.component or ""), [])]
+        picked: dict[str, Article] = {}
+        for pool in pools:  # each pool is sorted once; only its head is read, so this is linear in the articles
+            for other in pool[: limit + 1 + len(picked)]:
+                if other.id != a.id and len(picked) < limit:
+                    picked.setdefault(other.id, other)
+        out[a.id] = list(picked.values())
     return out
 
 

@@ -83,6 +83,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
     def __init__(self) -> None:
         self.as_of_override: date | None = None
         self.result: Result | None = None
+        self.meta: dict[str, dict[str, object]] = {}  # generated page -> its metadata, set in on_page_markdown
 
     def options(self, config: MkDocsConfig) -> pipeline.Options:
         root = Path(config.config_file_path or ".").resolve().parent
@@ -115,6 +116,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        self.meta = {}
         self.result = result = pipeline.run(self.options(config), terminal_progress())
         for d in result.diagnostics:
             (log.error if d.severity == "error" else log.warning)(d.format())
@@ -126,12 +128,20 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             if files.get_file_from_path(page.path) is not None:
                 continue  # the site's own docs_dir wins, e.g. a hand-written index.md
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
-            files.append(File.generated(config, page.path, content=page.markdown, inclusion=inclusion))
+            # The body alone: metadata is handed over in on_page_markdown, so MkDocs parses no YAML for 10,000 pages.
+            files.append(File.generated(config, page.path, content=page.body, inclusion=inclusion))
+            self.meta[page.path] = page.meta
         for item in [*data, pages.DataFile("feed.xml", feed.atom(result, settings))]:
             files.append(File.generated(config, item.path, content=item.content))
         for asset in ASSETS:
             files.append(File.generated(config, asset, abs_src_path=str(PACKAGE / asset.removeprefix("assets/kbgen/"))))
         return files
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        meta = self.meta.get(page.file.src_uri)
+        if meta is not None:
+            page.meta.update(meta)
+        return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if page.file.src_uri.startswith("kb/"):
