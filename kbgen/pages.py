@@ -380,15 +380,15 @@ def top_issues_page(result: Result, settings: Settings) -> Page:
             f"{top.total_cases} cases in the {top.window_days} days to {top.as_of}.</p>\n"
         )
         lines.append(f'<figure class="kb-pareto">\n{chart.pareto_svg(top, settings.top_count, settings.currency)}\n</figure>\n')
-        head = ["#", "Problem", "Cases", "Share", "Cumulative", "Customers", "Agent hours", "Cost", "Trend", "Root cause", "Flags"]
+        head = ["#", "Problem", "Cases", "Share (cumulative)", "Customers", "Agent hours (cost)", "Trend", "Root cause"]
         rows = ['<div class="kb-top">', "<table>", "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
         for i in shown:
-            flags = "<br>".join(f'<span class="kb-flag kb-flag--{esc(f)}">{esc(FLAG_WORDS.get(f, f))}</span>' for f in i.flags)
+            flags = "".join(f'<br><span class="kb-flag kb-flag--{esc(f)}">{esc(FLAG_WORDS.get(f, f))}</span>' for f in i.flags)
             cells = [
                 str(i.rank),
-                f'<a href="../kb/{esc(i.article.slug)}/">{esc(i.article.best.title)}</a>',
-                str(i.cases), f"{i.share:.0%}", f"{i.cumulative_share:.0%}", str(i.customers),
-                f"{i.agent_hours:.1f}", esc(_money(i.cost, settings.currency)), esc(_trend(i)), _rc_cell(i), flags or "—",
+                f'<a href="../kb/{esc(i.article.slug)}/">{esc(i.article.best.title)}</a>{flags}',
+                str(i.cases), f"{i.share:.0%} ({i.cumulative_share:.0%})", str(i.customers),
+                f"{i.agent_hours:.1f} ({esc(_money(i.cost, settings.currency))})", esc(_trend(i)), _rc_cell(i),
             ]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         rows += ["</tbody>", "</table>", "</div>"]
@@ -397,7 +397,8 @@ def top_issues_page(result: Result, settings: Settings) -> Page:
         f"Cases are counted in the {top.window_days} days up to and including {top.as_of}; the trend compares them with the "
         f"{top.window_days} days before. The full ranking is in [api/top-issues.json](../api/top-issues.json).\n"
     )
-    return Page("top-issues/index.md", {"title": "Top issues", "search": {"exclude": True}}, "\n".join(lines), in_nav=True)
+    meta: dict[str, object] = {"title": "Top issues", "search": {"exclude": True}, "hide": ["toc"]}
+    return Page("top-issues/index.md", meta, "\n".join(lines), in_nav=True)
 
 
 # --- data ----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import feedparser
@@ -143,11 +144,9 @@ def test_similar_finds_the_article_for_a_paraphrased_draft(tmp_path: Path, demo_
 
 
 def test_top_issues_page_agrees_with_the_json(demo_site: Path):
-    import re as _re
-
     top = json.loads((demo_site / "api" / "top-issues.json").read_text())
     html = (demo_site / "top-issues" / "index.html").read_text()
-    rows = _re.findall(r"<tr><td>(\d+)</td><td><a href=\"\.\./kb/([^/]+)/\">.*?</a></td><td>(\d+)</td><td>(\d+)%</td><td>(\d+)%</td><td>(\d+)</td>", html)
+    rows = re.findall(r"<tr><td>(\d+)</td><td><a href=\"\.\./kb/([^/]+)/\">.*?</td><td>(\d+)</td><td>(\d+)% \((\d+)%\)</td><td>(\d+)</td>", html)
     assert len(rows) == 5
     for (rank, slug, cases, share, cumulative, customers), issue in zip(rows, top["issues"][:5], strict=True):
         assert int(rank) == issue["rank"] and slug == issue["article"].lower()
