@@ -159,6 +159,9 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
     site = Path(cfg.site_dir)
     site.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}.build-", dir=site.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read the site
     cfg.site_dir = str(tmp)
     try:
         mkdocs_build(cfg)

@@ -177,7 +177,7 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
         facts.append(("Reported", f"{count} times between {article.first_resolved} and {article.last_resolved}"))
     else:
         facts.append(("Resolved", article.last_resolved.isoformat()))
-    out.append('<dl class="kb-facts">\n' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>\n" for k, v in facts) + "</dl>\n")
+    out.append('<dl class="kb-facts">\n' + "".join(f"<dt>{esc(k)}</dt>\n<dd>{esc(v)}</dd>\n" for k, v in facts) + "</dl>\n")
     order = {"problem": 0, "environment": 1, "solution": 2, "cause": 3}
     sections = sorted(best.sections, key=lambda s: order.get(s.key, 4))
     for s in sections:

@@ -111,11 +111,20 @@ def test_browse_pages_per_product_and_component(demo_site: Path):
     assert len(list((demo_site / "products").glob("*/*/index.html"))) >= 6
 
 
-def test_search_index_has_articles_but_not_list_pages(demo_site: Path):
+def test_articles_are_searched_through_pagefind_not_lunr(demo_site: Path):
     index = json.loads((demo_site / "search" / "search_index.json").read_text())
     locations = {d["location"].split("#")[0] for d in index["docs"]}
-    assert any(loc.startswith("kb/") for loc in locations)
-    assert not any(loc.startswith("products/") for loc in locations)
+    assert not any(loc.startswith(("kb/", "products/")) for loc in locations)
+    assert (demo_site / "pagefind" / "pagefind.js").exists()
+    entry = json.loads((demo_site / "pagefind" / "pagefind-entry.json").read_text())
+    pages = sum(lang["page_count"] for lang in entry["languages"].values())
+    articles = json.loads((demo_site / "api" / "articles.json").read_text())["articles"]
+    assert pages == len(articles)
+    assert '"search": "../../assets/kbgen/search-worker.js"' in (demo_site / "kb" / articles[0]["id"].lower() / "index.html").read_text()
+
+
+def test_site_is_readable_by_a_web_server(demo_site: Path):
+    assert demo_site.stat().st_mode & 0o005 == 0o005
 
 
 def test_theme_override_from_the_repository_is_used(demo_site: Path):
