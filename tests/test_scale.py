@@ -1,0 +1,102 @@
+"""A 10,000-article knowledge base: built by kbgen, searched in chromium on a phone-sized screen."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, kbgen, search
+
+pytestmark = pytest.mark.browser
+N = 10_000
+KB_YML = """site_name: Scale KB
+docs_dir: pages
+site_dir: site
+theme:
+  name: material
+plugins:
+  - search
+  - kbgen:
+      cases_dir: cases
+      root_causes: root-causes.yml
+      as_of: "2026-11-20"
+markdown_extensions: [admonition, tables, pymdownx.highlight, pymdownx.superfences]
+"""
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("scale")
+    subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), str(N), str(work), "--distinct"], check=True, stdout=subprocess.DEVNULL)
+    (work / "pages").mkdir()
+    (work / "pages" / "about.md").write_text("# About\n")
+    (work / "mkdocs.yml").write_text(KB_YML)
+    result = kbgen("build", "-f", str(work / "mkdocs.yml"))
+    assert result.exit_code == 0, result.output[-2000:]
+    return work / "site"
+
+
+class Counting(http.server.SimpleHTTPRequestHandler):
+    served: list[tuple[str, int]]
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "content-length":
+            self.served.append((self.path, int(value)))
+        super().send_header(keyword, value)
+
+
+@pytest.fixture(scope="module")
+def counted(big_site: Path) -> Iterator[tuple[str, list[tuple[str, int]]]]:
+    served: list[tuple[str, int]] = []
+    handler = functools.partial(type("H", (Counting,), {"served": served}), directory=str(big_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", served
+    server.shutdown()
+
+
+def test_pages_stay_small_at_10000_articles(big_site: Path):
+    articles = json.loads((big_site / "api" / "articles.json").read_text())["articles"]
+    assert len(articles) > 5_000
+    for folder in ("kb", "products", "known-issues"):
+        biggest = max(p.stat().st_size for p in (big_site / folder).rglob("index.html"))
+        assert biggest < 80_000, (folder, biggest)
+    assert (big_site / "search" / "search_index.json").stat().st_size < 50_000
+
+
+def test_exact_error_message_finds_its_article_first_after_little_download(big_site: Path, counted, browser):
+    base, served = counted
+    articles = json.loads((big_site / "api" / "articles.json").read_text())["articles"]
+    target = articles[len(articles) // 2]
+    html = (big_site / "kb" / target["id"].lower() / "index.html").read_text()
+    problem = html[html.index('id="problem"'):html.index('id="solution"')]
+    codes = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<code>(.*?)</code>", problem)]
+    message = max(codes, key=len) if codes else target["title"]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        served.clear()
+        page.goto(base)  # everything from opening the home page to the first result counts
+        page.click("label[for='__search']")
+        search(page, message)
+        first = page.locator(".md-search-result__item a").first
+        assert target["id"].lower() in (first.get_attribute("href") or ""), (message, first.get_attribute("href"))
+        downloaded = sum(size for path, size in served)
+        assert downloaded < 1_000_000, sorted(served, key=lambda s: -s[1])[:10]
+        assert not any("search_index.json" in path for path, _ in served)
+        first.click()
+        page.wait_for_url(f"**/kb/{target['id'].lower()}/**")
+    finally:
+        context.close()
