@@ -95,7 +95,7 @@ def test_exact_error_message_finds_its_article_first_after_little_download(big_s
         assert target["id"].lower() in (first.get_attribute("href") or ""), (message, first.get_attribute("href"))
         downloaded = sum(size for path, size in served)
         assert downloaded < 1_000_000, sorted(served, key=lambda s: -s[1])[:10]
-        assert not any("search_index.json" in path for path, _ in served)
+        assert sum(size for path, size in served if "search_index.json" in path) < 50_000  # Material's own index holds no articles
         first.click()
         page.wait_for_url(f"**/kb/{target['id'].lower()}/**")
     finally:
