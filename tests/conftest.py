@@ -41,7 +41,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -52,7 +52,7 @@ def serve():
     servers: list[http.server.ThreadingHTTPServer] = []
 
     def start(folder: Path) -> str:
-        handler = functools.partial(_Quiet, directory=str(folder))
+        handler = functools.partial(QuietHandler, directory=str(folder))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)

@@ -14,42 +14,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, kbgen, search
+from tests.conftest import REPO, QuietHandler, kbgen, search
+from tests.kb import MKDOCS_YML
 
 pytestmark = pytest.mark.browser
 N = 10_000
-KB_YML = """site_name: Scale KB
-docs_dir: pages
-site_dir: site
-theme:
-  name: material
-plugins:
-  - search
-  - kbgen:
-      cases_dir: cases
-      root_causes: root-causes.yml
-      as_of: "2026-11-20"
-markdown_extensions: [admonition, tables, pymdownx.highlight, pymdownx.superfences]
-"""
 
 
 @pytest.fixture(scope="module")
 def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("scale")
-    subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), str(N), str(work), "--distinct"], check=True, stdout=subprocess.DEVNULL)
-    (work / "pages").mkdir()
-    (work / "pages" / "about.md").write_text("# About\n")
-    (work / "mkdocs.yml").write_text(KB_YML)
+    content = work / "content"
+    subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), str(N), str(content), "--distinct"], check=True, stdout=subprocess.DEVNULL)
+    (content / "pages").mkdir()
+    (content / "pages" / "about.md").write_text("# About\n")
+    (work / "mkdocs.yml").write_text(MKDOCS_YML.format(as_of="2026-11-20", extra=""))
     result = kbgen("build", "-f", str(work / "mkdocs.yml"))
     assert result.exit_code == 0, result.output[-2000:]
     return work / "site"
 
 
-class Counting(http.server.SimpleHTTPRequestHandler):
+class Counting(QuietHandler):
     served: list[tuple[str, int]]
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
     def send_header(self, keyword: str, value: str) -> None:
         if keyword.lower() == "content-length":
