@@ -66,6 +66,8 @@ def test_article_page_shows_the_case(demo_site: Path):
     assert "Also reported as" in body
     assert article["product"] in body
     assert "Copy link" in body and "Copy reply" in body
+    assert f'href="https://support.acme.example/feedback?article={article["id"]}"' in body
+    assert "Report a problem with this article" in body
 
 
 class NavLinks(HTMLParser):
