@@ -35,7 +35,13 @@ _Loader.yaml_implicit_resolvers = {
 LineMap = dict[tuple[str, ...], int]
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?!#)[ \t]*(.*?)[ \t#]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+
+
+def normalise_heading(text: str) -> str:
+    """'## Internal Notes:' and '## internal-notes' both read 'internal notes' (as Section.key does)."""
+    return Section(text, "", 0).key
 
 
 def diag(path: str, line: int, message: str, severity: str = "error") -> Diagnostic:
@@ -144,36 +150,63 @@ def strip_comments(body: str, path: str, first_line: int) -> tuple[str, list[Dia
     return stripped, []
 
 
-def split_sections(body: str, first_line: int) -> tuple[str, tuple[Section, ...]]:
-    """Split a body at level-2 ATX headings outside code fences. Returns (text before the first, sections)."""
+def _heading(lines: list[str], i: int) -> tuple[int, str] | None:
+    """(level, text) when line i starts a heading as Python-Markdown reads it: ATX (no space needed) or setext."""
+    atx = _ATX.match(lines[i])
+    if atx:
+        return len(atx.group(1)), atx.group(2).strip()
+    if i + 1 < len(lines) and lines[i].strip() and (i == 0 or not lines[i - 1].strip()) and _SETEXT.match(lines[i + 1]):
+        return (1 if lines[i + 1].strip()[0] == "=" else 2), lines[i].strip()
+    return None
+
+
+def split_sections(body: str, first_line: int, path: str = "") -> tuple[str, tuple[Section, ...], list[Diagnostic]]:
+    """Split a body at level-1 and level-2 headings outside code fences.
+
+    Headings are recognised the way Python-Markdown renders them (``##Title`` and setext
+    underlines too), so a section can never hide inside another one and be published with it.
+    Returns (text before the first heading, sections, problems).
+    """
+    lines = body.split("\n")
     preamble: list[str] = []
     sections: list[Section] = []
+    problems: list[Diagnostic] = []
     title: str | None = None
     start = first_line
     buf: list[str] = []
-    fence: str | None = None
-    for offset, line in enumerate(body.split("\n")):
+    fence: tuple[str, int] | None = None
+    skip = False
+    for offset, line in enumerate(lines):
+        if skip:  # a setext underline, already taken as part of its heading
+            skip = False
+            continue
         m = _FENCE.match(line)
         if m:
             mark = m.group(1)
             if fence is None:
-                fence = mark
-            elif mark[0] == fence[0] and len(mark) >= len(fence):
+                fence = (mark, first_line + offset)
+            elif mark[0] == fence[0][0] and len(mark) >= len(fence[0]):
                 fence = None
-        heading = _H2.match(line) if fence is None else None
-        if heading:
+        heading = _heading(lines, offset) if fence is None and not m else None
+        if heading and heading[0] > 2 and normalise_heading(heading[1]).startswith("internal"):
+            problems.append(diag(path, first_line + offset, f"'{heading[1]}' is a level-{heading[0]} heading inside another section, "
+                                 "so it would be published; write it as '## Internal notes'"))
+        if heading and heading[0] <= 2:
             if title is None:
                 preamble = buf
             else:
                 sections.append(Section(title, "\n".join(buf).rstrip(), start))
-            title, start, buf = heading.group(1).strip(), first_line + offset, []
+            title, start, buf = heading[1], first_line + offset, []
+            skip = not _ATX.match(line)
         else:
             buf.append(line)
+    if fence is not None:
+        problems.append(diag(path, fence[1], f"code fence '{fence[0]}' is never closed; close it, or everything after it is one code block"))
     if title is None:
         preamble = buf
     else:
         sections.append(Section(title, "\n".join(buf).rstrip(), start))
-    return "\n".join(preamble).strip(), tuple(sections)
+    return "\n".join(preamble).strip(), tuple(sections), problems
 
 
 def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]:
@@ -192,7 +225,8 @@ def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]
     if not isinstance(meta, dict):
         return None, [diag(path, 2, f"front matter must be 'field: value' lines (a mapping), not a {type(meta).__name__}")]
     body, problems = strip_comments(body, path, body_line)
-    preamble, sections = split_sections(body, body_line)
+    preamble, sections, found = split_sections(body, body_line, path)
+    problems += found
     if preamble:
         problems.append(diag(path, body_line, "text before the first '## ' heading is not published; move it under '## Problem'", "warning"))
     meta_lines = {key[0]: line for key, line in lines.items() if len(key) == 1}

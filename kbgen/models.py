@@ -6,6 +6,7 @@ MkDocs, so the pipeline can feed any Material-compatible builder.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -39,7 +40,13 @@ class Section:
 
     @property
     def key(self) -> str:
-        return self.title.strip().lower()
+        """The heading matched case-insensitively, punctuation ignored: '## Problem:' is 'problem'."""
+        return " ".join(re.sub(r"[^\w\s]", " ", self.title.lower()).split())
+
+    @property
+    def internal(self) -> bool:
+        """'Internal notes' and anything else starting with 'internal' is never published."""
+        return self.key.startswith("internal")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ CASE_FIELDS = (
 REQUIRED_FIELDS = ("id", "title", "product", "resolved")
 RC_FIELDS = ("title", "kind", "status", "tracker", "fixed_in", "fixed_on")
 REQUIRED_SECTIONS = ("problem", "solution")
-INTERNAL_SECTION = "internal notes"
 
 
 @dataclass
@@ -205,7 +204,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     f.unknown(CASE_FIELDS, "front-matter")
     problems = f.problems
     problems += _sections(raw)
-    public = tuple(s for s in raw.sections if s.key != INTERNAL_SECTION)
+    public = tuple(s for s in raw.sections if not s.internal)
     if visibility == "public":
         problems += _scan_private(raw.path, title, raw.meta_lines.get("title", 1), public, allow_emails)
     if any(p.severity == "error" for p in problems) or not (cid and title and product and resolved and visibility):

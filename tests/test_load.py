@@ -74,8 +74,25 @@ def test_comments_removed_keeping_line_numbers():
 
 
 def test_headings_inside_code_fences_do_not_split_sections():
-    pre, sections = split_sections("## Problem\n```\n## not a heading\n```\n## Solution\nfix\n", 5)
+    pre, sections, problems = split_sections("## Problem\n```\n## not a heading\n```\n## Solution\nfix\n", 5)
+    assert problems == []
     assert pre == ""
     assert [s.title for s in sections] == ["Problem", "Solution"]
     assert "## not a heading" in sections[0].body
     assert sections[1].line == 9
+
+
+def test_headings_are_read_as_markdown_renders_them():
+    body = "## Problem\nx\n\n##Solution\nfix\n\nInternal Notes:\n---\nsecret\n\n# Cause\nwhy\n"
+    _, sections, problems = split_sections(body, 1, "f.md")
+    assert problems == []
+    assert [(s.title, s.key, s.internal) for s in sections] == [
+        ("Problem", "problem", False), ("Solution", "solution", False), ("Internal Notes:", "internal notes", True), ("Cause", "cause", False)]
+    assert "secret" in sections[2].body and "---" not in sections[2].body
+
+
+def test_unclosed_fence_and_nested_internal_heading_are_errors():
+    _, _, problems = split_sections("## Solution\n```\ncode\n## Internal notes\nsecret\n", 10, "f.md")
+    assert [(p.line, p.message[:30]) for p in problems] == [(11, "code fence '```' is never clos")]
+    _, _, problems = split_sections("## Solution\nfix\n### Internal notes\nsecret\n", 10, "f.md")
+    assert problems[0].line == 12 and "would be published" in problems[0].message
