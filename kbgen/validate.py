@@ -20,6 +20,7 @@ from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, Raw
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CASE_FIELDS = (
     "id", "title", "product", "resolved", "opened", "versions", "component", "tags", "handle_minutes",
     "customer", "root_cause", "visibility", "duplicate_of", "not_duplicate_of",
@@ -64,10 +65,22 @@ class _Fields:
             if required:
                 self.error(key, f"'{key}' is required; it is empty")
             return None
+        if not self.plain(key, text):
+            return None
         if max_len is not None and len(text) > max_len:
             self.error(key, f"'{key}' is {len(text)} characters; keep it to {max_len}")
             return None
         return text
+
+    def plain(self, key: str, text: str) -> bool:
+        """One line of text: no line breaks, control characters or HTML comments (they would leak or break pages)."""
+        if _CONTROL.search(text):
+            self.error(key, f"'{key}' must be one line of text without control characters")
+            return False
+        if "<!--" in text:
+            self.error(key, f"'{key}' holds an HTML comment; comments are never published, so remove it")
+            return False
+        return True
 
     def date(self, key: str, required: bool = False) -> date | None:
         value = self.data.get(key)
@@ -97,7 +110,8 @@ class _Fields:
         out: list[str] = []
         for item in value:
             if isinstance(item, str) and item.strip():
-                out.append(item.strip())
+                if self.plain(key, item.strip()):
+                    out.append(item.strip())
             elif quote_hint and isinstance(item, (int, float)) and not isinstance(item, bool):
                 self.error(key, f"'{key}' item {item!r} is a number, so 4.10 would read as 4.1; quote it: \"{item}\"")
             else:
@@ -108,7 +122,7 @@ class _Fields:
         value = self.data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
             self.error(key, f"'{key}' must be a number of minutes >= 0, not {value!r}")
             return None
         return float(value)
@@ -206,7 +220,9 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     problems += _sections(raw)
     public = tuple(s for s in raw.sections if not s.internal)
     if visibility == "public":
-        problems += _scan_private(raw.path, title, raw.meta_lines.get("title", 1), public, allow_emails)
+        shown = [(str(v), raw.meta_lines.get(k, 1)) for k, v in ((k, raw.meta.get(k)) for k in ("title", "product", "component")) if v]
+        shown += [(item, raw.meta_lines.get(k, 1)) for k, items in (("tags", tags), ("versions", versions)) for item in items]
+        problems += _scan_private(raw.path, shown, public, allow_emails)
     if any(p.severity == "error" for p in problems) or not (cid and title and product and resolved and visibility):
         return None, problems
     return Case(
@@ -221,7 +237,7 @@ def _sections(raw: RawCase) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     seen: dict[str, Section] = {}
     for s in raw.sections:
-        if s.key in seen:
+        if s.key in seen and not s.internal:
             problems.append(diag(raw.path, s.line, f"section '## {s.title}' appears twice (first at line {seen[s.key].line}); merge them"))
         seen.setdefault(s.key, s)
     for key in REQUIRED_SECTIONS:
@@ -232,9 +248,9 @@ def _sections(raw: RawCase) -> list[Diagnostic]:
     return problems
 
 
-def _scan_private(path: str, title: str | None, title_line: int, sections: Sequence[Section], allow: Sequence[str]) -> list[Diagnostic]:
+def _scan_private(path: str, fields: Sequence[tuple[str, int]], sections: Sequence[Section], allow: Sequence[str]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
-    texts = [(title or "", title_line)] + [(s.title + "\n" + s.body, s.line) for s in sections]
+    texts = [*fields] + [(s.title + "\n" + s.body, s.line) for s in sections]
     for text, first in texts:
         for found in privacy.scan(text, allow):
             line = first + found.offset
@@ -245,9 +261,15 @@ def _scan_private(path: str, title: str | None, title_line: int, sections: Seque
     return problems
 
 
+def _published_fields(case: Case) -> list[tuple[str, int]]:
+    """Every front-matter text that reaches the site, with the line of its case."""
+    fields = [case.title, case.product, case.component or "", *case.tags, *case.versions]
+    return [(text, case.line) for text in fields if text]
+
+
 def _customer_leaks(case: Case, names: privacy.CustomerNames) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
-    texts = [(case.title, case.line)] + [(s.title + "\n" + s.body, s.line) for s in case.sections]
+    texts = _published_fields(case) + [(s.title + "\n" + s.body, s.line) for s in case.sections]
     for text, first in texts:
         for offset, line in enumerate(text.split("\n")):
             name = names.find(line)
@@ -277,7 +299,8 @@ def validate(
             out.rejected[path] = next(p.message for p in problems if p.severity == "error")
         else:
             candidates.append(case)
-    out.cases = _cross_checks(candidates, out)
+    customers = [str(raw.meta["customer"]) for _, raw in raws if raw is not None and isinstance(raw.meta.get("customer"), str)]
+    out.cases = _cross_checks(candidates, out, customers)
     return out
 
 
@@ -286,7 +309,7 @@ def _reject(out: Validated, case: Case, line: int, message: str) -> None:
     out.rejected.setdefault(case.path, message)
 
 
-def _cross_checks(cases: list[Case], out: Validated) -> list[Case]:
+def _cross_checks(cases: list[Case], out: Validated, customers: Sequence[str]) -> list[Case]:
     """Rules across files: unique ids, references that resolve, no duplicate_of cycles, no customer names."""
     by_id: dict[str, Case] = {}
     for case in sorted(cases, key=lambda c: c.path):
@@ -296,7 +319,7 @@ def _cross_checks(cases: list[Case], out: Validated) -> list[Case]:
         else:
             by_id[case.id.lower()] = case
     kept = [c for c in cases if c.path not in out.rejected]
-    names = privacy.CustomerNames(c.customer for c in kept if c.customer)
+    names = privacy.CustomerNames(customers)  # every file's customer, even of a rejected or internal case
     for case in kept:
         if names and case.public:
             for problem in _customer_leaks(case, names):

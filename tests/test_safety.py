@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import kbgen, search
 from tests.kb import case_text, write_kb
 
-MARKERS = ("MARKERINTERNALCASE", "MARKERINTERNALNOTES", "MARKERCOMMENT", "MARKERCUSTOMER", "MARKERSECRETCASE", "CASE-HIDDEN-77")
+MARKERS = ("MARKERSETEXTNOTES", "MARKERNOSPACENOTES", "MARKERTAGCUSTOMER", "MARKERINTERNALCASE", "MARKERINTERNALNOTES", "MARKERCOMMENT", "MARKERCUSTOMER", "MARKERSECRETCASE", "CASE-HIDDEN-77")
 HOSTILE_TITLE = "Login fails <script>window.__pwned='title'</script> with `ERR_HOSTILE_4711`"
 HOSTILE_BODY = """\
 The app shows `ERR_HOSTILE_4711` <img src=x onerror="window.__pwned='img'"> and
@@ -30,6 +30,11 @@ def private_kb(root: Path) -> Path:
             extra_meta="customer: Zorblax MARKERCUSTOMER Ltd\n",
             extra_body="\n## Internal notes\nMARKERINTERNALNOTES call jane@globex.example\n",
         ),
+        "variants.md": case_text(
+            "CASE-VAR-1", extra_meta="customer: Initech MARKERTAGCUSTOMER\n",
+            extra_body="\nInternal Notes:\n---\nMARKERSETEXTNOTES\n\n##Internal notes\nMARKERNOSPACENOTES\n",
+        ),
+        "tagged.md": case_text("CASE-TAG-1", extra_meta="tags: [Initech MARKERTAGCUSTOMER]\n"),
         "internal.md": case_text("CASE-HIDDEN-77", title="MARKERINTERNALCASE outage", extra_meta="visibility: internal\n"),
         "secret.md": case_text("CASE-SEC-1", title="MARKERSECRETCASE token", solution="1. Use AKIAABCDEFGHIJKLMNOP as the key."),
         "hostile.md": case_text("CASE-HOSTILE-1", title=HOSTILE_TITLE, problem=HOSTILE_BODY, solution="1. Update the app.", product="Acme Hostile"),
@@ -70,7 +75,10 @@ def test_summary_accounts_for_every_file(tmp_path: Path):
     assert status["content/cases/secret.md"] == "rejected"
     assert status["content/cases/broken.md"] == "rejected"
     assert status["content/cases/public.md"] == "published"
-    assert any(line.startswith("5 case files: 2 published as articles, 0 merged into an article, 1 internal, 2 rejected")
+    assert status["content/cases/variants.md"] == "merged"
+    assert status["content/cases/tagged.md"] == "rejected"  # a customer's name as a tag
+    assert "merged    content/cases/variants.md (CASE-VAR-1) -> kb/case-pub-1/" in result.output
+    assert any(line.startswith("7 case files: 2 published as articles, 1 merged into an article, 1 internal, 3 rejected")
                for line in result.output.splitlines()), result.output
     assert "rejected  content/cases/broken.md: invalid YAML" in result.output
     assert "rejected  content/cases/secret.md: public text holds what looks like an AWS access key" in result.output
