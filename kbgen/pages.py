@@ -61,8 +61,8 @@ def esc(text: str) -> str:
 
 
 def md_inline(text: str) -> str:
-    """Case text for inline Markdown: HTML escaped, link brackets neutralised, code spans kept."""
-    return re.sub(r"([\[\]\\])", r"\\\1", html.escape(text, quote=False))
+    """Case text for inline Markdown: HTML escaped, link brackets and attribute braces neutralised, code spans kept."""
+    return re.sub(r"([\[\]\\{}])", r"\\\1", html.escape(text, quote=False))
 
 
 def slugify(text: str) -> str:
@@ -201,7 +201,7 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
         "kb_id": article.id,
         "kb_reply": f"{best.title}\n\n{summary(best, 2, chr(10))}",
         "kb_updated": article.last_resolved.isoformat(),
-        "tags": tags,
+        "tags": [esc(t) for t in tags],  # themes print tags unescaped
         "search": {"boost": 2},
     }
     if settings.feedback_url:
@@ -236,7 +236,7 @@ def related_articles(articles: Sequence[Article], limit: int = 5) -> dict[str, l
 
 def _item(a: Article, here: str) -> str:
     extra = f" · {len(a.cases)} reports" if len(a.cases) > 1 else ""
-    return f"- [{md_inline(a.best.title)}]({rel(here, f'kb/{a.slug}/index.md')}) <small>{esc(a.canonical.product)} · {a.last_resolved}{extra}</small>"
+    return f"- [{md_inline(a.best.title)}]({rel(here, f'kb/{a.slug}/index.md')}) <small>{md_inline(a.canonical.product)} · {a.last_resolved}{extra}</small>"
 
 
 def paginated(base: str, title: str, intro: str, articles: Sequence[Article]) -> list[Page]:
@@ -279,9 +279,9 @@ def browse_pages(articles: Sequence[Article]) -> list[Page]:
         for comp in sorted(comps, key=str.lower):
             cslug = slugify(comp)
             lines.append(f"- [{md_inline(comp)}](../products/{pslug}/{cslug}/index.md) ({len(comps[comp])})")
-            pages += paginated(f"products/{pslug}/{cslug}/", f"{product}: {comp}", f"Articles about {esc(comp)} in {esc(product)}, newest first.", newest(comps[comp]))
+            pages += paginated(f"products/{pslug}/{cslug}/", f"{product}: {comp}", f"Articles about {md_inline(comp)} in {md_inline(product)}, newest first.", newest(comps[comp]))
         lines.append("")
-        pages += paginated(f"products/{pslug}/", product, f"All {len(group)} articles about {esc(product)}, newest first.", newest(group))
+        pages += paginated(f"products/{pslug}/", product, f"All {len(group)} articles about {md_inline(product)}, newest first.", newest(group))
     pages.append(Page("browse/index.md", {"title": "Browse", "search": {"exclude": True}}, "\n".join(lines), in_nav=True))
     return pages
 

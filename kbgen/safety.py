@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nh3
 
-TAGS = (nh3.ALLOWED_TAGS | {"div", "span", "dl", "dt", "dd", "pre", "code", "kbd", "details", "summary", "small", "mark"}) - {
+TAGS = (nh3.ALLOWED_TAGS | {"div", "span", "dl", "dt", "dd", "pre", "code", "kbd", "details", "summary", "small", "mark", "label"}) - {
     "img"
 }
 GLOBAL_ATTRS = {"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden", "data-status", "data-kind"}
@@ -14,6 +14,7 @@ ATTRS = {
     "td": GLOBAL_ATTRS | {"align", "colspan", "rowspan"},
     "th": GLOBAL_ATTRS | {"align", "colspan", "rowspan", "scope"},
     "ol": GLOBAL_ATTRS | {"start"},
+    "label": GLOBAL_ATTRS | {"for"},  # the home page's search button opens Material's search
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def case_text(
     product: str = "Acme Sync",
     resolved: str = "2026-03-03",
 ) -> str:
-    meta = f"id: {case_id}\ntitle: {title!r}\nproduct: {product}\nresolved: {resolved}\n" + textwrap.dedent(extra_meta)
+    meta = f"id: {case_id}\ntitle: {json.dumps(title)}\nproduct: {json.dumps(product)}\nresolved: {resolved}\n" + textwrap.dedent(extra_meta)
     return f"---\n{meta}---\n\n## Problem\n{problem}\n\n## Solution\n{solution}\n{extra_body}"
 
 

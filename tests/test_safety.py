@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,10 @@ def private_kb(root: Path) -> Path:
         "internal.md": case_text("CASE-HIDDEN-77", title="MARKERINTERNALCASE outage", extra_meta="visibility: internal\n"),
         "secret.md": case_text("CASE-SEC-1", title="MARKERSECRETCASE token", solution="1. Use AKIAABCDEFGHIJKLMNOP as the key."),
         "hostile.md": case_text("CASE-HOSTILE-1", title=HOSTILE_TITLE, problem=HOSTILE_BODY, solution="1. Update the app.", product="Acme Hostile"),
+        "hostile-fields.md": case_text(
+            "CASE-HOSTILE-2", title="Export fails {: onclick=\"window.__pwned='brace'\" }", product="[p](javascript:window.__pwned='prod')",
+            solution="1. Reinstall the exporter.", extra_meta="component: \"<img src=x onerror=window.__pwned='comp'>\"\ntags: [\"<script>window.__pwned='tag'</script>\"]\n",
+        ),
         "broken.md": "---\nid: CASE-BROKEN\ntitle: [oops\n---\n",
     }
     return write_kb(root, cases)
@@ -78,7 +83,7 @@ def test_summary_accounts_for_every_file(tmp_path: Path):
     assert status["content/cases/variants.md"] == "merged"
     assert status["content/cases/tagged.md"] == "rejected"  # a customer's name as a tag
     assert "merged    content/cases/variants.md (CASE-VAR-1) -> kb/case-pub-1/" in result.output
-    assert any(line.startswith("7 case files: 2 published as articles, 1 merged into an article, 1 internal, 3 rejected")
+    assert any(line.startswith("8 case files: 3 published as articles, 1 merged into an article, 1 internal, 3 rejected")
                for line in result.output.splitlines()), result.output
     assert "rejected  content/cases/broken.md: invalid YAML" in result.output
     assert "rejected  content/cases/secret.md: public text holds what looks like an AWS access key" in result.output
@@ -127,3 +132,38 @@ def test_hostile_text_never_runs(tmp_path: Path, serve, page):
     page.wait_for_url("**/kb/case-hostile-1/**")
     assert page.evaluate("window.__pwned") is None
     assert dialogs == []
+
+
+class Attacks(HTMLParser):
+    """Anything in a page that would run the planted payloads: handlers, javascript: URLs, script text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_script = tag == "script"
+        for name, value in attrs:
+            value = (value or "").strip().lower()
+            if (name.startswith("on") and "__pwned" in value) or (name in ("href", "src", "action") and value.startswith("javascript:")):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script and "__pwned" in data:
+            self.found.append(f"<script>{data[:60]}")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_script = False
+
+
+def test_no_page_carries_a_live_payload(tmp_path: Path):
+    config = private_kb(tmp_path)
+    kbgen("build", "-f", str(config))
+    pages = [p for p in (tmp_path / "site").rglob("*.html") if "assets" not in p.parts]
+    assert len(pages) > 10
+    assert (tmp_path / "site" / "kb" / "case-hostile-2" / "index.html").exists()
+    for page in pages:
+        parser = Attacks()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert parser.found == [], page
