@@ -64,15 +64,32 @@ def open_config(config_file: str, as_of: Any = None, **overrides: Any) -> tuple[
         raise click.UsageError(f"{config_file}: add `kbgen` to `plugins:` (plugins: [search, kbgen])")
     if as_of is not None:
         plugin.as_of_override = as_of.date() if hasattr(as_of, "date") else as_of
+    try:
+        plugin.options(cfg)  # settings and the as_of date are checked before any work
+    except PluginError as exc:
+        raise click.UsageError(f"{config_file}: {exc}") from exc
     return cfg, plugin
+
+
+def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
+    """Building replaces the site folder whole: refuse one that holds the content or the configuration."""
+    opts = plugin.options(cfg)
+    keep = [opts.cases_dir, opts.root_causes, Path(cfg.docs_dir), Path(cfg.config_file_path or "mkdocs.yml")]
+    site = site.resolve()
+    for path in keep:
+        path = path.resolve()
+        if path == site or site in path.parents:
+            raise click.UsageError(f"site_dir {site} would replace {path}; build into a folder of its own")
 
 
 def run_pipeline(config_file: str, as_of: Any = None) -> Result:
     cfg, plugin = open_config(config_file, as_of)
     try:
-        return pipeline.run(plugin.options(cfg))
+        result = pipeline.run(plugin.options(cfg))
     except PluginError as exc:
         raise click.UsageError(str(exc)) from exc
+    result.site_url = cfg.site_url or ""
+    return result
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -157,6 +174,7 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
         overrides["site_dir"] = site_dir
     cfg, plugin = open_config(config_file, as_of, **overrides)
     site = Path(cfg.site_dir)
+    check_site_dir(site, cfg, plugin)
     site.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}.build-", dir=site.parent))
     umask = os.umask(0)
@@ -249,7 +267,7 @@ def dupes(config_file: str, as_json: bool) -> None:
 def top(config_file: str, as_of: Any, as_json: bool, count: int | None) -> None:
     """The top repeat problems in the window, as on the top-issues page."""
     cfg, plugin = open_config(config_file, as_of)
-    result = pipeline.run(plugin.options(cfg))
+    result = run_pipeline(config_file, as_of)
     assert result.top is not None
     if as_json:
         click.echo(json.dumps(rank.issues_to_json(result.top, cfg.site_url or ""), indent=2, ensure_ascii=False))
@@ -292,7 +310,10 @@ def new(config_file: str, title: str, product: str, folder: str | None) -> None:
     cfg, plugin = open_config(config_file)
     opts = plugin.options(cfg)
     target = Path(folder) if folder else opts.cases_dir
-    path = scaffold.new_case(opts.cases_dir, target, title=title, product=product, today=date.today())
+    try:
+        path = scaffold.new_case(opts.cases_dir, target, title=title, product=product, today=date.today())
+    except FileExistsError as exc:
+        raise click.UsageError(f"{exc.filename} already exists; its id differs from its file name, so pick the id by hand") from exc
     click.echo(str(path))
 
 
@@ -306,8 +327,12 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
     from . import similar as sim  # imported here: only this command needs it
 
     result = run_pipeline(config_file)
-    text = Path(draft).read_text(encoding="utf-8") if Path(draft).is_file() else draft
-    site_url = open_config(config_file)[0].site_url or ""
+    try:
+        is_file = "\n" not in draft and len(draft) < 4096 and Path(draft).is_file()
+    except OSError:
+        is_file = False
+    text = Path(draft).read_text(encoding="utf-8") if is_file else draft
+    site_url = result.site_url
     hits = sim.search(result.articles, sim.draft_query(text), limit)
     if as_json:
         click.echo(json.dumps({"results": [{"article": a.id, "title": a.best.title, "url": f"{site_url}{a.url}", "score": round(s, 3)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,18 @@ def md_inline(text: str) -> str:
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "other"
+
+
+def unique_slugs(names: Iterable[str]) -> dict[str, str]:
+    """A URL slug per name; names that would share one ("Prod" and "prod", or two non-Latin names) get a short hash."""
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(set(names)):
+        by_slug[slugify(name)].append(name)
+    out: dict[str, str] = {}
+    for slug, group in by_slug.items():
+        for name in group:
+            out[name] = slug if len(group) == 1 else f"{slug}-{zlib.crc32(name.encode('utf-8')):08x}"[:64]
+    return out
 
 
 def rel(from_dir: str, to: str) -> str:
@@ -267,17 +280,19 @@ def browse_pages(articles: Sequence[Article]) -> list[Page]:
     by_product: dict[str, list[Article]] = defaultdict(list)
     for a in articles:
         by_product[a.canonical.product].append(a)
+    product_slugs = unique_slugs(by_product)
     pages: list[Page] = []
     lines = ["# Browse\n", "Every article by product and area. Looking for an error message? Use the search.\n"]
-    for product in sorted(by_product, key=str.lower):
+    for product in sorted(by_product, key=lambda p: (p.lower(), p)):
         group = by_product[product]
-        pslug = slugify(product)
+        pslug = product_slugs[product]
         lines.append(f"## [{md_inline(product)}](../products/{pslug}/index.md)\n")
         comps: dict[str, list[Article]] = defaultdict(list)
         for a in group:
             comps[a.canonical.component or "other"].append(a)
-        for comp in sorted(comps, key=str.lower):
-            cslug = slugify(comp)
+        comp_slugs = unique_slugs(comps)
+        for comp in sorted(comps, key=lambda c: (c.lower(), c)):
+            cslug = comp_slugs[comp]
             lines.append(f"- [{md_inline(comp)}](../products/{pslug}/{cslug}/index.md) ({len(comps[comp])})")
             pages += paginated(f"products/{pslug}/{cslug}/", f"{product}: {comp}", f"Articles about {md_inline(comp)} in {md_inline(product)}, newest first.", newest(comps[comp]))
         lines.append("")
@@ -287,13 +302,14 @@ def browse_pages(articles: Sequence[Article]) -> list[Page]:
 
 
 def home_page(result: Result, settings: Settings, limit: int = 10) -> Page:
-    products = sorted({a.canonical.product for a in result.articles}, key=str.lower)
+    products = sorted({a.canonical.product for a in result.articles}, key=lambda p: (p.lower(), p))
+    product_slugs = unique_slugs(products)
     lines = [
         f"# {md_inline(settings.site_name)}\n",
         "Search by the error message you see, or browse by product.\n",
         '<label class="md-button md-button--primary kb-search-button" for="__search">Search the knowledge base</label>\n',
         "## Products\n",
-        *[f"- [{md_inline(p)}](products/{slugify(p)}/index.md)" for p in products],
+        *[f"- [{md_inline(p)}](products/{product_slugs[p]}/index.md)" for p in products],
         "",
         "## Newest articles\n",
         *[_item(a, "") for a in newest(result.articles)[:limit]],
@@ -315,7 +331,12 @@ def known_issues_pages(result: Result) -> list[Page]:
     lines = ["# Known issues\n", "Every known root cause, where its fix stands, and the articles it causes.\n"]
     pages: list[Page] = []
     order = {s: i for i, s in enumerate(("open", "investigating", "fix-planned", "wont-fix", "fixed"))}
+    rc_slugs = unique_slugs(result.root_causes)
+    public = {c.root_cause for c in result.cases if c.public}
+    internal_only = {c.root_cause for c in result.cases if not c.public} - public  # naming them would reveal internal cases
     for rc in sorted(result.root_causes.values(), key=lambda r: (order[r.status], r.id.lower())):
+        if rc.id in internal_only:
+            continue
         arts = sorted(by_rc.get(rc.id, []), key=lambda a: (-len(a.cases), a.slug))
         _, headline = status_line(rc)
         lines.append(f"## {md_inline(rc.id)}: {md_inline(rc.title)}\n")
@@ -325,7 +346,7 @@ def known_issues_pages(result: Result) -> list[Page]:
         lines.append(f"{len(arts)} articles, {cases} cases.\n" if arts else "No public articles.\n")
         lines += [f"- [{md_inline(a.best.title)}](../kb/{a.slug}/index.md) ({len(a.cases)} cases)" for a in arts[:KNOWN_ISSUE_ARTICLES]]
         if len(arts) > KNOWN_ISSUE_ARTICLES:
-            base = f"known-issues/{slugify(rc.id)}/"
+            base = f"known-issues/{rc_slugs[rc.id]}/"
             lines.append(f"- [All {len(arts)} articles](../{base}index.md)")
             pages += paginated(base, f"{rc.id}: {rc.title}", f"Articles caused by {esc(rc.id)}, newest first.", newest(arts))
         lines.append("")

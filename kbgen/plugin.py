@@ -88,7 +88,27 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         self.result: Result | None = None
         self.meta: dict[str, dict[str, object]] = {}  # generated page -> its metadata, set in on_page_markdown
 
+    def check_config(self, config: MkDocsConfig) -> None:
+        """Settings MkDocs' option types cannot bound: one clean error, exit 2 from the CLI."""
+        c = self.config
+        problems = [
+            f"{name} must be {rule}"
+            for name, ok, rule in (
+                ("window_days", c.window_days >= 1, "at least 1"),
+                ("top_count", c.top_count >= 1, "at least 1"),
+                ("feed_size", c.feed_size >= 1, "at least 1"),
+                ("threshold", 0 <= c.threshold <= 100, "between 0 and 100"),
+                ("hourly_rate", c.hourly_rate >= 0, "0 or more"),
+            )
+            if not ok
+        ]
+        if not config.use_directory_urls:
+            problems.append("use_directory_urls must stay true: article links and redirects are kb/<id>/")
+        if problems:
+            raise PluginError("kbgen: " + "; ".join(problems))
+
     def options(self, config: MkDocsConfig) -> pipeline.Options:
+        self.check_config(config)
         root = Path(config.config_file_path or ".").resolve().parent
         return pipeline.Options(
             cases_dir=root / self.config.cases_dir,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -70,7 +71,8 @@ def new_case(cases_dir: Path, folder: Path, title: str, product: str, today: dat
     case_id = next_id(cases_dir, today)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{case_id}.md"
-    quoted = (title or "TODO: the problem as the customer would search for it").replace('"', "'")
-    text = CASE_TEMPLATE.format(id=case_id, title=f'"{quoted}"', product=product or "TODO", today=today.isoformat())
-    path.write_text(text, encoding="utf-8")
+    title = title or "TODO: the problem as the customer would search for it"
+    text = CASE_TEMPLATE.format(id=case_id, title=json.dumps(title), product=json.dumps(product or "TODO"), today=today.isoformat())
+    with path.open("x", encoding="utf-8") as out:  # never overwrite a file that is already there
+        out.write(text)
     return path

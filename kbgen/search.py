@@ -119,6 +119,7 @@ def index_site(
     with tempfile.TemporaryDirectory(prefix="kbgen-search-") as tmp:
         staged = Path(tmp) / "site"
         staged.mkdir()
+        staged_pages = 0
         for page in sorted(site_dir.glob(pattern)):
             rel = page.relative_to(site_dir)
             if rel.parts[0] == output:
@@ -127,6 +128,11 @@ def index_site(
             if doc is not None:
                 (staged / rel).parent.mkdir(parents=True, exist_ok=True)
                 (staged / rel).write_text(doc, encoding="utf-8")
+                staged_pages += 1
+        if staged_pages == 0:  # nothing published yet: no index, and search simply finds nothing
+            if out.exists():
+                shutil.rmtree(out)
+            return IndexStats(0, 0, 0, time.perf_counter() - start)
         # The CLI, not pagefind's Python API: the API reads one answer per 0.1 s poll (10,000
         # add_html_file calls would take 17 minutes) and its add_directory took 25% longer.
         bundle = Path(tmp) / "bundle"

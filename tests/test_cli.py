@@ -155,3 +155,45 @@ def test_top_issues_page_agrees_with_the_json(demo_site: Path):
     assert f"of the {top['total_cases']} cases in the 90 days to 2026-11-20" in html
     flagged = [i for i in top["issues"][:5] if "fixed-but-recurring" in i["flags"]]
     assert flagged and "Fixed, yet cases keep arriving after the fix" in html
+
+
+def test_bad_settings_are_usage_errors(tmp_path: Path):
+    config = write_kb(tmp_path, {"a.md": case_text("A-1")}, extra="window_days: 0\ntop_count: -1\n")
+    for command in ("check", "build", "top"):
+        result = kbgen(command, "-f", str(config))
+        assert result.exit_code == 2, (command, result.output)
+        assert "window_days must be at least 1; top_count must be at least 1" in result.output
+    config.write_text(config.read_text().replace('as_of: "2026-11-20"', 'as_of: "2026-02-30"').replace("window_days: 0\n", "").replace("top_count: -1\n", ""))
+    result = kbgen("check", "-f", str(config))
+    assert result.exit_code == 2 and "as_of must be a date" in result.output
+
+
+def test_build_refuses_to_replace_the_content(tmp_path: Path):
+    config = write_kb(tmp_path, {"a.md": case_text("A-1")})
+    result = kbgen("build", "-f", str(config), "--site-dir", str(tmp_path / "content" / "cases"))
+    assert result.exit_code == 2 and "would replace" in result.output
+    assert (tmp_path / "content" / "cases" / "a.md").exists()
+
+
+def test_empty_knowledge_base_builds(tmp_path: Path):
+    config = write_kb(tmp_path, {})
+    result = kbgen("build", "--strict", "-f", str(config))
+    assert result.exit_code == 0, result.output
+    assert "0 case files" in result.output
+    assert (tmp_path / "site" / "top-issues" / "index.html").exists()
+
+
+def test_products_whose_names_share_a_slug_keep_their_own_pages(tmp_path: Path):
+    config = write_kb(tmp_path, {
+        "a.md": case_text("A-1", product="Prod", title="First thing breaks", solution="1. Replace the fuse."),
+        "b.md": case_text("B-1", product="prod", title="Second thing breaks", solution="1. Update the firmware image."),
+    })
+    assert kbgen("build", "--strict", "-f", str(config)).exit_code == 0
+    pages = sorted((tmp_path / "site" / "products").glob("*/index.html"))
+    assert len(pages) == 2
+    assert {("First thing breaks" in p.read_text(), "Second thing breaks" in p.read_text()) for p in pages} == {(True, False), (False, True)}
+
+
+def test_similar_takes_a_long_text(demo_site: Path):
+    result = kbgen("similar", "sync says 401 after password change " * 20, "-f", DEMO)
+    assert result.exit_code == 0, result.output
