@@ -45,6 +45,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from . import load
 from .models import Article, Case
 
 K1 = 1.2
@@ -92,11 +93,8 @@ _SYNONYMS = [
 
 _WORD = re.compile(r"[a-z0-9]+")
 _COMPOUND = re.compile(r"[a-z0-9]+(?:[_.:/-]+[a-z0-9]+)+")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _SPAN = re.compile(r"`([^`\n]+)`|\"([^\"\n]{3,200})\"")
 _CODE = re.compile(r"[A-Za-z0-9]+(?:[._:-]+[A-Za-z0-9]+)*")
-_H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 
 
 def _stem(word: str) -> str:
@@ -268,47 +266,29 @@ def draft_query(text: str) -> str:
     and the rest of Solution, Cause and other sections (they describe the fix, not the symptom).
     Free text without sections comes back whole, minus HTML comments.
     """
-    text = _COMMENT.sub(" ", text.lstrip("\ufeff"))
+    text = text.lstrip("\ufeff")
     meta, body = _front_matter(text)
+    body, _ = load.strip_comments(body, "", 1)
     parts = [str(meta[k]) for k in ("title", "product", "component") if meta.get(k)]
     tags = meta.get("tags")
     if isinstance(tags, list):
         parts.append(" ".join(str(t) for t in tags))
-    for key, section in _sections(body):
-        if key in ("", "problem", "environment"):
-            parts.append(section)
-        elif key != "internal notes":
-            parts.extend(m.group(0) for m in _SPAN.finditer(section))
+    preamble, sections, _ = load.split_sections(body, 1)  # the same section rules as the build
+    parts.append(preamble)
+    for section in sections:
+        if section.key in ("problem", "environment"):
+            parts.append(section.body)
+        elif not section.internal:
+            parts.extend(m.group(0) for m in _SPAN.finditer(section.body))
     return "\n".join(p.strip() for p in parts if p.strip())
 
 
 def _front_matter(text: str) -> tuple[dict[str, object], str]:
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
+    front, body, _, _ = load.split_front_matter(text, "")
+    if front is None:
         return {}, text
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
-            break
-    else:
-        return {}, text
-    front, body = "\n".join(lines[1:end]), "\n".join(lines[end + 1 :])
     try:
         meta = yaml.safe_load(front)
     except yaml.YAMLError:  # a broken draft still has a title worth searching for
         meta = dict(re.findall(r"^(title|product|component):[ \t]*(.+)$", front, re.MULTILINE))
     return (meta if isinstance(meta, dict) else {}), body
-
-
-def _sections(body: str) -> list[tuple[str, str]]:
-    """(lower-cased level-2 heading, text) in order; text before the first heading has the key ""."""
-    sections: list[tuple[str, list[str]]] = [("", [])]
-    fence = False
-    for line in body.splitlines():
-        if _FENCE.match(line):
-            fence = not fence
-        heading = None if fence else _H2.match(line)
-        if heading:
-            sections.append((heading.group(1).strip().lower(), []))
-        else:
-            sections[-1][1].append(line)
-    return [(key, "\n".join(lines)) for key, lines in sections]
