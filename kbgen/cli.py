@@ -235,7 +235,8 @@ def check(config_file: str, strict: bool, as_of: Any, fmt: str) -> None:
 @main.command()
 @config_option
 @click.option("--json", "as_json", is_flag=True, help='Print {"groups": [...]} as the contract defines.')
-def dupes(config_file: str, as_json: bool) -> None:
+@click.option("--near-misses", "near_limit", default=50, show_default=True, type=click.IntRange(0), help="How many near misses to list (the JSON has all).")
+def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
     """The duplicate groups a build would merge, with scores, and the near misses under the threshold."""
     result = run_pipeline(config_file)
     groups = [g for g in result.groups if len(g.members) > 1]
@@ -254,8 +255,10 @@ def dupes(config_file: str, as_json: bool) -> None:
             click.echo(f"    {a} ~ {b}  {s:5.1f}  {why}")
     if result.near_misses:
         click.echo("\nNear misses (not merged; add duplicate_of to merge, not_duplicate_of to silence):")
-        for n in result.near_misses:
+        for n in result.near_misses[:near_limit]:
             click.echo(f"    {n.a} ~ {n.b}  {n.score:5.1f}")
+        if len(result.near_misses) > near_limit:
+            click.echo(f"    ... {len(result.near_misses) - near_limit} more (--near-misses N, or --json)")
     click.echo(f"\n{len(groups)} groups merge {sum(len(g.members) for g in groups)} cases; {len(result.near_misses)} near misses.")
 
 
