@@ -143,31 +143,7 @@ A stale {b} entry left behind by the upgrade makes the {a} request fail before i
     return f"kb-{i:05d}", title, body, message
 
 
-HOOKS = '''"""What the kbgen plugin does for search, as MkDocs hooks (bench and tests only)."""
-from pathlib import Path
-
-from mkdocs.structure.files import File
-
-from kbgen import search
-
-
-def on_files(files, config):
-    files.append(File.generated(config, search.WORKER, abs_src_path=str(search.WORKER_SOURCE)))
-    return files
-
-
-def on_post_page(output, page, config):
-    return search.use_worker(output)
-
-
-def on_post_template(output_content, template_name, config):
-    return search.use_worker(output_content)
-
-
-def on_post_build(config):
-    stats = search.index_site(Path(config.site_dir))
-    print(f"kbgen search: {stats}", flush=True)
-'''
+HOOKS = "from kbgen.search_hooks import on_files, on_post_build, on_post_page, on_post_template  # noqa: F401\n"
 
 
 def write_site(root: Path, n: int, *, pagefind: bool, seed: int = 1) -> dict[str, str]:

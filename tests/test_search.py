@@ -55,30 +55,7 @@ WORDS = [
     "token", "report", "gateway", "upload", "export", "login", "database", "firewall", "certificate", "connector",
 ]
 
-HOOKS = '''
-from pathlib import Path
-
-from mkdocs.structure.files import File
-
-from kbgen import search
-
-
-def on_files(files, config):
-    files.append(File.generated(config, search.WORKER, abs_src_path=str(search.WORKER_SOURCE)))
-    return files
-
-
-def on_post_page(output, page, config):
-    return search.use_worker(output)
-
-
-def on_post_template(output_content, template_name, config):
-    return search.use_worker(output_content)
-
-
-def on_post_build(config):
-    search.index_site(Path(config.site_dir))
-'''
+HOOKS = "from kbgen.search_hooks import on_files, on_post_build, on_post_page, on_post_template  # noqa: F401\n"
 
 REDIRECT = """<!doctype html>
 <html lang="en">
