@@ -126,8 +126,14 @@ def status_line(rc: RootCause) -> tuple[str, str]:
     return ADMONITION[rc.status], f"{KIND_WORDS[rc.kind]}, {STATUS_WORDS[rc.status]}"
 
 
-def banner(rc: RootCause) -> str:
+def banner(rc: RootCause, since_fix: int = 0) -> str:
+    """The status box; ``since_fix`` cases resolved after a fix shipped turn "fixed" into a plain warning."""
     kind, headline = status_line(rc)
+    if since_fix and rc.fixed_on:
+        kind = "warning"
+        fix = f"fixed in {rc.fixed_in}" if rc.fixed_in else f"fixed on {rc.fixed_on.isoformat()}"
+        headline = (f"Marked {fix}, but reported {since_fix} more time{'s' if since_fix != 1 else ''} since "
+                    f"{rc.fixed_on.isoformat()}: if upgrading does not help, use the solution below")
     bits = [f"Root cause: {esc(rc.title)}."]
     if rc.tracker:
         bits.append(f'Tracked as <a href="{esc(rc.tracker)}">{esc(rc.id)}</a>.')
@@ -180,8 +186,10 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     components = _union(c.component for c in article.cases if c.component)
     tags = _union(t for c in article.cases for t in c.tags)
     out = [f"# {md_inline(best.title)}\n"]
-    if article.root_cause:
-        out.append(banner(article.root_cause))
+    rc = article.root_cause
+    if rc:
+        since_fix = sum(1 for c in article.cases if rank.recurring(rc, [c], result.as_of))
+        out.append(banner(rc, since_fix))
     facts = [("Product", ", ".join(products)), ("Applies to", ", ".join(versions) or "all versions")]
     if components:
         facts.append(("Component", ", ".join(components)))

@@ -131,3 +131,11 @@ def test_site_is_readable_by_a_web_server(demo_site: Path):
 
 def test_theme_override_from_the_repository_is_used(demo_site: Path):
     assert "support@acme.example" in (demo_site / "index.html").read_text()
+
+
+def test_fixed_but_recurring_article_warns_customers(demo_site: Path):
+    top = json.loads((demo_site / "api" / "top-issues.json").read_text())
+    recurring = [i for i in top["issues"] if "fixed-but-recurring" in i["flags"]]
+    assert recurring
+    html = (demo_site / "kb" / recurring[0]["article"].lower() / "index.html").read_text()
+    assert "but reported" in html and "if upgrading does not help, use the solution below" in html

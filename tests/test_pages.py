@@ -75,3 +75,13 @@ def test_redirect_points_relative_and_canonical_absolute():
     assert '<a href="../c-1/">' in html
     files = pages.redirects(Result(as_of=date(2026, 11, 20), articles=[a]), pages.Settings())
     assert [f.path for f in files] == ["kb/c-2/index.html"]
+
+
+def test_a_fix_that_did_not_stop_the_cases_says_so():
+    rc = RootCause("RC-1", "Old token", "defect", "fixed", None, "4.3.0", date(2026, 1, 5))
+    cases = [case(n) for n in range(1, 9)]  # resolved 2026-01-02 .. 2026-01-09: 4 after the fix date
+    page = pages.article_page(article(cases, rc), [], Result(as_of=date(2026, 11, 20)), pages.Settings())
+    assert '<div class="admonition warning kb-status"' in page.body
+    assert "Marked fixed in 4.3.0, but reported 4 more times since 2026-01-05" in page.body
+    quiet = pages.article_page(article(cases[:4], rc), [], Result(as_of=date(2026, 11, 20)), pages.Settings())
+    assert "Fixed in 4.3.0: upgrade to resolve" in quiet.body
