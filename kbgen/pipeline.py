@@ -67,7 +67,10 @@ def outcomes(raws: Sequence[tuple[str, object]], checked: validate.Validated, re
     """What became of every case file, so the summary accounts for each one."""
     article_of = {case.id: article.id for article in result.articles for case in article.cases}
     by_path = {c.path: c for c in checked.cases}
-    unreadable = {d.path: d.message for d in result.diagnostics if d.severity == "error"}
+    unreadable: dict[str, str] = {}
+    for d in result.diagnostics:  # the first error of a file that could not be read is its reason
+        if d.severity == "error":
+            unreadable.setdefault(d.path, d.message)
     out: list[Outcome] = []
     for path, _raw in raws:
         case = by_path.get(path)
