@@ -370,11 +370,12 @@ def _money(value: float, currency: str) -> str:
 
 
 def _trend(issue: TopIssue) -> str:
-    if issue.previous_cases == 0:
+    """rank.trend's word (as in the JSON) with the numbers a reader wants."""
+    word = rank.trend(issue)
+    if word == "new":
         return "new"
-    delta = issue.cases - issue.previous_cases
-    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "▬"
-    return f"{arrow} {delta:+d} (was {issue.previous_cases})"
+    arrow = {"up": "▲", "down": "▼", "flat": "▬"}[word]
+    return f"{arrow} {issue.cases - issue.previous_cases:+d} (was {issue.previous_cases})"
 
 
 def _rc_cell(issue: TopIssue) -> str:
@@ -434,7 +435,6 @@ def top_issues_page(result: Result, settings: Settings) -> Page:
 
 
 def article_json(a: Article, settings: Settings) -> dict[str, object]:
-    rc = a.root_cause
     return {
         "id": a.id,
         "title": a.best.title,
@@ -444,9 +444,7 @@ def article_json(a: Article, settings: Settings) -> dict[str, object]:
         "versions": _versions(a),
         "component": a.canonical.component,
         "tags": _union(t for c in a.cases for t in c.tags),
-        "root_cause": None if rc is None else {
-            "id": rc.id, "title": rc.title, "kind": rc.kind, "status": rc.status, "tracker": rc.tracker, "fixed_in": rc.fixed_in,
-        },
+        "root_cause": rank.root_cause_json(a.root_cause),
         "merged": list(a.merged_ids),
         "cases": [c.id for c in a.cases],
         "case_count": len(a.cases),
