@@ -82,14 +82,11 @@ def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
             raise click.UsageError(f"site_dir {site} would replace {path}; build into a folder of its own")
 
 
-def run_pipeline(config_file: str, as_of: Any = None) -> Result:
-    cfg, plugin = open_config(config_file, as_of)
+def run_pipeline(cfg: MkDocsConfig, plugin: KbgenPlugin) -> Result:
     try:
-        result = pipeline.run(plugin.options(cfg))
+        return pipeline.run(plugin.options(cfg))
     except PluginError as exc:
         raise click.UsageError(str(exc)) from exc
-    result.site_url = cfg.site_url or ""
-    return result
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -222,7 +219,7 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
               help="`github` prints GitHub Actions annotations.")
 def check(config_file: str, strict: bool, as_of: Any, fmt: str) -> None:
     """Validate cases and root causes without rendering; list every problem as path:line: message."""
-    result = run_pipeline(config_file, as_of)
+    result = run_pipeline(*open_config(config_file, as_of))
     for d in result.diagnostics:
         click.echo(format_diagnostic(d, fmt))
     files = len(result.outcomes)
@@ -238,7 +235,7 @@ def check(config_file: str, strict: bool, as_of: Any, fmt: str) -> None:
 @click.option("--near-misses", "near_limit", default=50, show_default=True, type=click.IntRange(0), help="How many near misses to list (the JSON has all).")
 def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
     """The duplicate groups a build would merge, with scores, and the near misses under the threshold."""
-    result = run_pipeline(config_file)
+    result = run_pipeline(*open_config(config_file))
     groups = [g for g in result.groups if len(g.members) > 1]
     if as_json:
         data = {
@@ -270,7 +267,7 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
 def top(config_file: str, as_of: Any, as_json: bool, count: int | None) -> None:
     """The top repeat problems in the window, as on the top-issues page."""
     cfg, plugin = open_config(config_file, as_of)
-    result = run_pipeline(config_file, as_of)
+    result = run_pipeline(cfg, plugin)
     assert result.top is not None
     if as_json:
         click.echo(json.dumps(rank.issues_to_json(result.top, cfg.site_url or ""), indent=2, ensure_ascii=False))
@@ -329,13 +326,14 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
     """The published articles closest to DRAFT (a case file or a quoted text), best first."""
     from . import similar as sim  # imported here: only this command needs it
 
-    result = run_pipeline(config_file)
+    cfg, plugin = open_config(config_file)
+    result = run_pipeline(cfg, plugin)
     try:
         is_file = "\n" not in draft and len(draft) < 4096 and Path(draft).is_file()
     except OSError:
         is_file = False
     text = Path(draft).read_text(encoding="utf-8") if is_file else draft
-    site_url = result.site_url
+    site_url = cfg.site_url or ""
     hits = sim.search(result.articles, sim.draft_query(text), limit)
     if as_json:
         click.echo(json.dumps({"results": [{"article": a.id, "title": a.best.title, "url": f"{site_url}{a.url}", "score": round(s, 3)}

@@ -220,7 +220,6 @@ class Result:
     top: TopIssues | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    site_url: str = ""
 
     @property
     def errors(self) -> list[Diagnostic]:

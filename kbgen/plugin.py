@@ -68,9 +68,14 @@ def parse_as_of(value: str | date | None) -> date:
         raise PluginError(f"kbgen: as_of must be a date written YYYY-MM-DD, not {value!r}") from exc
 
 
+def interactive() -> bool:
+    """A person watches a terminal (not a CI log): progress lines are worth printing."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
 def terminal_progress() -> Callable[[str, int, int], None] | None:
     """Stage and count on one rewritten line when a person watches a terminal; nothing in CI logs."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
+    if not interactive():
         return None
 
     def show(stage: str, done: int, total: int) -> None:
@@ -145,7 +150,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             (log.error if d.severity == "error" else log.warning)(d.format())
         settings = self.settings(config)
         generated, data = pages.render(result, settings)
-        if sys.stderr.isatty() and not os.environ.get("CI"):
+        if interactive():
             sys.stderr.write(f"\r\033[Kkbgen: rendering {len(generated):,} pages\n")
         for page in generated:
             if files.get_file_from_path(page.path) is not None:
