@@ -183,6 +183,10 @@ class TopIssue:
     cost: float
     previous_cases: int
     flags: tuple[str, ...] = ()
+    p_value: float = 1.0  # exact binomial test of cases against previous_cases (rank.change_p_value)
+    trend_significant: bool = False
+    new: bool = False  # the article's first counted case is in the window
+    median_days_to_resolve: float | None = None
 
 
 @dataclass(frozen=True)

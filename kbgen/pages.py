@@ -374,7 +374,9 @@ def _trend(issue: TopIssue) -> str:
     word = rank.trend(issue)
     if word == "new":
         return "new"
-    arrow = {"up": "▲", "down": "▼", "flat": "▬"}[word]
+    if word == "flat":  # counts this small move by chance: saying "up" would mislead
+        return f"no clear change (was {issue.previous_cases})"
+    arrow = {"up": "▲", "down": "▼"}[word]
     return f"{arrow} {issue.cases - issue.previous_cases:+d} (was {issue.previous_cases})"
 
 

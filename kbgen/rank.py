@@ -6,6 +6,8 @@ a build with ``--as-of`` is reproducible. Customer names are counted here and go
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -22,24 +24,34 @@ def window(as_of: date, window_days: int) -> tuple[date, date]:
     return as_of - timedelta(days=window_days - 1), as_of
 
 
-def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly_rate: float = 0.0) -> TopIssues:
-    """Every article with a public case in the window, most cases first; ties by agent minutes, then by id."""
+SIGNIFICANCE = 0.05
+"""A change between the two windows counts as a rise or fall only when chance explains it less often than this."""
+
+
+def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly_rate: float = 0.0,
+         *, include_internal: bool = False) -> TopIssues:
+    """Every article with a counted case in the window, most cases first; ties by agent minutes, then by id.
+
+    The public edition counts public cases only; the team's edition (``include_internal``) counts every case.
+    """
     first, last = window(as_of, window_days)
     prev_first, prev_last = window(first - timedelta(days=1), window_days)
-    rows: list[tuple[Article, list[Case], float, int]] = []
+    rows: list[tuple[Article, list[Case], float, int, bool]] = []
     for article in articles:
-        public = [c for c in article.cases if c.public]
-        current = _between(public, first, last)
+        counted = [c for c in article.cases if include_internal or c.public]
+        current = _between(counted, first, last)
         if current:
             minutes = sum(c.handle_minutes for c in current)
-            rows.append((article, current, minutes, len(_between(public, prev_first, prev_last))))
+            new = all(c.resolved >= first for c in counted if c.resolved <= last)
+            rows.append((article, current, minutes, len(_between(counted, prev_first, prev_last)), new))
     rows.sort(key=lambda r: (-len(r[1]), -r[2], r[0].id.lower(), r[0].id))
-    total = sum(len(current) for _, current, _, _ in rows)
+    total = sum(len(r[1]) for r in rows)
     issues: list[TopIssue] = []
     running = 0
-    for position, (article, current, minutes, previous) in enumerate(rows, start=1):
+    for position, (article, current, minutes, previous, new) in enumerate(rows, start=1):
         running += len(current)
         hours = minutes / 60
+        p = change_p_value(len(current), previous)
         issues.append(
             TopIssue(
                 rank=position,
@@ -53,6 +65,10 @@ def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly
                 cost=hours * hourly_rate,
                 previous_cases=previous,
                 flags=flags(article, as_of),
+                p_value=p,
+                trend_significant=p < SIGNIFICANCE,
+                new=new,
+                median_days_to_resolve=median_days_to_resolve(current),
             )
         )
     return TopIssues(as_of, window_days, total, tuple(issues))
@@ -60,6 +76,27 @@ def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly
 
 def _between(cases: Iterable[Case], first: date, last: date) -> list[Case]:
     return [c for c in cases if first <= c.resolved <= last]
+
+
+def change_p_value(current: int, previous: int) -> float:
+    """Two-sided exact conditional binomial test that two equal windows had the same rate of cases.
+
+    Given ``n = current + previous`` cases in both windows, equal rates make ``current`` a
+    Binomial(n, 1/2) draw; the p-value is twice the smaller tail at the observed count, capped at 1.
+    Exact integer arithmetic: 3 cases against 1 (p = 0.625) is chance, 12 against 2 (p = 0.013) is not.
+    """
+    n = current + previous
+    if n == 0:
+        return 1.0
+    low = min(current, previous)
+    tail = sum(math.comb(n, k) for k in range(low + 1))  # P(X <= low) * 2**n
+    return min(1.0, 2 * tail / 2**n)
+
+
+def median_days_to_resolve(cases: Iterable[Case]) -> float | None:
+    """Median days from ``opened`` to ``resolved`` over the cases that give ``opened``; None when none does."""
+    days = [(c.resolved - c.opened).days for c in cases if c.opened is not None]
+    return float(statistics.median(days)) if days else None
 
 
 def count_customers(cases: Iterable[Case]) -> int:
@@ -85,29 +122,36 @@ def recurring(rc: RootCause, cases: Iterable[Case], as_of: date) -> bool:
 
 
 def trend(issue: TopIssue) -> str:
-    """"new" when the window before had no case, else "up", "down" or "flat"."""
-    if issue.previous_cases == 0:
+    """"new" when the article's first case is in the window; "up" or "down" only when the change is unlikely
+    to be chance (``trend_significant``); otherwise "flat": no clear change, however the two counts differ."""
+    if issue.new:
         return "new"
-    if issue.cases > issue.previous_cases:
-        return "up"
-    return "down" if issue.cases < issue.previous_cases else "flat"
+    if not issue.trend_significant:
+        return "flat"
+    return "up" if issue.cases > issue.previous_cases else "down"
 
 
-def issues_to_json(top: TopIssues, base_url: str = "") -> dict[str, object]:
-    """The ``api/top-issues.json`` object: every ranked article, keys in a fixed order, no customer names."""
+TEAM_FIELDS = ("customers", "agent_hours", "cost")
+"""Fields for the team, not the public: left out unless the edition shows them (``public_top_issues: full``)."""
+
+
+def issues_to_json(top: TopIssues, base_url: str = "", *, team_fields: bool = True) -> dict[str, object]:
+    """The ``api/top-issues.json`` object: every ranked article, keys in a fixed order, no customer names.
+
+    ``team_fields`` keeps customer counts, agent hours and cost (:data:`TEAM_FIELDS`)."""
     if base_url and not base_url.endswith("/"):
         base_url += "/"
     return {
         "as_of": top.as_of.isoformat(),
         "window_days": top.window_days,
         "total_cases": top.total_cases,
-        "issues": [_issue_json(issue, base_url) for issue in top.issues],
+        "issues": [_issue_json(issue, base_url, team_fields) for issue in top.issues],
     }
 
 
-def _issue_json(issue: TopIssue, base_url: str) -> dict[str, object]:
+def _issue_json(issue: TopIssue, base_url: str, team_fields: bool) -> dict[str, object]:
     article = issue.article
-    return {
+    data: dict[str, object] = {
         "rank": issue.rank,
         "article": article.id,
         "title": article.best.title,
@@ -120,9 +164,15 @@ def _issue_json(issue: TopIssue, base_url: str) -> dict[str, object]:
         "cost": round(issue.cost, 2),
         "previous_cases": issue.previous_cases,
         "trend": trend(issue),
+        "trend_significant": issue.trend_significant,
+        "median_days_to_resolve": issue.median_days_to_resolve,
         "root_cause": root_cause_json(article.root_cause),
         "flags": list(issue.flags),
     }
+    if not team_fields:
+        for key in TEAM_FIELDS:
+            del data[key]
+    return data
 
 
 def root_cause_json(rc: RootCause | None) -> dict[str, object] | None:

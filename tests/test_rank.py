@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from kbgen.models import Article, Case, RootCause
-from kbgen.rank import issues_to_json, rank, trend, window
+from kbgen.rank import change_p_value, issues_to_json, rank, trend, window
 
 AS_OF = date(2026, 6, 30)
 WINDOW = 30  # window 2026-06-01..2026-06-30; previous window 2026-05-02..2026-05-31
@@ -76,12 +76,16 @@ ALL = [GOLF, ECHO, FOXTROT, BRAVO, DELTA, ALPHA, CHARLIE]
 # total in window = 4 + 3 + 3 + 2 + 2 + 1 = 15
 EXPECTED = [
     # rank, id, cases, share, cumulative, customers, hours, cost, previous, trend, flags
-    (1, "KB-ALPHA", 4, 0.2667, 0.2667, 2, 1.67, 75.0, 1, "up", []),  # 4/15; (10+20+30+40)/60 = 1.667 h * 45 = 75
-    (2, "KB-Charlie", 3, 0.2, 0.4667, 2, 1.5, 67.5, 5, "down", []),  # 3/15; cum 7/15; 90/60 = 1.5 h * 45 = 67.5
+    # Trends: a rise or fall only when an exact binomial test says p < 0.05; these small counts never do.
+    (1, "KB-ALPHA", 4, 0.2667, 0.2667, 2, 1.67, 75.0, 1, "flat", []),  # 4/15; (10+20+30+40)/60 = 1.667 h * 45 = 75
+    # 4 vs 1: p = 2 * (C(5,0) + C(5,1)) / 2^5 = 2 * 6/32 = 0.375
+    (2, "KB-Charlie", 3, 0.2, 0.4667, 2, 1.5, 67.5, 5, "flat", []),  # 3/15; cum 7/15; 90/60 = 1.5 h * 45 = 67.5
+    # 3 vs 5: p = 2 * (1 + 8 + 28 + 56) / 256 = 0.727
     (3, "kb-bravo", 3, 0.2, 0.6667, 0, 1.0, 45.0, 3, "flat", []),  # cum 10/15; 60/60 = 1 h; no customers given
-    (4, "kb-delta", 2, 0.1333, 0.8, 2, 0.5, 22.5, 0, "new", ["fixed-but-recurring"]),  # 2/15; cum 12/15
-    (5, "KB-Echo", 2, 0.1333, 0.9333, 1, 0.5, 22.5, 1, "up", []),  # cum 14/15; Acme = acme
-    (6, "KB-FOXTROT", 1, 0.0667, 1.0, 1, 0.0, 0.0, 0, "new", ["no-root-cause"]),  # 1/15; cum 15/15
+    (4, "kb-delta", 2, 0.1333, 0.8, 2, 0.5, 22.5, 0, "flat", ["fixed-but-recurring"]),  # 2/15; cum 12/15
+    # 2 vs 0 is not "new": delta-3 came in March; p = 2 * 1/4 = 0.5
+    (5, "KB-Echo", 2, 0.1333, 0.9333, 1, 0.5, 22.5, 1, "flat", []),  # cum 14/15; Acme = acme
+    (6, "KB-FOXTROT", 1, 0.0667, 1.0, 1, 0.0, 0.0, 0, "new", ["no-root-cause"]),  # 1/15; cum 15/15; its only case
 ]
 
 
@@ -128,7 +132,9 @@ def test_json_is_the_contract_object() -> None:
         "agent_hours": 0.5,
         "cost": 22.5,
         "previous_cases": 0,
-        "trend": "new",
+        "trend": "flat",
+        "trend_significant": False,
+        "median_days_to_resolve": None,
         "root_cause": {
             "id": "RC-RECUR", "title": "Token cache survives a password change", "kind": "defect", "status": "fixed",
             "tracker": "https://t.example/ACME-2231", "fixed_in": "4.3.0", "fixed_on": "2026-06-10",
@@ -136,7 +142,8 @@ def test_json_is_the_contract_object() -> None:
         "flags": ["fixed-but-recurring"],
     }
     assert list(issues[0]) == ["rank", "article", "title", "url", "cases", "share", "cumulative_share", "customers",
-                               "agent_hours", "cost", "previous_cases", "trend", "root_cause", "flags"]
+                               "agent_hours", "cost", "previous_cases", "trend", "trend_significant",
+                               "median_days_to_resolve", "root_cause", "flags"]
     assert issues[5]["root_cause"] is None
     assert issues[4]["url"] == "https://kb.example.com/kb/kb-echo/"
 
@@ -183,3 +190,57 @@ def test_fixed_but_recurring_needs_status_fixed_and_a_date() -> None:
     for other in (RootCause("RC-Y", "y", "defect", "open"), RootCause("RC-Z", "z", "defect", "fixed")):
         b = article([case("Y", D(2026, 6, 3))], other)
         assert rank([b], AS_OF, WINDOW).issues[0].flags == ()
+
+
+def test_a_trend_is_a_rise_or_fall_only_when_unlikely_to_be_chance() -> None:
+    # 12 cases in June against 2 in May: p = 2 * (C(14,0) + C(14,1) + C(14,2)) / 2^14 = 2 * 106/16384 = 0.0129
+    rising = article([case("RISE", D(2026, 4, 1)), *(case(f"r-{d}", D(2026, 6, d)) for d in range(1, 13)),
+                      case("r-p1", D(2026, 5, 10)), case("r-p2", D(2026, 5, 11))], None)
+    # 2 against 12: the same p, the other way
+    falling = article([case("FALL", D(2026, 4, 1)), *(case(f"f-p{d}", D(2026, 5, d + 2)) for d in range(1, 13)),
+                       case("f-1", D(2026, 6, 10)), case("f-2", D(2026, 6, 11))], None)
+    # 5 against 1: p = 2 * (1 + 6) / 64 = 0.219, looks like a rise but is not clear
+    unclear = article([case("UNCLEAR", D(2026, 4, 1)), *(case(f"u-{d}", D(2026, 6, d)) for d in range(1, 6)),
+                       case("u-p1", D(2026, 5, 10))], None)
+    issues = {i.article.id: i for i in rank([rising, falling, unclear], AS_OF, WINDOW).issues}
+    assert round(issues["RISE"].p_value, 4) == 0.0129 and trend(issues["RISE"]) == "up"
+    assert round(issues["FALL"].p_value, 4) == 0.0129 and trend(issues["FALL"]) == "down"
+    assert round(issues["UNCLEAR"].p_value, 3) == 0.219 and trend(issues["UNCLEAR"]) == "flat"
+    assert [i.trend_significant for i in (issues["RISE"], issues["FALL"], issues["UNCLEAR"])] == [True, True, False]
+
+
+def test_change_p_value_edges() -> None:
+    assert change_p_value(0, 0) == 1.0
+    assert change_p_value(3, 3) == 1.0  # 2 * P(X <= 3 | n = 6) = 2 * 42/64 > 1: capped
+    assert change_p_value(5, 0) == 2 / 32  # 0.0625: five new cases against none is still not clear
+    assert change_p_value(6, 0) == 2 / 64  # 0.03125: six is
+    assert change_p_value(400, 300) < 0.001  # large counts stay exact and fast
+
+
+def test_median_days_to_resolve_uses_cases_with_opened_only() -> None:
+    cases = [
+        Case(id="M1", title="t", product="p", resolved=D(2026, 6, 10), path="m1.md", sections=(), opened=D(2026, 6, 9)),  # 1 day
+        Case(id="m-2", title="t", product="p", resolved=D(2026, 6, 12), path="m2.md", sections=(), opened=D(2026, 6, 2)),  # 10
+        Case(id="m-3", title="t", product="p", resolved=D(2026, 6, 20), path="m3.md", sections=(), opened=D(2026, 6, 16)),  # 4
+        Case(id="m-4", title="t", product="p", resolved=D(2026, 6, 21), path="m4.md", sections=()),  # no opened: left out
+    ]
+    top = rank([article(cases, None)], AS_OF, WINDOW)
+    assert top.issues[0].median_days_to_resolve == 4.0  # median of 1, 4, 10
+    assert rank([FOXTROT], AS_OF, WINDOW).issues[0].median_days_to_resolve is None
+
+
+def test_internal_cases_count_only_in_the_team_edition() -> None:
+    public = rank([ALPHA], AS_OF, WINDOW, RATE).issues[0]
+    team = rank([ALPHA], AS_OF, WINDOW, RATE, include_internal=True).issues[0]
+    assert (public.cases, team.cases) == (4, 5)  # alpha-7 is internal
+    assert (public.customers, team.customers) == (2, 3)  # Globex, Initech; + Secret
+    assert team.agent_hours == (100 + 500) / 60
+
+
+def test_public_json_can_leave_out_team_fields() -> None:
+    data = issues_to_json(rank(ALL, AS_OF, WINDOW, RATE), team_fields=False)
+    issues = data["issues"]
+    assert isinstance(issues, list)
+    for issue in issues:
+        assert not {"customers", "agent_hours", "cost"} & set(issue)
+        assert {"cases", "share", "trend", "trend_significant", "median_days_to_resolve"} <= set(issue)
