@@ -38,6 +38,12 @@ def as_of_option(f: F) -> F:
                         help="Date that time windows end on (YYYY-MM-DD); default: the plugin's as_of, else today.")(f)
 
 
+def audience_option(f: F) -> F:
+    return click.option("--audience", type=click.Choice(["public", "internal"]), default=None,
+                        help="Which edition: `public` (site_dir) or `internal`, the team's edition with internal cases, notes, "
+                             "customers and cost (internal_site_dir). Default: the plugin's audience, else public.")(f)
+
+
 def strict_option(f: F) -> F:
     return click.option("--strict", is_flag=True, help="Warnings fail too (what CI runs).")(f)
 
@@ -51,7 +57,7 @@ def _logging(verbose: bool) -> None:
     root.propagate = False
 
 
-def open_config(config_file: str, as_of: Any = None, **overrides: Any) -> tuple[MkDocsConfig, KbgenPlugin]:
+def open_config(config_file: str, as_of: Any = None, audience: str | None = None, **overrides: Any) -> tuple[MkDocsConfig, KbgenPlugin]:
     """Load mkdocs.yml and find the kbgen plugin in it; usage errors exit 2 with one clean line."""
     if not Path(config_file).is_file():
         raise click.UsageError(f"{config_file} not found: run `kbgen init DIR` to start a knowledge base, or pass -f PATH")
@@ -64,6 +70,8 @@ def open_config(config_file: str, as_of: Any = None, **overrides: Any) -> tuple[
         raise click.UsageError(f"{config_file}: add `kbgen` to `plugins:` (plugins: [search, kbgen])")
     if as_of is not None:
         plugin.as_of_override = as_of.date() if hasattr(as_of, "date") else as_of
+    if audience is not None:
+        plugin.audience_override = audience
     try:
         plugin.options(cfg)  # settings and the as_of date are checked before any work
     except PluginError as exc:
@@ -72,10 +80,18 @@ def open_config(config_file: str, as_of: Any = None, **overrides: Any) -> tuple[
 
 
 def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
-    """Building replaces the site folder whole: refuse one that holds the content or the configuration."""
+    """Building replaces the site folder whole: refuse one that holds the content or the configuration,
+    and never let one edition's folder hold the other's (the team's edition must not land in the public site)."""
     opts = plugin.options(cfg)
     keep = [opts.cases_dir, opts.root_causes, Path(cfg.docs_dir), Path(cfg.config_file_path or "mkdocs.yml")]
+    public, internal = Path(cfg.site_dir).resolve(), plugin.internal_site_dir(cfg).resolve()
+    if public == internal or public in internal.parents or internal in public.parents:
+        raise click.UsageError(f"internal_site_dir {internal} and site_dir {public} must be separate folders: "
+                               "the team's edition must never be published with the public one")
+    other = public if plugin.team else internal
     site = site.resolve()
+    if other == site or other in site.parents or site in other.parents:  # never one edition in the other's folder
+        raise click.UsageError(f"{site} overlaps {other}, the other edition's folder; build each edition into its own")
     for path in keep:
         path = path.resolve()
         if path == site or site in path.parents:
@@ -110,7 +126,7 @@ def init(directory: str, name: str) -> None:
     click.echo(f"\nNext: cd {directory} && kbgen build --strict")
 
 
-def summary_lines(result: Result, limit: int = 300) -> list[str]:
+def summary_lines(result: Result, limit: int = 300, team: bool = False) -> list[str]:
     counts = {s: sum(o.status == s for o in result.outcomes) for s in ("published", "merged", "internal", "rejected")}
     total = len(result.outcomes)
     lines = [
@@ -123,7 +139,8 @@ def summary_lines(result: Result, limit: int = 300) -> list[str]:
         if o.status == "merged":
             lines.append(f"  merged    {o.path} ({o.case_id}) -> kb/{(o.article or '').lower()}/")
         elif o.status == "internal":
-            lines.append(f"  internal  {o.path} ({o.case_id}) kept off the public site")
+            where = "in the team's edition only" if team else "kept off the public site"
+            lines.append(f"  internal  {o.path} ({o.case_id}) {where}")
         else:
             lines.append(f"  rejected  {o.path}: {o.reason}")
     if len(shown) < len(detail):
@@ -156,7 +173,9 @@ def _swap(built: Path, site: Path) -> None:
 @click.option("-d", "--site-dir", default=None, type=click.Path(file_okay=False), help="Where to write the site (default: mkdocs.yml's site_dir).")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write what became of every case file as TSV.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' info messages too.")
-def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, report: str | None, verbose: bool) -> None:
+@audience_option
+def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, report: str | None, verbose: bool,
+          audience: str | None) -> None:
     """Build the site (mkdocs build plus a summary of every case file).
 
     The site is built into a temporary folder and moved into place only when the
@@ -166,11 +185,8 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
 
     _logging(verbose)
     start = time.perf_counter()
-    overrides: dict[str, Any] = {"strict": strict}
-    if site_dir:
-        overrides["site_dir"] = site_dir
-    cfg, plugin = open_config(config_file, as_of, **overrides)
-    site = Path(cfg.site_dir)
+    cfg, plugin = open_config(config_file, as_of, audience, strict=strict)
+    site = Path(site_dir).resolve() if site_dir else plugin.internal_site_dir(cfg) if plugin.team else Path(cfg.site_dir)
     check_site_dir(site, cfg, plugin)
     site.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}.build-", dir=site.parent))
@@ -194,8 +210,10 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
     assert result is not None
     if report:
         write_report(result, report)
-    click.echo("\n".join(summary_lines(result)))
-    click.echo(f"Built {len(result.articles)} articles into {site} in {time.perf_counter() - start:.1f} s (as of {result.as_of}).")
+    click.echo("\n".join(summary_lines(result, team=plugin.team)))
+    edition = "the team's edition" if plugin.team else "the public edition"
+    articles = result.team_articles if plugin.team else result.articles
+    click.echo(f"Built {edition}, {len(articles)} articles, into {site} in {time.perf_counter() - start:.1f} s (as of {result.as_of}).")
     if result.errors:
         click.echo(f"{len(result.errors)} errors: the files above were not published. `kbgen check` lists every problem.", err=True)
         sys.exit(EXIT_INVALID)
@@ -262,18 +280,20 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
 @main.command()
 @config_option
 @as_of_option
-@click.option("--json", "as_json", is_flag=True, help="Print api/top-issues.json instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print the edition's api/top-issues.json instead.")
 @click.option("--count", type=int, default=None, help="How many to show (default: the plugin's top_count).")
-def top(config_file: str, as_of: Any, as_json: bool, count: int | None) -> None:
-    """The top repeat problems in the window, as on the top-issues page."""
-    cfg, plugin = open_config(config_file, as_of)
+@audience_option
+def top(config_file: str, as_of: Any, as_json: bool, count: int | None, audience: str | None) -> None:
+    """The top repeat problems in the window, as on the top-issues page (the table shows cost: it is for the team)."""
+    cfg, plugin = open_config(config_file, as_of, audience)
     result = run_pipeline(cfg, plugin)
-    assert result.top is not None
+    t = result.team_top if plugin.team else result.top
+    assert t is not None
     if as_json:
-        click.echo(json.dumps(rank.issues_to_json(result.top, cfg.site_url or ""), indent=2, ensure_ascii=False))
+        team_fields = plugin.team or plugin.config.public_top_issues == "full"
+        click.echo(json.dumps(rank.issues_to_json(t, cfg.site_url or "", team_fields=team_fields), indent=2, ensure_ascii=False))
         return
     n = count or plugin.config.top_count
-    t = result.top
     click.echo(f"Top issues: {t.total_cases} cases in the {t.window_days} days to {t.as_of}\n")
     currency = plugin.config.currency
     click.echo(f"{'#':>2}  {'cases':>5} {'share':>6} {'cum.':>6} {'cust.':>5} {'hours':>7} {'cost ' + currency:>11} {'prev':>5}  {'root cause':<28} article")
@@ -289,13 +309,16 @@ def top(config_file: str, as_of: Any, as_json: bool, count: int | None) -> None:
 @config_option
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @as_of_option
-def serve(config_file: str, dev_addr: str, as_of: Any) -> None:
+@audience_option
+def serve(config_file: str, dev_addr: str, as_of: Any, audience: str | None) -> None:
     """Live preview: rebuilds when a case, root cause or page changes."""
     from mkdocs.commands.serve import serve as mkdocs_serve
 
-    open_config(config_file, as_of)
+    open_config(config_file, as_of, audience)
     if as_of is not None:
         os.environ["KBGEN_AS_OF"] = as_of.date().isoformat()
+    if audience is not None:
+        os.environ["KBGEN_AUDIENCE"] = audience
     _logging(True)
     mkdocs_serve(config_file=config_file, dev_addr=dev_addr, livereload=True)
 

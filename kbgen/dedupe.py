@@ -36,8 +36,10 @@ over a conflicting ``not_duplicate_of`` (with a warning); ``not_duplicate_of`` w
 over similarity; a ``duplicate_of`` to a case that is not among the public cases is
 ignored with a warning.
 
-**Canonical** (the article's id and URL): among cases that a ``duplicate_of`` points
-at, else among all members: the earliest resolved, ties by lower-cased id, then id.
+**Canonical** (the article's id and URL): among the public members if there is one (so
+an article has the same URL in the public and the team's edition), among those that a
+``duplicate_of`` points at, else among all of them: the earliest resolved, ties by
+lower-cased id, then id.
 New cases resolve later, so URLs stay stable as cases arrive.
 
 **Best** (whose text the article shows): the most complete solution (most words after
@@ -334,13 +336,20 @@ def _split(units: list[_Unit], cases: Sequence[Case], scores: _Scores, apart: di
 
 
 def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case]) -> int:
-    pool = [m for m in members if m in pointed] or list(members)
+    # A public case whenever the group has one, so an article has the same URL in both editions.
+    pool = [m for m in members if cases[m].public] or list(members)
+    pool = [m for m in pool if m in pointed] or pool
     return min(pool, key=lambda m: (cases[m].resolved, cases[m].id.lower(), cases[m].id))
 
 
 def _best(members: Sequence[int], cases: Sequence[Case], texts: Sequence[_Text]) -> int:
     return min(members, key=lambda m: (-texts[m].words, -cases[m].resolved.toordinal(), cases[m].id.lower(),
                                        cases[m].id))
+
+
+def best_case(cases: Sequence[Case]) -> Case:
+    """The case whose text an article shows, by the rule :func:`_best` applies inside ``dedupe``."""
+    return min(cases, key=lambda c: (-prepare(c).words, -c.resolved.toordinal(), c.id.lower(), c.id))
 
 
 def _lowest(members: list[int], canonical: int, scores: _Scores) -> float:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
 
+from . import editions
 from .models import Result
 from .pages import Settings, feed_entries, summary
 
@@ -19,13 +20,16 @@ def atom(result: Result, settings: Settings) -> str:
     fg = FeedGenerator()
     fg.id(settings.site_url or "urn:kbgen:feed")
     fg.title(settings.site_name)
-    fg.subtitle("New and updated articles")
+    fg.subtitle("New problems and fixes that did not stop the cases" if settings.team else "New and updated articles")
     fg.link(href=f"{settings.site_url}feed.xml" if settings.site_url else "feed.xml", rel="self")
     fg.generator("kbgen")
     fg.language("en")
-    entries = feed_entries(result)[: settings.feed_size]
+    if settings.team:
+        entries = editions.team_feed_entries(result, settings.window_days)[: settings.feed_size]
+    else:
+        entries = [(changed, article, "") for changed, article in feed_entries(result)[: settings.feed_size]]
     fg.updated(_when(entries[0][0] if entries else result.as_of))
-    for changed, article in reversed(entries):  # feedgen prepends, so add the oldest first
+    for changed, article, why in reversed(entries):  # feedgen prepends, so add the oldest first
         e = fg.add_entry()
         url = f"{settings.site_url}{article.url}" if settings.site_url else article.url
         e.id(url if settings.site_url else f"{base}{article.id}")
@@ -35,5 +39,6 @@ def atom(result: Result, settings: Settings) -> str:
         e.updated(_when(changed))
         count = len(article.cases)
         status = f" Root cause: {article.root_cause.status}." if article.root_cause else ""
-        e.summary(f"{summary(article.best)} (reported {count} time{'s' if count != 1 else ''}).{status}")
+        lead = f"{why}: " if why else ""
+        e.summary(f"{lead}{summary(article.best)} (reported {count} time{'s' if count != 1 else ''}).{status}")
     return fg.atom_str(pretty=True).decode("utf-8")

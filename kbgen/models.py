@@ -81,6 +81,7 @@ class Case:
     duplicate_of: str | None = None
     not_duplicate_of: tuple[str, ...] = ()
     line: int = 1
+    notes: tuple[Section, ...] = ()  # '## Internal notes' sections: shown in the team's edition only, never in public
 
     @property
     def slug(self) -> str:
@@ -138,7 +139,7 @@ class NearMiss:
 
 @dataclass(frozen=True)
 class Article:
-    """One published page: a group of public cases, its root cause resolved."""
+    """One published page: a group of cases (public ones only in the public edition), its root cause resolved."""
 
     canonical: Case
     best: Case
@@ -222,6 +223,8 @@ class Result:
     near_misses: list[NearMiss] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
     top: TopIssues | None = None
+    team_articles: list[Article] = field(default_factory=list)  # every case, internal ones too: the team's edition
+    team_top: TopIssues | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 

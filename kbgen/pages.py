@@ -14,12 +14,12 @@ import re
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import yaml
 
-from . import chart, rank
+from . import chart, editions, rank
 from .models import Article, Case, Result, RootCause, TopIssue
 
 PAGE_SIZE = 100
@@ -55,6 +55,18 @@ class Settings:
     currency: str = "USD"
     feed_size: int = 50
     feedback_url: str = ""
+    audience: str = "public"  # "public" or "internal": the team's edition (every case, notes, customers, cost)
+    public_top_issues: str = "counts"  # the public edition's top issues: "counts", "full" (cost too) or "off"
+    window_days: int = 90
+
+    @property
+    def team(self) -> bool:
+        return self.audience == "internal"
+
+    @property
+    def top_issues(self) -> str:
+        """What this edition's top-issues page shows: the team's edition always shows everything."""
+        return "full" if self.team else self.public_top_issues
 
 
 def esc(text: str) -> str:
@@ -203,6 +215,8 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     sections = sorted(best.sections, key=lambda s: order.get(s.key, 4))
     for s in sections:
         out.append(f"## {md_inline(s.title.strip())}\n\n{s.body.strip()}\n")
+    if settings.team:
+        out.append(editions.team_sections(article))
     titles, errs, more = also_reported(article)
     if titles or errs:
         out.append("## Also reported as\n")
@@ -322,7 +336,8 @@ def home_page(result: Result, settings: Settings, limit: int = 10) -> Page:
         "## Newest articles\n",
         *[_item(a, "") for a in newest(result.articles)[:limit]],
         "",
-        "See also the [top issues](top-issues/index.md) and [known issues](known-issues/index.md).\n",
+        "See also the [top issues](top-issues/index.md) and [known issues](known-issues/index.md).\n"
+        if settings.top_issues != "off" else "See also the [known issues](known-issues/index.md).\n",
     ]
     return Page("index.md", {"title": "Home", "search": {"exclude": True}}, "\n".join(lines), in_nav=True)
 
@@ -330,7 +345,7 @@ def home_page(result: Result, settings: Settings, limit: int = 10) -> Page:
 KNOWN_ISSUE_ARTICLES = 10
 
 
-def known_issues_pages(result: Result) -> list[Page]:
+def known_issues_pages(result: Result, team: bool = False) -> list[Page]:
     """Every root cause with its status and its most reported articles; a root cause with more gets its own pages."""
     by_rc: dict[str, list[Article]] = defaultdict(list)
     for a in result.articles:
@@ -341,7 +356,8 @@ def known_issues_pages(result: Result) -> list[Page]:
     order = {s: i for i, s in enumerate(("open", "investigating", "fix-planned", "wont-fix", "fixed"))}
     rc_slugs = unique_slugs(result.root_causes)
     public = {c.root_cause for c in result.cases if c.public}
-    internal_only = {c.root_cause for c in result.cases if not c.public} - public  # naming them would reveal internal cases
+    # naming them would reveal internal cases, except to the team
+    internal_only = set() if team else {c.root_cause for c in result.cases if not c.public} - public
     for rc in sorted(result.root_causes.values(), key=lambda r: (order[r.status], r.id.lower())):
         if rc.id in internal_only:
             continue
@@ -412,22 +428,28 @@ def top_issues_page(result: Result, settings: Settings) -> Page:
             f"{top.total_cases} cases in the {top.window_days} days to {top.as_of}.</p>\n"
         )
         lines.append(f'<figure class="kb-pareto">\n{chart.pareto_svg(top, settings.top_count, settings.currency)}\n</figure>\n')
-        head = ["#", "Problem", "Cases", "Share (cumulative)", "Customers", "Agent hours (cost)", "Trend", "Root cause"]
+        full = settings.top_issues == "full"
+        head = ["#", "Problem", "Cases", "Share (cumulative)", *(["Customers", "Agent hours (cost)"] if full else []),
+                "Days to resolve", "Trend", "Root cause"]
         rows = ['<div class="kb-top">', "<table>", "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
         for i in shown:
             flags = "".join(f'<br><span class="kb-flag kb-flag--{esc(f)}">{esc(FLAG_WORDS.get(f, f))}</span>' for f in i.flags)
+            days = "—" if i.median_days_to_resolve is None else f"{i.median_days_to_resolve:g}"
             cells = [
                 str(i.rank),
                 f'<a href="../kb/{esc(i.article.slug)}/">{esc(i.article.best.title)}</a>{flags}',
-                str(i.cases), f"{i.share:.0%} ({i.cumulative_share:.0%})", str(i.customers),
-                f"{i.agent_hours:.1f} ({esc(_money(i.cost, settings.currency))})", esc(_trend(i)), _rc_cell(i),
+                str(i.cases), f"{i.share:.0%} ({i.cumulative_share:.0%})",
+                *([str(i.customers), f"{i.agent_hours:.1f} ({esc(_money(i.cost, settings.currency))})"] if full else []),
+                days, esc(_trend(i)), _rc_cell(i),
             ]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         rows += ["</tbody>", "</table>", "</div>"]
         lines += ["\n".join(rows), ""]
     lines.append(
         f"Cases are counted in the {top.window_days} days up to and including {top.as_of}; the trend compares them with the "
-        f"{top.window_days} days before. The full ranking is in [api/top-issues.json](../api/top-issues.json).\n"
+        f"{top.window_days} days before, and says up or down only when chance is an unlikely explanation (p < 0.05). "
+        "Days to resolve is the median from opened to resolved. "
+        "The full ranking is in [api/top-issues.json](../api/top-issues.json).\n"
     )
     meta: dict[str, object] = {"title": "Top issues", "search": {"exclude": True}, "hide": ["toc"]}
     return Page("top-issues/index.md", meta, "\n".join(lines), in_nav=True)
@@ -462,10 +484,11 @@ def dumps(data: object) -> str:
 def api_files(result: Result, settings: Settings) -> list[DataFile]:
     assert result.top is not None
     articles = {"as_of": result.as_of.isoformat(), "articles": [article_json(a, settings) for a in result.articles]}
-    return [
-        DataFile("api/articles.json", dumps(articles)),
-        DataFile("api/top-issues.json", dumps(rank.issues_to_json(result.top, settings.site_url))),
-    ]
+    files = [DataFile("api/articles.json", dumps(articles))]
+    if settings.top_issues != "off":
+        top = rank.issues_to_json(result.top, settings.site_url, team_fields=settings.top_issues == "full")
+        files.append(DataFile("api/top-issues.json", dumps(top)))
+    return files
 
 
 def redirect_html(article: Article, from_id: str, settings: Settings) -> str:
@@ -481,10 +504,14 @@ def redirect_html(article: Article, from_id: str, settings: Settings) -> str:
     )
 
 
+def _marked(page: str, settings: Settings) -> str:
+    return editions.mark_page(page) if settings.team else page
+
+
 def redirects(result: Result, settings: Settings) -> list[DataFile]:
     """Every merged case id keeps its URL: ``kb/<id>/`` redirects to its article."""
     return [
-        DataFile(f"kb/{case_id.lower()}/index.html", redirect_html(a, case_id, settings))
+        DataFile(f"kb/{case_id.lower()}/index.html", _marked(redirect_html(a, case_id, settings), settings))
         for a in result.articles
         for case_id in a.merged_ids
     ]
@@ -500,10 +527,17 @@ def feed_entries(result: Result) -> list[tuple[date, Article]]:
 
 
 def render(result: Result, settings: Settings) -> tuple[list[Page], list[DataFile]]:
-    """Every page and data file of the site, in a stable order."""
+    """Every page and data file of one edition of the site, in a stable order."""
+    result = editions.view(result, settings.team)
+    if settings.top_issues == "counts":
+        result = replace(result, top=editions.counts_only(result.top))
     related = related_articles(result.articles)
     pages = [article_page(a, related[a.id], result, settings) for a in result.articles]
-    pages += [home_page(result, settings), top_issues_page(result, settings), *known_issues_pages(result)]
+    pages += [home_page(result, settings), *known_issues_pages(result, settings.team)]
+    if settings.top_issues != "off":
+        pages.append(top_issues_page(result, settings))
     pages += browse_pages(result.articles)
     data = api_files(result, settings) + redirects(result, settings)
+    if settings.team:
+        data.append(DataFile("robots.txt", "User-agent: *\nDisallow: /\n"))
     return pages, data

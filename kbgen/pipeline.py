@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from . import dedupe, link, load, rank, validate
-from .models import Outcome, Result
+from .models import Case, Group, Outcome, Result
 
 
 @dataclass(frozen=True)
@@ -47,20 +47,41 @@ def run(options: Options, progress: load.Progress | None = None) -> Result:
     result.diagnostics = problems + rc_problems + checked.diagnostics
     result.cases = checked.cases
     result.root_causes = checked.root_causes
-    public = [c for c in checked.cases if c.public]
     step("validate", len(raws))
-    found = dedupe.dedupe(public, options.threshold)
+    # One dedupe over every case, internal ones too, so both editions share groups and URLs; the public
+    # edition then leaves the internal cases out of each group (and groups of internal cases only).
+    found = dedupe.dedupe(checked.cases, options.threshold)
     result.groups, result.near_misses = found.groups, found.near_misses
     result.diagnostics += found.diagnostics
-    step("dedupe", len(public))
-    by_id = {c.id: c for c in public}
-    result.articles, linked = link.link(found.groups, by_id, checked.root_causes)
-    result.diagnostics += linked
+    step("dedupe", len(checked.cases))
+    by_id = {c.id: c for c in checked.cases}
+    result.team_articles, linked = link.link(found.groups, by_id, checked.root_causes)
+    result.articles, public_linked = link.link(public_groups(found.groups, by_id), by_id, checked.root_causes)
+    result.diagnostics += linked + public_linked
     result.top = rank.rank(result.articles, options.as_of, options.window_days, options.hourly_rate)
+    result.team_top = rank.rank(result.team_articles, options.as_of, options.window_days, options.hourly_rate,
+                                include_internal=True)
     step("rank", len(result.articles))
     result.outcomes = outcomes(raws, checked, result)
     result.diagnostics = sorted(set(result.diagnostics))
     return result
+
+
+def public_groups(groups: Sequence[Group], cases: Mapping[str, Case]) -> list[Group]:
+    """The public edition's groups: internal cases left out, groups of internal cases only dropped.
+
+    A group's canonical case is public whenever it has a public member (dedupe's rule), so every
+    public article keeps its URL; the text shown is the best public case's.
+    """
+    out: list[Group] = []
+    for group in groups:
+        members = tuple(m for m in group.members if cases[m].public)
+        if not members:
+            continue
+        best = group.best if cases[group.best].public else dedupe.best_case([cases[m] for m in members]).id
+        reasons = tuple(r for r in group.reasons if cases[r[0]].public and cases[r[1]].public)
+        out.append(replace(group, best=best, members=members, reasons=reasons))
+    return out
 
 
 def outcomes(raws: Sequence[tuple[str, object]], checked: validate.Validated, result: Result) -> list[Outcome]:

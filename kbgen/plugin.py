@@ -21,12 +21,19 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import dedupe, feed, pages, pipeline, safety, search
+from . import dedupe, editions, feed, pages, pipeline, safety, search
 from .models import Result
 
 log = get_plugin_logger(__name__)
 PACKAGE = Path(__file__).parent
 ASSETS = ("assets/kbgen/kbgen.css", "assets/kbgen/kbgen.js")
+
+
+class _Switch(c.Choice):
+    """A choice that takes YAML's unquoted `off` (read as false) for "off"."""
+
+    def run_validation(self, value: object) -> Any:
+        return super().run_validation("off" if value is False else value)
 
 
 class KbgenConfig(Config):
@@ -52,9 +59,33 @@ class KbgenConfig(Config):
     """Where 'Report a problem with this article' points; ?article=<id> is appended."""
     feed_size = c.Type(int, default=50)
     """How many entries feed.xml keeps."""
+    public_top_issues = _Switch(("counts", "full", "off"), default="counts")
+    """The public edition's top issues: `counts` (cases, share, trend, root cause; no customers, hours or cost),
+    `full` (with them) or `off` (no top-issues page, nav entry or api/top-issues.json). The team's edition always
+    shows everything."""
+    internal_site_dir = c.Type(str, default="site-internal")
+    """Where `kbgen build --audience internal` writes the team's edition, relative to mkdocs.yml; never site_dir."""
+    audience = c.Choice(("public", "internal"), default="public")
+    """Which edition a plain `mkdocs build` makes; `kbgen build --audience` overrides it."""
     search = c.Choice(("pagefind", "material"), default="pagefind")
     """`pagefind`: a chunked index answered in Material's search box (about 0.3 MB to the first result at
     10,000 articles); `material`: Material's own lunr index of every article (downloaded whole)."""
+
+
+def _without(nav: list[Any], target: str) -> list[Any]:
+    """The nav without entries that point at ``target`` (sections left empty go too)."""
+    out: list[Any] = []
+    for item in nav:
+        value = next(iter(item.values())) if isinstance(item, dict) and len(item) == 1 else item
+        if value == target:
+            continue
+        if isinstance(value, list):
+            kept = _without(value, target)
+            if kept:
+                out.append({next(iter(item)): kept})
+            continue
+        out.append(item)
+    return out
 
 
 def parse_as_of(value: str | date | None) -> date:
@@ -90,6 +121,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
 
     def __init__(self) -> None:
         self.as_of_override: date | None = None
+        self.audience_override: str | None = None
         self.result: Result | None = None
         self.meta: dict[str, dict[str, object]] = {}  # generated page -> its metadata, set in on_page_markdown
 
@@ -134,13 +166,29 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             currency=self.config.currency,
             feed_size=self.config.feed_size,
             feedback_url=self.config.feedback_url,
+            audience=self.audience,
+            public_top_issues=self.config.public_top_issues,
+            window_days=self.config.window_days,
         )
+
+    @property
+    def audience(self) -> str:
+        return self.audience_override or os.environ.get("KBGEN_AUDIENCE") or self.config.audience
+
+    @property
+    def team(self) -> bool:
+        return self.audience == "internal"
+
+    def internal_site_dir(self, config: MkDocsConfig) -> Path:
+        return Path(config.config_file_path or ".").resolve().parent / self.config.internal_site_dir
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         dirs = config.theme.dirs
         dirs.insert(1 if config.theme.custom_dir else 0, str(PACKAGE / "templates"))
         config.extra_css.append(ASSETS[0])
         config.extra_javascript.append(ASSETS[1])  # type: ignore[arg-type]
+        if not self.team and self.config.public_top_issues == "off" and config.nav:
+            config.nav = _without(config.nav, "top-issues/index.md")
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -187,10 +235,12 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return html
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        return search.use_worker(output) if self.pagefind else output
+        output = search.use_worker(output) if self.pagefind else output
+        return editions.mark_page(output) if self.team else output
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str | None:
-        return search.use_worker(output_content) if self.pagefind else output_content
+        output = search.use_worker(output_content) if self.pagefind else output_content
+        return editions.mark_page(output) if self.team and template_name.endswith(".html") else output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.pagefind:

@@ -64,7 +64,7 @@ def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly
                 agent_hours=hours,
                 cost=hours * hourly_rate,
                 previous_cases=previous,
-                flags=flags(article, as_of),
+                flags=flags(article, as_of, include_internal),
                 p_value=p,
                 trend_significant=p < SIGNIFICANCE,
                 new=new,
@@ -104,21 +104,21 @@ def count_customers(cases: Iterable[Case]) -> int:
     return len({" ".join(c.customer.split()).casefold() for c in cases if c.customer and c.customer.strip()})
 
 
-def flags(article: Article, as_of: date) -> tuple[str, ...]:
+def flags(article: Article, as_of: date, include_internal: bool = False) -> tuple[str, ...]:
     rc = article.root_cause
     if rc is None:
         return (NO_ROOT_CAUSE,)
-    if recurring(rc, article.cases, as_of):
+    if recurring(rc, article.cases, as_of, include_internal):
         return (FIXED_BUT_RECURRING,)
     return ()
 
 
-def recurring(rc: RootCause, cases: Iterable[Case], as_of: date) -> bool:
+def recurring(rc: RootCause, cases: Iterable[Case], as_of: date, include_internal: bool = False) -> bool:
     """A fixed root cause whose cases kept arriving after the fix date (a case on the fix date itself doesn't count)."""
     if rc.status != "fixed" or rc.fixed_on is None:
         return False
     fixed_on = rc.fixed_on
-    return any(c.public and fixed_on < c.resolved <= as_of for c in cases)
+    return any((include_internal or c.public) and fixed_on < c.resolved <= as_of for c in cases)
 
 
 def trend(issue: TopIssue) -> str:

@@ -229,7 +229,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
         id=cid, title=title, product=product, resolved=resolved, path=raw.path, sections=public,
         opened=opened, versions=versions, component=component, tags=tags, handle_minutes=minutes or 0.0,
         customer=customer, root_cause=root_cause, visibility=visibility, duplicate_of=duplicate_of,
-        not_duplicate_of=not_dup, line=raw.meta_lines.get("id", 1),
+        not_duplicate_of=not_dup, line=raw.meta_lines.get("id", 1), notes=tuple(s for s in raw.sections if s.internal),
     ), problems
 
 

@@ -1,0 +1,109 @@
+"""Two editions from one source: the public knowledge base, and the team's edition for agents and developers.
+
+Pure functions over the pipeline's result. The pipeline deduplicates every case, internal ones
+too, into one set of groups (``Result.team_articles``) and derives the public articles from them
+(``Result.articles``: internal cases left out), so a public article has the same URL in both
+editions. What only the team may see is added here, and only when ``render`` is asked for the
+team's edition:
+
+- each article's internal notes, in a marked box, and the customers affected (name, case, date);
+- top issues counted over every case, with cost, hours and customers;
+- a banner on every page and ``<meta name="robots" content="noindex">`` (:func:`mark_page`);
+- a feed of new problems and fixed-but-recurring ones (:func:`team_feed_entries`).
+
+The public edition's top issues show counts only unless the site opts in (``public_top_issues``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+from datetime import date
+
+import markdown
+
+from . import rank, safety
+from .models import Article, Result, TopIssues
+
+BANNER = (
+    "Team edition: internal cases, internal notes, customer names and cost. "
+    "For support and development staff only; do not share this page or its links outside the company."
+)
+ROBOTS = '<meta name="robots" content="noindex, nofollow">'
+
+
+def view(result: Result, team: bool) -> Result:
+    """The result as one edition sees it: the team's edition swaps in every case's articles and ranking."""
+    if not team:
+        return result
+    return replace(result, articles=result.team_articles, top=result.team_top)
+
+
+def counts_only(top: TopIssues | None) -> TopIssues | None:
+    """Top issues without customers, hours or cost, so no page, chart or file of the edition can show them."""
+    if top is None:
+        return None
+    return replace(top, issues=tuple(replace(i, customers=0, agent_hours=0.0, cost=0.0) for i in top.issues))
+
+
+def _notes_html(text: str) -> str:
+    return safety.sanitise(markdown.markdown(text, extensions=["tables", "fenced_code"], output_format="html"))
+
+
+def team_sections(article: Article) -> str:
+    """The team's part of an article: internal notes of every case in a marked box, and the customers affected."""
+    out: list[str] = []
+    internal = [c.id for c in article.cases if not c.public]
+    notes = [(c, s) for c in article.cases for s in c.notes if s.body.strip()]
+    parts = ['<div class="admonition danger kb-internal">', '<p class="admonition-title">Internal: team edition only</p>']
+    if internal:
+        parts.append(f"<p>Internal cases, never on the public site: {html.escape(', '.join(internal))}.</p>")
+    for case, section in notes:
+        parts.append(f'<p class="kb-note-head"><strong>{html.escape(case.id)}</strong> · {html.escape(section.title)} · '
+                     f"resolved {case.resolved.isoformat()}</p>")
+        parts.append(f'<div class="kb-note">{_notes_html(section.body)}</div>')
+    if not notes:
+        parts.append("<p>No internal notes.</p>")
+    parts.append("</div>")
+    out.append("\n".join(parts) + "\n")
+    affected = sorted((c for c in article.cases if c.customer), key=lambda c: (c.resolved, c.id.lower()))
+    if affected:
+        rows = "".join(
+            f"<tr><td>{html.escape(c.customer or '')}</td><td>{html.escape(c.id)}</td><td>{c.resolved.isoformat()}</td>"
+            f"<td>{'internal' if not c.public else 'public'}</td></tr>\n"
+            for c in affected
+        )
+        customers = len({" ".join((c.customer or "").split()).casefold() for c in affected})
+        out.append(
+            f"## Customers affected\n\n<p>{customers} customer{'s' if customers != 1 else ''}, {len(affected)} "
+            f"case{'s' if len(affected) != 1 else ''} naming one.</p>\n"
+            '<table class="kb-customers">\n<thead><tr><th>Customer</th><th>Case</th><th>Resolved</th><th>Case is</th></tr></thead>\n'
+            f"<tbody>\n{rows}</tbody>\n</table>\n"
+        )
+    return "\n".join(out)
+
+
+_BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+
+
+def mark_page(page: str) -> str:
+    """A page of the team's edition: noindex in the head, the banner first in the body."""
+    if 'name="robots"' not in page:
+        page = _HEAD.sub(lambda m: f"{m.group(0)}\n{ROBOTS}", page, count=1)
+    return _BODY.sub(lambda m: f'{m.group(0)}\n<div class="kb-edition-banner" role="note">{html.escape(BANNER)}</div>', page, count=1)
+
+
+def team_feed_entries(result: Result, window_days: int) -> list[tuple[date, Article, str]]:
+    """New problems (first case in the window) and fixed-but-recurring ones, newest first, with why each is listed."""
+    first, last = rank.window(result.as_of, window_days)
+    entries: list[tuple[date, Article, str]] = []
+    for article in result.team_articles:
+        seen = [c.resolved for c in article.cases if c.resolved <= last]
+        if seen and min(seen) >= first:
+            entries.append((min(seen), article, "New problem"))
+        elif article.root_cause and rank.recurring(article.root_cause, article.cases, result.as_of, include_internal=True):
+            after = [c.resolved for c in article.cases if article.root_cause.fixed_on and article.root_cause.fixed_on < c.resolved <= last]
+            entries.append((max(after), article, "Fixed, but cases keep arriving"))
+    return sorted(entries, key=lambda e: (-e[0].toordinal(), e[1].slug))
