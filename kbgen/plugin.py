@@ -65,8 +65,6 @@ class KbgenConfig(Config):
     shows everything."""
     internal_site_dir = c.Type(str, default="site-internal")
     """Where `kbgen build --audience internal` writes the team's edition, relative to mkdocs.yml; never site_dir."""
-    audience = c.Choice(("public", "internal"), default="public")
-    """Which edition a plain `mkdocs build` makes; `kbgen build --audience` overrides it."""
     search = c.Choice(("pagefind", "material"), default="pagefind")
     """`pagefind`: a chunked index answered in Material's search box (about 0.3 MB to the first result at
     10,000 articles); `material`: Material's own lunr index of every article (downloaded whole)."""
@@ -173,7 +171,9 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
 
     @property
     def audience(self) -> str:
-        return self.audience_override or os.environ.get("KBGEN_AUDIENCE") or self.config.audience
+        # Only kbgen's CLI picks the team's edition (`kbgen serve` passes it to the MkDocs process it runs), so a
+        # plain `mkdocs build` always makes the public edition and never writes the team's into site_dir.
+        return self.audience_override or os.environ.get("KBGEN_AUDIENCE") or "public"
 
     @property
     def team(self) -> bool:
