@@ -223,14 +223,30 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
         shown = [(str(v), raw.meta_lines.get(k, 1)) for k, v in ((k, raw.meta.get(k)) for k in ("title", "product", "component")) if v]
         shown += [(item, raw.meta_lines.get(k, 1)) for k, items in (("tags", tags), ("versions", versions)) for item in items]
         problems += _scan_private(raw.path, shown, public, allow_emails)
+    notes, withheld = _team_notes(raw)
+    problems += withheld
     if any(p.severity == "error" for p in problems) or not (cid and title and product and resolved and visibility):
         return None, problems
     return Case(
         id=cid, title=title, product=product, resolved=resolved, path=raw.path, sections=public,
         opened=opened, versions=versions, component=component, tags=tags, handle_minutes=minutes or 0.0,
         customer=customer, root_cause=root_cause, visibility=visibility, duplicate_of=duplicate_of,
-        not_duplicate_of=not_dup, line=raw.meta_lines.get("id", 1), notes=tuple(s for s in raw.sections if s.internal),
+        not_duplicate_of=not_dup, line=raw.meta_lines.get("id", 1), notes=notes,
     ), problems
+
+
+def _team_notes(raw: RawCase) -> tuple[tuple[Section, ...], list[Diagnostic]]:
+    """Internal sections for the team's edition; one holding a secret is left out of it too (with a warning)."""
+    kept: list[Section] = []
+    problems: list[Diagnostic] = []
+    for s in (s for s in raw.sections if s.internal):
+        secrets = [f for f in privacy.scan(s.body) if f.secret]
+        if secrets:
+            problems.append(diag(raw.path, s.line + 1 + secrets[0].offset, f"'## {s.title}' holds what looks like {secrets[0].what}; "
+                                 "the team's edition leaves this section out: remove the secret (rotate it if it was real)", "warning"))
+        else:
+            kept.append(s)
+    return tuple(kept), problems
 
 
 def _sections(raw: RawCase) -> list[Diagnostic]:

@@ -188,3 +188,12 @@ def test_team_banner_is_shown_and_public_site_has_none(editions: tuple[Path, Pat
     page.goto(serve(public) + "kb/case-pub-1/")
     assert page.locator(".kb-edition-banner").count() == 0
     assert page.locator("text=MARKERNOTESPUB").count() == 0
+
+
+def test_a_secret_in_internal_notes_stays_out_of_the_team_edition(tmp_path: Path) -> None:
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-S-1", extra_body="\n## Internal notes\nKey was\nAKIAABCDEFGHIJKLMNOP\n")})
+    check = kbgen("check", "-f", str(config))
+    assert check.exit_code == 0 and "content/cases/a.md:17: warning: '## Internal notes' holds what looks like an AWS access key" in check.output
+    assert kbgen("build", "--audience", "internal", "-f", str(config)).exit_code == 0
+    for path, data in _files(tmp_path / "site-internal"):
+        assert b"AKIAABCDEFGHIJKLMNOP" not in data, path
