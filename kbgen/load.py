@@ -200,7 +200,8 @@ def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]
         problems.append(diag(path, body_line, "text before the first '## ' heading is not published; move it under '## Problem'", "warning"))
     meta_lines = {key[0]: line for key, line in lines.items() if len(key) == 1}
     meta_text = {key[0]: text for key, text in texts.items() if len(key) == 1}
-    return RawCase(path, {str(k): v for k, v in meta.items()}, meta_lines, sections, body_line, meta_text), problems
+    errors = tuple(p.message for p in problems if p.severity == "error")
+    return RawCase(path, {str(k): v for k, v in meta.items()}, meta_lines, sections, body_line, meta_text, errors), problems
 
 
 def read_limited(file: Path, path: str, limit: int) -> tuple[bytes | None, list[Diagnostic]]:

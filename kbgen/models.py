@@ -67,6 +67,7 @@ class RawCase:
     sections: tuple[Section, ...]
     body_line: int
     meta_text: dict[str, tuple[str, ...]] = field(default_factory=dict)  # values as written (YAML reads 0042 as 34)
+    load_errors: tuple[str, ...] = ()  # errors the loader already reported (a nested 'Internal notes'): the case is rejected
 
 
 @dataclass(frozen=True)

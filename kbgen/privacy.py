@@ -146,7 +146,7 @@ def fold(text: str) -> str:
 
 
 _SKELETON = str.maketrans({"1": "l", "i": "l", "|": "l", "!": "l", "0": "o"})
-_INTERNAL_NOTES = ("lnternalnotes", "lnternalnote", "lnternal")
+_INTERNAL_NOTES = ("lnternalnotes", "lnternalnote")
 
 
 def _skeleton(text: str) -> str:

@@ -259,7 +259,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
         problems += _scan_private(raw.path, shown, public, allow_emails)
     if names and raw.meta.get("visibility") != "internal":  # reported with every other problem of the file (issue 15 point 7)
         problems += _customer_leaks(raw, public, names)
-    if any(p.severity == "error" for p in problems) or not (cid and title and product and resolved and visibility):
+    if raw.load_errors or any(p.severity == "error" for p in problems) or not (cid and title and product and resolved and visibility):
         return None, problems
     return Case(
         id=cid, title=title, product=product, resolved=resolved, path=raw.path, sections=public,
@@ -393,7 +393,7 @@ def validate(
         case, problems = _case(raw, out.root_causes, rc_keys, allow_emails, names)
         out.diagnostics += problems
         if case is None:
-            out.rejected[path] = next(p.message for p in problems if p.severity == "error")
+            out.rejected[path] = next((p.message for p in problems if p.severity == "error"), raw.load_errors[0] if raw.load_errors else "")
         else:
             candidates.append(case)
     out.cases = _cross_checks(candidates, out, field_lines)
