@@ -21,10 +21,8 @@ import re
 from dataclasses import replace
 from datetime import date
 
-import markdown
-
-from . import rank, safety
-from .models import Article, Result, TopIssues
+from . import markdown, rank, safety
+from .models import Article, Result, Section, TopIssues
 
 BANNER = (
     "Team edition: internal cases, internal notes, customer names and cost. "
@@ -47,8 +45,9 @@ def counts_only(top: TopIssues | None) -> TopIssues | None:
     return replace(top, issues=tuple(replace(i, customers=0, agent_hours=0.0, cost=0.0) for i in top.issues))
 
 
-def _notes_html(text: str) -> str:
-    return safety.sanitise(markdown.markdown(text, extensions=["tables", "fenced_code"], output_format="html"))
+def _notes_html(section: Section) -> str:
+    """The notes as the one parse that cut them out rendered them, sanitised like any case text."""
+    return safety.sanitise(section.html or markdown.render(section.body))
 
 
 def team_sections(article: Article) -> str:
@@ -62,7 +61,7 @@ def team_sections(article: Article) -> str:
     for case, section in notes:
         parts.append(f'<p class="kb-note-head"><strong>{html.escape(case.id)}</strong> · {html.escape(section.title)} · '
                      f"resolved {case.resolved.isoformat()}</p>")
-        parts.append(f'<div class="kb-note">{_notes_html(section.body)}</div>')
+        parts.append(f'<div class="kb-note">{_notes_html(section)}</div>')
     if not notes:
         parts.append("<p>No internal notes.</p>")
     parts.append("</div>")

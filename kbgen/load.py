@@ -9,12 +9,12 @@ constructed, so an alias bomb costs no more than reading the file.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
 
+from . import markdown
 from .models import Diagnostic, RawCase, Section
 
 MAX_FILE_BYTES = 256 * 1024
@@ -33,10 +33,8 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 LineMap = dict[tuple[str, ...], int]
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?!#)[ \t]*(.*?)[ \t#]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+TextMap = dict[tuple[str, ...], tuple[str, ...]]
+"""Scalar values as written in the file, by key path: YAML reads ``0042`` as 34 and ``5.10`` as 5.1."""
 
 
 def normalise_heading(text: str) -> str:
@@ -48,15 +46,18 @@ def diag(path: str, line: int, message: str, severity: str = "error") -> Diagnos
     return Diagnostic(path, line, "error" if severity == "error" else "warning", message)
 
 
-def parse_yaml(text: str, path: str, first_line: int = 1) -> tuple[object, LineMap, list[Diagnostic]]:
-    """Parse one YAML document. Returns the data, the line of every mapping key (by key path), problems."""
+def parse_yaml(text: str, path: str, first_line: int = 1, texts: TextMap | None = None) -> tuple[object, LineMap, list[Diagnostic]]:
+    """Parse one YAML document. Returns the data, the line of every mapping key (by key path), problems.
+
+    ``texts``, when given, is filled with every scalar (or list of scalars) as written, by key path.
+    """
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, {}, []
         lines: LineMap = {}
-        problems = _walk(node, (), lines, set(), path, first_line)
+        problems = _walk(node, (), lines, set(), path, first_line, {} if texts is None else texts)
         if problems:
             return None, lines, problems
         return loader.construct_document(node), lines, []
@@ -82,15 +83,17 @@ class _AliasFound(Exception):
 ALIAS_MESSAGE = "YAML anchors and aliases (& and *) are not allowed in kbgen files; write the value out"
 
 
-def _walk(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen: set[int], path: str, first_line: int) -> list[Diagnostic]:
-    """Record key lines; refuse duplicate keys. A node reached twice is an alias: stop at the first one."""
+def _walk(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen: set[int], path: str, first_line: int,
+          texts: TextMap) -> list[Diagnostic]:
+    """Record key lines and texts as written; refuse duplicate keys. A node reached twice is an alias: stop at the first one."""
     try:
-        return _walk_node(node, key_path, lines, seen, path, first_line)
+        return _walk_node(node, key_path, lines, seen, path, first_line, texts)
     except _AliasFound as found:
         return [diag(path, found.line, ALIAS_MESSAGE)]
 
 
-def _walk_node(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen: set[int], path: str, first_line: int) -> list[Diagnostic]:
+def _walk_node(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen: set[int], path: str, first_line: int,
+               texts: TextMap) -> list[Diagnostic]:
     if id(node) in seen:
         raise _AliasFound(first_line + node.start_mark.line)
     seen.add(id(node))
@@ -107,10 +110,13 @@ def _walk_node(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen:
                 problems.append(diag(path, key_line, f"'{key}' is given twice; keep one"))
             keys.add(key)
             lines[(*key_path, key)] = key_line
-            problems += _walk_node(value_node, (*key_path, key), lines, seen, path, first_line)
+            problems += _walk_node(value_node, (*key_path, key), lines, seen, path, first_line, texts)
     elif isinstance(node, yaml.SequenceNode):
+        texts[key_path] = tuple(str(item.value) for item in node.value if isinstance(item, yaml.ScalarNode))
         for item in node.value:
-            problems += _walk_node(item, key_path, lines, seen, path, first_line)
+            problems += _walk_node(item, key_path, lines, seen, path, first_line, texts)
+    elif isinstance(node, yaml.ScalarNode) and key_path not in texts:
+        texts[key_path] = (str(node.value),)
     return problems
 
 
@@ -127,7 +133,9 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
         return None, [diag(path, text[: text.index("\x00")].count("\n") + 1, "file contains a NUL byte; is it a binary file?")]
     if not text.strip():
         return None, [diag(path, 1, "file is empty; write a case (see `kbgen new`) or delete the file")]
-    return text, []
+    # One kind of line end before anything counts lines or finds headings: a lone CR is a line
+    # break to CommonMark and to editors, so it is one here too.
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
 def split_front_matter(text: str, path: str) -> tuple[str | None, str, int, list[Diagnostic]]:
@@ -142,71 +150,31 @@ def split_front_matter(text: str, path: str) -> tuple[str | None, str, int, list
 
 
 def strip_comments(body: str, path: str, first_line: int) -> tuple[str, list[Diagnostic]]:
-    """Remove HTML comments, keeping line numbers; an unclosed comment is an error (it would hide or leak text)."""
-    stripped = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    if "<!--" in stripped:
-        line = first_line + stripped[: stripped.index("<!--")].count("\n")
-        return stripped, [diag(path, line, "HTML comment '<!--' is never closed; add '-->'")]
-    return stripped, []
+    """Remove HTML comments, keeping line numbers; an unclosed comment is an error (it would hide or leak text).
 
-
-def _heading(lines: list[str], i: int) -> tuple[int, str] | None:
-    """(level, text) when line i starts a heading as Python-Markdown reads it: ATX (no space needed) or setext."""
-    atx = _ATX.match(lines[i])
-    if atx:
-        return len(atx.group(1)), atx.group(2).strip()
-    if i + 1 < len(lines) and lines[i].strip() and (i == 0 or not lines[i - 1].strip()) and _SETEXT.match(lines[i + 1]):
-        return (1 if lines[i + 1].strip()[0] == "=" else 2), lines[i].strip()
-    return None
+    A plain scan, not a regex: ``<!--.*?-->`` rescans the rest of the text from every unclosed ``<!--``.
+    """
+    out: list[str] = []
+    pos = 0
+    while (start := body.find("<!--", pos)) >= 0:
+        end = body.find("-->", start + 4)
+        if end < 0:
+            out.append(body[pos:])
+            line = first_line + body.count("\n", 0, start)
+            return "".join(out), [diag(path, line, "HTML comment '<!--' is never closed; add '-->'")]
+        out.append(body[pos:start])
+        out.append("\n" * body.count("\n", start, end))
+        pos = end + 3
+    out.append(body[pos:])
+    return "".join(out), []
 
 
 def split_sections(body: str, first_line: int, path: str = "") -> tuple[str, tuple[Section, ...], list[Diagnostic]]:
-    """Split a body at level-1 and level-2 headings outside code fences.
+    """Split a body at its top-level h1/h2 headings, on the Markdown parse that also renders them (``markdown.py``).
 
-    Headings are recognised the way Python-Markdown renders them (``##Title`` and setext
-    underlines too), so a section can never hide inside another one and be published with it.
     Returns (text before the first heading, sections, problems).
     """
-    lines = body.split("\n")
-    preamble: list[str] = []
-    sections: list[Section] = []
-    problems: list[Diagnostic] = []
-    title: str | None = None
-    start = first_line
-    buf: list[str] = []
-    fence: tuple[str, int] | None = None
-    skip = False
-    for offset, line in enumerate(lines):
-        if skip:  # a setext underline, already taken as part of its heading
-            skip = False
-            continue
-        m = _FENCE.match(line)
-        if m:
-            mark = m.group(1)
-            if fence is None:
-                fence = (mark, first_line + offset)
-            elif mark[0] == fence[0][0] and len(mark) >= len(fence[0]):
-                fence = None
-        heading = _heading(lines, offset) if fence is None and not m else None
-        if heading and heading[0] > 2 and normalise_heading(heading[1]).startswith("internal"):
-            problems.append(diag(path, first_line + offset, f"'{heading[1]}' is a level-{heading[0]} heading inside another section, "
-                                 "so it would be published; write it as '## Internal notes'"))
-        if heading and heading[0] <= 2:
-            if title is None:
-                preamble = buf
-            else:
-                sections.append(Section(title, "\n".join(buf).rstrip(), start))
-            title, start, buf = heading[1], first_line + offset, []
-            skip = not _ATX.match(line)
-        else:
-            buf.append(line)
-    if fence is not None:
-        problems.append(diag(path, fence[1], f"code fence '{fence[0]}' is never closed; close it, or everything after it is one code block"))
-    if title is None:
-        preamble = buf
-    else:
-        sections.append(Section(title, "\n".join(buf).rstrip(), start))
-    return "\n".join(preamble).strip(), tuple(sections), problems
+    return markdown.parse_body(body, first_line, path)
 
 
 def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]:
@@ -219,7 +187,8 @@ def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]
         return None, problems
     if not front.strip():
         return None, [diag(path, 1, "front matter is empty: add id, title, product and resolved")]
-    meta, lines, problems = parse_yaml(front, path, first_line=2)
+    texts: TextMap = {}
+    meta, lines, problems = parse_yaml(front, path, first_line=2, texts=texts)
     if problems:
         return None, problems
     if not isinstance(meta, dict):
@@ -230,7 +199,26 @@ def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]
     if preamble:
         problems.append(diag(path, body_line, "text before the first '## ' heading is not published; move it under '## Problem'", "warning"))
     meta_lines = {key[0]: line for key, line in lines.items() if len(key) == 1}
-    return RawCase(path, {str(k): v for k, v in meta.items()}, meta_lines, sections, body_line), problems
+    meta_text = {key[0]: text for key, text in texts.items() if len(key) == 1}
+    errors = tuple(p.message for p in problems if p.severity == "error")
+    return RawCase(path, {str(k): v for k, v in meta.items()}, meta_lines, sections, body_line, meta_text, errors), problems
+
+
+def read_limited(file: Path, path: str, limit: int) -> tuple[bytes | None, list[Diagnostic]]:
+    """A file's bytes, or a problem when it is larger than ``limit``, checked before reading:
+    a 400 MB file is never read into memory (at most limit + 1 bytes, in case it grows meanwhile)."""
+    too_big = "file is {:,} bytes, over the {:,}-byte limit for one case; split it or trim pasted logs"
+    try:
+        size = file.stat().st_size
+        if size > limit:
+            return None, [diag(path, 1, too_big.format(size, limit))]
+        with file.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        return None, [diag(path, 1, f"file cannot be read ({exc.strerror or exc}); check its permissions")]
+    if len(data) > limit:
+        return None, [diag(path, 1, f"file is over the {limit:,}-byte limit for one case; split it or trim pasted logs")]
+    return data, []
 
 
 def iter_case_files(cases_dir: Path) -> Iterator[Path]:
@@ -262,7 +250,11 @@ def load_cases(
     live: set[tuple[str, bytes]] = set()
     for n, file in enumerate(files, 1):
         path = display_path(file, root)
-        data = file.read_bytes()
+        data, unread = read_limited(file, path, MAX_FILE_BYTES)
+        if data is None:
+            out.append((path, None))
+            problems += unread
+            continue
         key = (path, hashlib.blake2b(data, digest_size=16).digest())
         live.add(key)
         hit = _CACHE.get(key)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from . import privacy
+
 Severity = Literal["error", "warning"]
 
 ROOT_CAUSE_KINDS = ("defect", "usability", "documentation", "configuration", "third-party", "by-design")
@@ -32,11 +34,17 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class Section:
-    """A level-2 section of a case body. ``key`` is the lower-cased heading."""
+    """A top-level section of a case body. ``key`` is the lower-cased heading.
+
+    ``body`` is the section's Markdown source (dedupe and search read it as text); ``html`` is
+    what the page shows, rendered from the same parse that found the section (``markdown.py``).
+    An empty ``html`` (a section built by hand) is rendered from ``body`` when a page needs it.
+    """
 
     title: str
     body: str
     line: int
+    html: str = ""
 
     @property
     def key(self) -> str:
@@ -45,8 +53,8 @@ class Section:
 
     @property
     def internal(self) -> bool:
-        """'Internal notes' and anything else starting with 'internal' is never published."""
-        return self.key.startswith("internal")
+        """'Internal notes' and anything else reading 'internal...' (look-alike letters and invisible characters too) is never published."""
+        return privacy.reads_internal(self.title)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class RawCase:
     meta_lines: dict[str, int]
     sections: tuple[Section, ...]
     body_line: int
+    meta_text: dict[str, tuple[str, ...]] = field(default_factory=dict)  # values as written (YAML reads 0042 as 34)
+    load_errors: tuple[str, ...] = ()  # errors the loader already reported (a nested 'Internal notes'): the case is rejected
 
 
 @dataclass(frozen=True)

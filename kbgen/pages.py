@@ -19,7 +19,7 @@ from datetime import date
 
 import yaml
 
-from . import chart, editions, rank
+from . import chart, editions, markdown, rank, safety
 from .models import Article, Case, Result, RootCause, TopIssue
 
 PAGE_SIZE = 100
@@ -214,7 +214,10 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     order = {"problem": 0, "environment": 1, "solution": 2, "cause": 3}
     sections = sorted(best.sections, key=lambda s: order.get(s.key, 4))
     for s in sections:
-        out.append(f"## {md_inline(s.title.strip())}\n\n{s.body.strip()}\n")
+        # The heading stays Markdown (the toc anchors it); the body is the HTML rendered from the
+        # parse that found the section, as a raw block Python-Markdown passes through untouched.
+        body = safety.sanitise(s.html or markdown.render(s.body))
+        out.append(f'## {md_inline(s.title.strip())}\n\n<div class="kb-section" markdown="0">\n{body.strip()}\n</div>\n')
     if settings.team:
         out.append(editions.team_sections(article))
     titles, errs, more = also_reported(article)

@@ -8,13 +8,16 @@ published); warnings are reported and fail only under ``--strict``.
 from __future__ import annotations
 
 import difflib
+import html as htmllib
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import privacy
+import nh3
+
+from . import markdown, privacy
 from .load import LineMap, diag
 from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, RawCase, RootCause, Section
 
@@ -28,6 +31,10 @@ CASE_FIELDS = (
 REQUIRED_FIELDS = ("id", "title", "product", "resolved")
 RC_FIELDS = ("title", "kind", "status", "tracker", "fixed_in", "fixed_on")
 REQUIRED_SECTIONS = ("problem", "solution")
+PRIVACY_FIELDS = ("visibility", "customer")
+"""A misspelling of one of these publishes what should stay private, so it is an error, not a warning."""
+PRIVATE_WORDS = ("internal", "private", "hidden", "confidential", "public", "secret")
+"""Field names that say 'keep this off the site' without saying it the way kbgen reads it."""
 
 
 @dataclass
@@ -41,9 +48,21 @@ class Validated:
 class _Fields:
     """Reads typed fields from one mapping, recording a diagnostic per problem."""
 
-    def __init__(self, data: Mapping[str, object], lines: Mapping[str, int], path: str, line: int) -> None:
+    def __init__(self, data: Mapping[str, object], lines: Mapping[str, int], path: str, line: int,
+                 texts: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.data, self.lines, self.path, self.line = data, lines, path, line
+        self.texts = texts or {}  # values as written in the file (YAML reads 0042 as 34)
         self.problems: list[Diagnostic] = []
+
+    def written(self, key: str, value: object, index: int | None = None) -> str:
+        """A number as it is written in the file: 5.10 stays '5.10', 0042 stays '0042'."""
+        texts = self.texts.get(key, ())
+        items = self.data.get(key)
+        if index is None and len(texts) == 1 and not isinstance(items, list):
+            return texts[0]
+        if index is not None and isinstance(items, list) and len(texts) == len(items):
+            return texts[index]
+        return str(value)
 
     def at(self, key: str) -> int:
         return self.lines.get(key, self.line)
@@ -60,7 +79,7 @@ class _Fields:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.error(key, f"'{key}' must be text, not {_kind(value)}")
             return None
-        text = str(value).strip()
+        text = (value if isinstance(value, str) else self.written(key, value)).strip()
         if not text:
             if required:
                 self.error(key, f"'{key}' is required; it is empty")
@@ -108,12 +127,17 @@ class _Fields:
             self.error(key, f"'{key}' must be a list such as [a, b], not {_kind(value)}")
             return ()
         out: list[str] = []
-        for item in value:
+        for index, item in enumerate(value):
             if isinstance(item, str) and item.strip():
                 if self.plain(key, item.strip()):
                     out.append(item.strip())
-            elif quote_hint and isinstance(item, (int, float)) and not isinstance(item, bool):
-                self.error(key, f"'{key}' item {item!r} is a number, so 4.10 would read as 4.1; quote it: \"{item}\"")
+            elif isinstance(item, (int, float)) and not isinstance(item, bool):
+                written = self.written(key, item, index)
+                if quote_hint or written != str(item):
+                    read = f"is read by YAML as the number {item!r}" if written != str(item) else "is a number, not text"
+                    self.error(key, f"'{key}' item {written} {read}; quote it: \"{written}\"")
+                else:
+                    out.append(written)  # a tag such as 2024 means the same written or read
             else:
                 self.error(key, f"'{key}' items must be text, not {_kind(item)}")
         return tuple(out)
@@ -136,12 +160,21 @@ class _Fields:
             return None
         return str(value)
 
-    def unknown(self, known: Sequence[str], what: str) -> None:
+    def unknown(self, known: Sequence[str], what: str, private: Sequence[str] = ()) -> None:
+        """Unknown fields are warnings, except near-misses of a field in ``private``: those would publish what should stay private."""
         for key in self.data:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
-                self.error(key, f"unknown {what} field '{key}'{hint}", "warning")
+                close = difflib.get_close_matches(key, known, n=1) or difflib.get_close_matches(key.lower(), known, n=1)
+                if close and close[0] in private:
+                    self.error(key, f"unknown {what} field '{key}': did you mean '{close[0]}'? As written it is ignored, "
+                               f"so the case would be published {'as public' if close[0] == 'visibility' else 'without its customer protected'}; "
+                               "fix the spelling")
+                elif private and key.lower().strip() in PRIVATE_WORDS:
+                    self.error(key, f"'{key}' is not a kbgen field, so the case would be published; "
+                               "to keep a case off the site write 'visibility: internal'")
+                else:
+                    hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
+                    self.error(key, f"unknown {what} field '{key}'{hint}", "warning")
 
 
 def _kind(value: object) -> str:
@@ -187,9 +220,10 @@ def validate_root_causes(data: Mapping[str, object] | None, lines: LineMap, path
     return out, problems
 
 
-def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str]) -> tuple[Case | None, list[Diagnostic]]:
-    f = _Fields(raw.meta, raw.meta_lines, raw.path, 1)
-    cid = f.text("id", required=True)
+def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str],
+          names: privacy.CustomerNames | None = None) -> tuple[Case | None, list[Diagnostic]]:
+    f = _Fields(raw.meta, raw.meta_lines, raw.path, 1, raw.meta_text)
+    cid = _id(f)
     if cid is not None and not ID_RE.match(cid):
         f.error("id", f"id {cid!r} must start with a letter or digit and use only letters, digits, '.', '_', '-' (64 at most), so it is safe in a URL")
         cid = None
@@ -203,7 +237,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     component = f.text("component")
     tags = f.strings("tags")
     minutes = f.number("handle_minutes")
-    customer = f.text("customer")
+    customer = _customer(f, names)
     root_cause = f.text("root_cause")
     if root_cause and root_cause not in root_causes:
         if root_cause in rc_keys:
@@ -215,7 +249,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     visibility = f.choice("visibility", ("public", "internal"), "public")
     duplicate_of = f.text("duplicate_of")
     not_dup = f.strings("not_duplicate_of")
-    f.unknown(CASE_FIELDS, "front-matter")
+    f.unknown(CASE_FIELDS, "front-matter", PRIVACY_FIELDS)
     problems = f.problems
     problems += _sections(raw)
     public = tuple(s for s in raw.sections if not s.internal)
@@ -223,9 +257,11 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
         shown = [(str(v), raw.meta_lines.get(k, 1)) for k, v in ((k, raw.meta.get(k)) for k in ("title", "product", "component")) if v]
         shown += [(item, raw.meta_lines.get(k, 1)) for k, items in (("tags", tags), ("versions", versions)) for item in items]
         problems += _scan_private(raw.path, shown, public, allow_emails)
+    if names and raw.meta.get("visibility") != "internal":  # reported with every other problem of the file (issue 15 point 7)
+        problems += _customer_leaks(raw, public, names)
     notes, withheld = _team_notes(raw)
     problems += withheld
-    if any(p.severity == "error" for p in problems) or not (cid and title and product and resolved and visibility):
+    if raw.load_errors or any(p.severity == "error" for p in problems) or not (cid and title and product and resolved and visibility):
         return None, problems
     return Case(
         id=cid, title=title, product=product, resolved=resolved, path=raw.path, sections=public,
@@ -277,21 +313,78 @@ def _scan_private(path: str, fields: Sequence[tuple[str, int]], sections: Sequen
     return problems
 
 
-def _published_fields(case: Case) -> list[tuple[str, int]]:
-    """Every front-matter text that reaches the site, with the line of its case."""
-    fields = [case.title, case.product, case.component or "", *case.tags, *case.versions]
-    return [(text, case.line) for text in fields if text]
+def _id(f: _Fields) -> str | None:
+    """The id as written: YAML reads ``id: 0042`` as 34 and ``1_000`` as 1000, which would change the article's URL."""
+    value = f.data.get("id")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and f.written("id", value) != str(value):
+        written = f.written("id", value)
+        f.error("id", f"id {written} is read by YAML as the number {value!r}; quote it: id: \"{written}\"")
+        return None
+    return f.text("id", required=True)
 
 
-def _customer_leaks(case: Case, names: privacy.CustomerNames) -> list[Diagnostic]:
+def customer_names(raw: RawCase) -> list[str]:
+    """Every customer name a file gives, as written: one name, a number (``customer: 3141``), or a list (an error, still protected)."""
+    value = raw.meta.get("customer")
+    items = value if isinstance(value, list) else [value]
+    texts = raw.meta_text.get("customer", ())
+    if len(texts) == len(items):
+        return [t for t, v in zip(texts, items, strict=True) if isinstance(v, (str, int, float)) and t.strip()]
+    return [str(v) for v in items if isinstance(v, (str, int, float)) and str(v).strip()]
+
+
+def _customer(f: _Fields, names: privacy.CustomerNames | None) -> str | None:
+    value = f.data.get("customer")
+    if isinstance(value, list):
+        f.error("customer", "'customer' must be one name, not a list; give the case one customer (every name listed is still kept off the site)")
+        return None
+    customer = f.text("customer")
+    if customer and names is not None and customer in names.too_short:
+        f.error("customer", f"customer '{customer}' is under {privacy.MIN_NAME} characters, too short to look for safely in public "
+                "text; make sure the case does not name it", "warning")
+    return customer
+
+
+def _shown_text(raw: RawCase) -> list[tuple[str, int, bool]]:
+    """Every front-matter text that reaches the site: (text, line, whether it is an id, matched whatever its case)."""
+    out: list[tuple[str, int, bool]] = []
+    for key in ("id", "title", "product", "component", "duplicate_of", "tags", "versions"):
+        value = raw.meta.get(key)
+        line = raw.meta_lines.get(key, 1)
+        for text in raw.meta_text.get(key, ()) or ((str(value),) if value is not None else ()):
+            out.append((text, line, key in ("id", "duplicate_of")))
+    return out
+
+
+def _html_text(html_text: str) -> str:
+    """What a reader sees of a section: tags and entities gone, so 'Glo<b>bex</b>' and 'Glo&#98;ex' read 'Globex'."""
+    return htmllib.unescape(nh3.clean(html_text, tags=set()))
+
+
+def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.CustomerNames) -> list[Diagnostic]:
+    """Customer names in the id, the published fields and the sections: their source line by line (for the
+    line number), then the text a reader sees of the rendered section, whitespace collapsed (a name split by
+    markup, an entity or a line break)."""
     problems: list[Diagnostic] = []
-    texts = _published_fields(case) + [(s.title + "\n" + s.body, s.line) for s in case.sections]
-    for text, first in texts:
-        for offset, line in enumerate(text.split("\n")):
-            name = names.find(line)
+
+    def found(line: int, name: str) -> None:
+        problems.append(diag(raw.path, line, f"public text names the customer '{name}'; customer names are never published: remove it"))
+
+    for text, line, is_id in _shown_text(raw):
+        name = names.find(text, any_case=is_id)
+        if name:
+            found(line, name)
+    for s in sections:
+        name = None
+        for offset, text in enumerate((s.title + "\n" + s.body).split("\n")):
+            name = names.find(text)
             if name:
-                problems.append(diag(case.path, first + offset, f"public text names the customer '{name}'; customer names are never published: remove it"))
+                found(s.line + offset, name)
                 break
+        if name is None:
+            name = names.find(" ".join(_html_text(s.html or markdown.render(s.body)).split()))
+            if name:
+                found(s.line, name)
     return problems
 
 
@@ -305,18 +398,21 @@ def validate(
     out = Validated()
     out.root_causes, out.diagnostics = validate_root_causes(rc_data, rc_lines, rc_path)
     rc_keys = set((rc_data or {}).keys())
+    # Every file's customer, even of a rejected or internal case, is kept out of every public case.
+    names = privacy.CustomerNames(name for _, raw in raws if raw is not None for name in customer_names(raw))
     candidates: list[Case] = []
+    field_lines: dict[str, Mapping[str, int]] = {}
     for path, raw in raws:
         if raw is None:
             continue
-        case, problems = _case(raw, out.root_causes, rc_keys, allow_emails)
+        field_lines[path] = raw.meta_lines
+        case, problems = _case(raw, out.root_causes, rc_keys, allow_emails, names)
         out.diagnostics += problems
         if case is None:
-            out.rejected[path] = next(p.message for p in problems if p.severity == "error")
+            out.rejected[path] = next((p.message for p in problems if p.severity == "error"), raw.load_errors[0] if raw.load_errors else "")
         else:
             candidates.append(case)
-    customers = [str(raw.meta["customer"]) for _, raw in raws if raw is not None and isinstance(raw.meta.get("customer"), str)]
-    out.cases = _cross_checks(candidates, out, customers)
+    out.cases = _cross_checks(candidates, out, field_lines)
     return out
 
 
@@ -325,8 +421,14 @@ def _reject(out: Validated, case: Case, line: int, message: str) -> None:
     out.rejected.setdefault(case.path, message)
 
 
-def _cross_checks(cases: list[Case], out: Validated, customers: Sequence[str]) -> list[Case]:
-    """Rules across files: unique ids, references that resolve, no duplicate_of cycles, no customer names."""
+def _cross_checks(cases: list[Case], out: Validated, field_lines: Mapping[str, Mapping[str, int]]) -> list[Case]:
+    """Rules across files: unique ids, references that resolve, no duplicate_of cycles.
+
+    Each problem names the line of the field it is about, so a CI annotation lands there."""
+
+    def at(case: Case, key: str) -> int:
+        return field_lines.get(case.path, {}).get(key, case.line)
+
     by_id: dict[str, Case] = {}
     for case in sorted(cases, key=lambda c: c.path):
         first = by_id.get(case.id.lower())
@@ -335,24 +437,20 @@ def _cross_checks(cases: list[Case], out: Validated, customers: Sequence[str]) -
         else:
             by_id[case.id.lower()] = case
     kept = [c for c in cases if c.path not in out.rejected]
-    names = privacy.CustomerNames(customers)  # every file's customer, even of a rejected or internal case
     for case in kept:
-        if names and case.public:
-            for problem in _customer_leaks(case, names):
-                _reject(out, case, problem.line, problem.message)
         if case.duplicate_of is not None:
             target = by_id.get(case.duplicate_of.lower())
             if target is None:
-                _reject(out, case, case.line, f"duplicate_of '{case.duplicate_of}' names no case; fix the id or remove the field")
+                _reject(out, case, at(case, "duplicate_of"), f"duplicate_of '{case.duplicate_of}' names no case; fix the id or remove the field")
             elif target.id.lower() == case.id.lower():
-                _reject(out, case, case.line, "duplicate_of names the case itself; remove it")
+                _reject(out, case, at(case, "duplicate_of"), "duplicate_of names the case itself; remove it")
         for other in case.not_duplicate_of:
             if other.lower() not in by_id:
-                _reject(out, case, case.line, f"not_duplicate_of '{other}' names no case; fix the id or remove it")
+                _reject(out, case, at(case, "not_duplicate_of"), f"not_duplicate_of '{other}' names no case; fix the id or remove it")
     for cycle in _cycles(kept, by_id):
         chain = " -> ".join(c.id for c in cycle) + f" -> {cycle[0].id}"
         for case in cycle:
-            _reject(out, case, case.line, f"duplicate_of forms a cycle ({chain}); point every case at one canonical case")
+            _reject(out, case, at(case, "duplicate_of"), f"duplicate_of forms a cycle ({chain}); point every case at one canonical case")
     return sorted((c for c in cases if c.path not in out.rejected), key=lambda c: c.id.lower())
 
 

@@ -30,9 +30,9 @@ BAD: dict[str, tuple[str | bytes, str]] = {
     "unknown-rc.md": (case_text("A-8", extra_meta="root_cause: RC-404\n"), "6: error: root cause 'RC-404' is not in root-causes.yml"),
     "unknown-field.md": (case_text("A-9", extra_meta="root_casue: RC-1\n"), "6: warning: unknown front-matter field 'root_casue'; did you mean 'root_cause'?"),
     "visibility.md": (case_text("A-10", extra_meta="visibility: secret\n"), "6: error: 'visibility' must be one of public, internal"),
-    "dangling.md": (case_text("A-11", extra_meta="duplicate_of: NOPE-1\n"), "2: error: duplicate_of 'NOPE-1' names no case"),
-    "cycle-a.md": (case_text("CY-A", extra_meta="duplicate_of: CY-B\n"), "2: error: duplicate_of forms a cycle (CY-A -> CY-B -> CY-A)"),
-    "cycle-b.md": (case_text("CY-B", extra_meta="duplicate_of: CY-A\n"), "2: error: duplicate_of forms a cycle"),
+    "dangling.md": (case_text("A-11", extra_meta="duplicate_of: NOPE-1\n"), "6: error: duplicate_of 'NOPE-1' names no case"),
+    "cycle-a.md": (case_text("CY-A", extra_meta="duplicate_of: CY-B\n"), "6: error: duplicate_of forms a cycle (CY-A -> CY-B -> CY-A)"),
+    "cycle-b.md": (case_text("CY-B", extra_meta="duplicate_of: CY-A\n"), "6: error: duplicate_of forms a cycle"),
     "latin1.md": (b"---\nid: A-12\ntitle: caf\xe9\n---\n", "3: error: file is not valid UTF-8"),
     "empty.md": ("", "1: error: file is empty"),
     "bomb.md": (BOMB, "2: error: YAML anchors and aliases"),
@@ -43,6 +43,23 @@ BAD: dict[str, tuple[str | bytes, str]] = {
     "unclosed-comment.md": (case_text("A-15", problem="x <!-- never closed"), "9: error: HTML comment '<!--' is never closed"),
     "secret.md": (case_text("A-16", solution="1. Log in with https://admin:hunter2pass@host.example/"), "12: error: public text holds what looks like a password inside a URL"),
     "email.md": (case_text("A-17", solution="1. Write to jane@globex.example"), "12: warning: public text holds an email address"),
+    "not-dup.md": (case_text("A-18", extra_meta="tags: [x]\nnot_duplicate_of: [NOPE-2]\n"), "7: error: not_duplicate_of 'NOPE-2' names no case"),
+    "numeric-id.md": (case_text("0042"), '2: error: id 0042 is read by YAML as the number 34; quote it: id: "0042"'),
+    "numeric-version.md": (case_text("A-19", extra_meta="versions: [5.10, 5.2]\n"),
+                           '6: error: \'versions\' item 5.10 is read by YAML as the number 5.1; quote it: "5.10"'),
+    "visibilty.md": (case_text("A-20", extra_meta="visibilty: internal\n"),
+                     "6: error: unknown front-matter field 'visibilty': did you mean 'visibility'? As written it is ignored, "
+                     "so the case would be published as public"),
+    "nested-notes.md": (case_text("A-21", solution="1. Sign out.\n\n    ## Internal notes\n    Ticket 4411\n"),
+                        "14: error: 'Internal notes' is nested in a list, quote or admonition, so it would be published"),
+    "fence-notes.md": (case_text("A-22", solution="```sh\nkbgen build\n```sh\n## Internal notes\nTicket 4411\n```\n"),
+                       "15: error: '## Internal notes' is inside a code block that starts at line 12"),
+    "tiny-customer.md": (case_text("A-23", extra_meta="customer: HP\n"), "6: warning: customer 'HP' is under 3 characters, too short"),
+    "customer-wrapped.md": (case_text("A-24", resolved="2026-02-30", extra_meta="customer: Globex Corp\n", problem="Globex\nCorp saw it."),
+                            "9: error: public text names the customer 'Globex Corp'"),
+    "customer-in-id.md": (case_text("globex-corp-7"), "2: error: public text names the customer 'globex corp'"),
+    "customer-list.md": (case_text("A-25", extra_meta="customer: [Initech, Umbrella]\n", problem="Umbrella saw it."),
+                         "6: error: 'customer' must be one name, not a list"),
 }
 
 BAD_RC = "RC-1:\n  title: Old token\n  kind: defect\n  status: open\nRC-2:\n  title: X\n  kind: bug\n  status: done\n  fixed_in: 4.3\nRC-3: [list]\n"
@@ -65,6 +82,9 @@ def test_every_bad_input_is_named_with_its_line(tmp_path: Path):
     assert "content/root-causes.yml:8: error: 'status' must be one of open" in out
     assert "content/root-causes.yml:9: error: 'fixed_in' 4.3 is a number; quote it" in out
     assert "content/root-causes.yml:10: error: root cause 'RC-3' must be a mapping" in out
+    # every problem of a file at once: the date error does not hide the customer name, nor the list its names
+    assert "content/cases/customer-wrapped.md:5: error: 'resolved' is not a real date" in out
+    assert "content/cases/customer-list.md:10: error: public text names the customer 'Umbrella'" in out
 
 
 def test_build_publishes_the_good_and_lists_the_rejected(tmp_path: Path):

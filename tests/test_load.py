@@ -83,7 +83,7 @@ def test_headings_inside_code_fences_do_not_split_sections():
 
 
 def test_headings_are_read_as_markdown_renders_them():
-    body = "## Problem\nx\n\n##Solution\nfix\n\nInternal Notes:\n---\nsecret\n\n# Cause\nwhy\n"
+    body = "## Problem\nx\n\n## Solution\nfix\n\nInternal Notes:\n---\nsecret\n\n# Cause\nwhy\n"
     _, sections, problems = split_sections(body, 1, "f.md")
     assert problems == []
     assert [(s.title, s.key, s.internal) for s in sections] == [
@@ -93,6 +93,6 @@ def test_headings_are_read_as_markdown_renders_them():
 
 def test_unclosed_fence_and_nested_internal_heading_are_errors():
     _, _, problems = split_sections("## Solution\n```\ncode\n## Internal notes\nsecret\n", 10, "f.md")
-    assert [(p.line, p.message[:30]) for p in problems] == [(11, "code fence '```' is never clos")]
+    assert [(p.line, p.message[:30]) for p in problems] == [(11, "code fence '```' is never clos"), (13, "'## Internal notes' is inside ")]
     _, _, problems = split_sections("## Solution\nfix\n### Internal notes\nsecret\n", 10, "f.md")
     assert problems[0].line == 12 and "would be published" in problems[0].message

@@ -39,7 +39,7 @@ def test_also_reported_as_stays_small_however_many_cases():
     cases = [case(n) for n in range(300)]
     page = pages.article_page(article(cases), [], Result(as_of=date(2026, 11, 20)), pages.Settings())
     assert page.body.count("\n- Sync fails with E") == pages.ALSO_REPORTED_LIMIT
-    assert page.body.count("<code>E") == pages.ALSO_REPORTED_LIMIT
+    assert page.body.count("- <code>E") == pages.ALSO_REPORTED_LIMIT
     # 299 other titles and 290 other error codes (E1..E9 are too short to count as one): 25 of each shown
     assert "and 539 more phrasings" in page.body
     assert len(page.markdown) < 20_000

@@ -49,3 +49,17 @@ def test_customer_names_match_whole_words():
     assert names.find("PowerShell fails") is None
     assert names.find("wayne-foods") == "wayne foods"
     assert names.find("Globex") is None
+
+
+def test_hostile_texts_are_scanned_in_one_pass():
+    """Texts that made a backtracking regex rescan the rest of the text from every position (a 64 KB
+    email-like string took `kbgen check` 15 s). At 256 KB a quadratic pattern would hang this test for
+    minutes; no time is asserted (bench/bench_regex.py prints the n-to-4n ratios)."""
+    from bench.bench_regex import HOSTILE, NAMES
+
+    for what, make in HOSTILE.items():
+        text = make(256 * 1024)
+        scan(text)
+        assert NAMES.find(text) is None, what
+    found = scan("a." * 100_000 + "x@example.com and a@b.co " * 2000)
+    assert len(found) == 1 and found[0].what.endswith(".a.a.x@example.com)")  # one finding per line and kind

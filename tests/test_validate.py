@@ -50,7 +50,7 @@ def test_every_problem_in_a_file_is_reported_with_its_line():
     assert any(m.startswith("2:error:") and "safe in a URL" in m for m in msgs)
     assert any(m.startswith("3:error:") and "'title' is required" in m for m in msgs)
     assert any(m.startswith("5:error:") and "not a real date" in m for m in msgs)
-    assert any(m.startswith("7:error:") and 'quote it: "4.1"' in m for m in msgs)
+    assert any(m.startswith("7:error:") and 'item 4.10 is read by YAML as the number 4.1; quote it: "4.10"' in m for m in msgs)
     assert any(m.startswith("8:error:") and "handle_minutes" in m for m in msgs)
     assert any(m.startswith("9:error:") and "visibility" in m for m in msgs)
     assert any(m.startswith("10:warning:") and "did you mean 'root_cause'" in m for m in msgs)

@@ -1,0 +1,169 @@
+"""Case bodies as Markdown: ONE parse finds the sections, cuts the private ones and renders the rest.
+
+Before, a hand-written splitter decided where ``## Internal notes`` began and MkDocs'
+Python-Markdown rendered the body later; wherever the two read a line differently (a fence
+closed by a line with an info string, a setext heading after a rule, a heading nested in a
+list), the notes were published. Here markdown-it-py (CommonMark, with source line maps)
+parses the body once; the top-level h1/h2 heading tokens split it, and each section's HTML is
+rendered from the same tokens, so what is cut and what is shown can never disagree.
+
+A line that reads as "Internal notes" anywhere else (a nested or level-3 heading, raw HTML,
+inside a code block that swallowed the real heading) is an error naming its line.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .models import Diagnostic, Section
+from .privacy import reads_internal, reads_internal_notes
+
+_LANG = re.compile(r"^[A-Za-z0-9_+#-]{1,32}$")
+_FORMATTER = HtmlFormatter(nowrap=True)
+_NO_SPACE = re.compile(r"#{1,6}[^\s#\d]")  # '##Solution': Python-Markdown took it for a heading, CommonMark does not
+
+
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> object:
+    try:
+        return get_lexer_by_name(lang) if lang else TextLexer()
+    except ClassNotFound:
+        return TextLexer()
+
+
+def code_html(code: str, info: str) -> str:
+    """A code block as pymdownx.highlight writes it, so Material styles it as it does any other page's."""
+    lang = info.split()[0] if info.split() else ""
+    lang = lang if _LANG.match(lang) else ""
+    inner = pygments_highlight(code, _lexer(lang.lower()), _FORMATTER)
+    css = f"language-{lang} highlight" if lang else "highlight"
+    return f'<div class="{css}"><pre><span></span><code>{inner}</code></pre></div>\n'
+
+
+def _render_fence(self: object, tokens: Sequence[Token], idx: int, options: object, env: object) -> str:
+    token = tokens[idx]
+    return code_html(token.content, html.unescape(token.info))
+
+
+def _render_code_block(self: object, tokens: Sequence[Token], idx: int, options: object, env: object) -> str:
+    return code_html(tokens[idx].content, "")
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).use(admon_plugin).enable(["table", "strikethrough"])
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_code_block)
+    return md
+
+
+MD = _parser()
+
+
+def _diag(path: str, line: int, message: str, severity: str = "error") -> Diagnostic:
+    return Diagnostic(path, line, "error" if severity == "error" else "warning", message)
+
+
+def render(body: str) -> str:
+    """HTML of Markdown that is not a parsed case section (a Section built by hand, as tests and benches do)."""
+    return MD.renderer.render(_without_comments(MD.parse(body)), MD.options, {})
+
+
+def _without_comments(tokens: list[Token]) -> list[Token]:
+    """HTML comments never reach a page: the loader removed them; a raw-HTML token that still holds one is dropped."""
+    out: list[Token] = []
+    for token in tokens:
+        if token.type == "html_block" and "<!--" in token.content:
+            continue
+        if token.children:
+            token.children = [c for c in token.children if not (c.type == "html_inline" and "<!--" in c.content)]
+        out.append(token)
+    return out
+
+
+def _is_split(token: Token) -> bool:
+    return token.type == "heading_open" and token.level == 0 and token.tag in ("h1", "h2")
+
+
+def _fence_closed(token: Token, lines: Sequence[str]) -> bool:
+    """CommonMark closes a fence left open at the end of the text: everything after it would be code."""
+    assert token.map is not None
+    last = token.map[1] - 1
+    if last <= token.map[0] or last >= len(lines):
+        return False
+    text = lines[last].lstrip(" \t>").strip()  # a fence in a quote or list item closes after its container's marks
+    return len(text) >= len(token.markup) and set(text) == {token.markup[0]}
+
+
+def _checks(tokens: Sequence[Token], lines: Sequence[str], first_line: int, path: str) -> list[Diagnostic]:
+    """Lines that read as internal notes outside a top-level heading, and unclosed fences, as errors."""
+    problems: list[Diagnostic] = []
+    private = False
+    for i, token in enumerate(tokens):
+        if _is_split(token):
+            private = reads_internal(tokens[i + 1].content)
+            continue
+        if private or token.map is None:
+            continue
+        line = first_line + token.map[0]
+        if token.type == "heading_open" and reads_internal(tokens[i + 1].content):
+            where = "nested in a list, quote or admonition" if token.level else f"a level-{token.tag[1]} heading"
+            problems.append(_diag(path, line, f"'{tokens[i + 1].content.strip()}' is {where}, so it would be published; "
+                                  "write it as a top-level '## Internal notes' heading at the start of a line"))
+        elif token.type in ("fence", "code_block"):
+            if token.type == "fence" and not _fence_closed(token, lines):
+                problems.append(_diag(path, line, f"code fence '{token.markup}' is never closed (a closing fence has no text after it); "
+                                      "close it, or everything after it is one code block"))
+            start = line + (1 if token.type == "fence" else 0)
+            for n, text in enumerate(token.content.split("\n")):
+                if reads_internal_notes(text.lstrip("#").strip()):
+                    problems.append(_diag(path, start + n, f"'{text.strip()}' is inside a code block that starts at line {line}, so it "
+                                          "would be published as code; close the code block before the heading"))
+        elif token.type == "html_block" or (token.type == "inline" and tokens[i - 1].type != "heading_open"):
+            if token.type == "inline" and token.level == 1 and _NO_SPACE.match(token.content):
+                problems.append(_diag(path, line, f"'{token.content.split(chr(10))[0][:40]}' is not a heading: CommonMark needs a space "
+                                      "after the '#' marks; write it as '## Title'", "warning"))
+            for n, text in enumerate(token.content.split("\n")):
+                if reads_internal_notes(text.strip().strip("#*_:")):
+                    problems.append(_diag(path, line + n, f"'{text.strip()}' reads as an internal-notes heading but is not one, so what "
+                                          "follows would be published; write it as a top-level '## Internal notes' heading"))
+    return problems
+
+
+def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[Section, ...], list[Diagnostic]]:
+    """Split a body (LF line ends, comments removed) at its top-level h1/h2 headings and render each section.
+
+    Returns (the text before the first heading, the sections, problems). Every section keeps
+    its Markdown source (``body``, for dedupe and search) and its HTML (``html``, for the page),
+    both from the one parse; internal sections are returned too (``Section.internal``) and
+    are never rendered.
+    """
+    lines = body.split("\n")
+    env: dict[str, object] = {}
+    tokens = _without_comments(MD.parse(body, env))
+    problems = _checks(tokens, lines, first_line, path)
+    starts = [i for i, t in enumerate(tokens) if _is_split(t)]
+    first_map = tokens[starts[0]].map if starts else None
+    preamble = "\n".join(lines[: first_map[0]] if first_map else lines)
+    sections: list[Section] = []
+    for n, i in enumerate(starts):
+        head = tokens[i]
+        assert head.map is not None
+        title = tokens[i + 1].content.strip()
+        end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
+        stop = tokens[end].map if end < len(tokens) else None
+        source = "\n".join(lines[head.map[1] : stop[0] if stop else len(lines)]).rstrip()
+        internal = reads_internal(title)
+        rendered = "" if internal else MD.renderer.render(tokens[i + 3 : end], MD.options, env)
+        sections.append(Section(title, source, first_line + head.map[0], rendered))
+    return preamble.strip(), tuple(sections), problems

@@ -1,0 +1,87 @@
+"""One Markdown parse finds the sections and renders them: the cases from issue 10, class 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kbgen.load import read_case
+from tests.conftest import kbgen
+from tests.kb import case_text, write_kb
+
+HEAD = "---\nid: A-1\ntitle: T\nproduct: P\nresolved: 2026-01-01\n---\n\n## Problem\nIt fails.\n\n## Solution\n"
+
+# (body after '## Solution\n', what must happen): "cut" = the notes are an internal section, never
+# rendered; an int = an error on that line, so the case is not published.
+LEAKS: dict[str, tuple[str, str | int]] = {
+    "inline fence before the heading": ("1. Run ```kbgen build``` again.\n\n## Internal notes\nSECRET\n", "cut"),
+    "fence closed by a line with an info string": ("```sh\nkbgen build\n```sh\n\n## Internal notes\nSECRET\n```\n", 16),
+    "setext heading after a heading": ("1. Fix.\n\n## Cause\nInternal notes\n--------------\nSECRET\n", "cut"),
+    "setext heading after a rule": ("1. Fix.\n\n***\nInternal notes\n===\nSECRET\n", "cut"),
+    "setext heading with CRLF": ("1. Fix.\r\n\r\nInternal notes\r\n---\r\nSECRET\r\n", "cut"),
+    "lone CR before the heading": ("1. Fix.\r## Internal notes\rSECRET\r", "cut"),
+    "heading in a list item": ("1. Fix.\n\n   ## Internal notes\n   SECRET\n", 14),
+    "heading in a blockquote": ("1. Fix.\n\n> ## Internal notes\n> SECRET\n", 14),
+    "heading in an admonition": ("1. Fix.\n\n!!! note\n    ## Internal notes\n    SECRET\n", 15),
+    "level-3 heading": ("1. Fix.\n\n### Internal notes\nSECRET\n", 14),
+    "raw HTML heading": ("1. Fix.\n\n<h2>Internal notes</h2>\n<p>SECRET</p>\n", 14),
+    "bold line": ("1. Fix.\n\n**Internal notes:**\nSECRET\n", 14),
+    "Cyrillic look-alikes": ("1. Fix.\n\n## Іntеrnаl nоtеs\nSECRET\n", "cut"),
+    "Greek look-alikes": ("1. Fix.\n\n## Ιnternal nοtes\nSECRET\n", "cut"),
+    "zero-width space": ("1. Fix.\n\n## Inter\u200bnal notes\nSECRET\n", "cut"),
+    "soft hyphen and full-width letters": ("1. Fix.\n\n## \uff29nter\u00adnal notes\nSECRET\n", "cut"),
+    "small capitals": ("1. Fix.\n\n## ɪɴᴛᴇʀɴᴀʟ ɴᴏᴛᴇꜱ\nSECRET\n", "cut"),
+    "l for I": ("1. Fix.\n\n## lnternal notes\nSECRET\n", "cut"),
+    "nested in a nested list in a quote": ("1. Fix.\n\n> - a\n>\n>   Internal notes\n>   ---\n>   SECRET\n", 16),
+    "inside an HTML details block": ("<details>\n<summary>Internal notes</summary>\nSECRET\n</details>\n", 13),
+}
+
+
+@pytest.mark.parametrize("name", LEAKS)
+def test_private_text_is_cut_or_the_case_is_rejected(name: str) -> None:
+    body, expected = LEAKS[name]
+    raw, problems = read_case((HEAD + body).encode(), "c.md")
+    assert raw is not None
+    public = [s for s in raw.sections if not s.internal]
+    errors = [p for p in problems if p.severity == "error"]
+    if expected == "cut":
+        assert errors == [], errors
+        assert any(s.internal for s in raw.sections)
+        assert all("SECRET" not in s.html and "SECRET" not in s.body for s in public)
+        assert [s.key for s in public] == ["problem", "solution", *(["cause"] if "## Cause" in body else [])]
+    else:
+        assert expected in [p.line for p in errors], problems
+
+
+def test_section_html_and_source_come_from_one_parse() -> None:
+    raw, problems = read_case((HEAD + "1. Run `a <b>`\n\n```\n## not a heading\n```\n\n## Cause\nWhy.\n").encode(), "c.md")
+    assert raw is not None and problems == []
+    problem, solution, cause = raw.sections
+    assert (problem.line, solution.line, cause.line) == (8, 11, 18)
+    assert "## not a heading" in solution.body and "<code>## not a heading\n</code>" in solution.html
+    assert "<code>a &lt;b&gt;</code>" in solution.html
+    assert cause.html == "<p>Why.</p>\n"
+
+
+def test_comments_never_reach_the_html() -> None:
+    raw, problems = read_case((HEAD + "1. Fix <!-- SECRET --> it.\n<!--\nSECRET\n-->\n2. Done.\n").encode(), "c.md")
+    assert raw is not None and problems == []
+    assert "SECRET" not in raw.sections[1].html and "SECRET" not in raw.sections[1].body
+
+
+def test_article_shows_the_parsed_html_untouched_by_python_markdown(tmp_path: Path) -> None:
+    """The raw block passes Python-Markdown as it is, even with md_in_html on: blank lines in code stay,
+    code keeps Material's highlight classes, and nothing is parsed a second time."""
+    solution = "1. Run:\n\n    ```python\n    def f():\n\n\n        return '*not emphasis*'\n    ```\n\n2. Then `x_y_z`.\n"
+    config = write_kb(tmp_path, {"a.md": case_text("A-1", solution=solution)})
+    text = config.read_text().replace("  - admonition\n", "  - admonition\n  - md_in_html\n  - attr_list\n")
+    config.write_text(text)
+    result = kbgen("build", "-f", str(config))
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "site" / "kb" / "a-1" / "index.html").read_text()
+    assert '<h2 id="solution">Solution' in page  # the heading is still anchored by the toc
+    assert '<div class="language-python highlight"><pre><span></span><code><span class="k">def</span>' in page
+    assert "</span><span class=\"p\">():</span>\n\n\n    <span class=\"k\">return</span>" in page
+    assert "<em>" not in page.split('id="solution"')[1].split("</div>\n</div>")[0]
+    assert "<code>x_y_z</code>" in page

@@ -1,0 +1,174 @@
+"""Property-based tests: random case files built from a grammar of nasty Markdown and front matter.
+
+Whatever the files hold, load / validate / the pipeline / render never raise, a marker planted
+only where text is private (internal notes, HTML comments, the customer field, internal cases)
+never reaches the rendered site, and `check`'s verdict on each file is what the build does with
+it. The runs are bounded (max_examples) so the file takes well under a minute.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kbgen import pages, pipeline, privacy
+from kbgen.models import Result
+from tests.conftest import kbgen
+from tests.kb import write_kb
+
+MARK = "PRIVMARK"
+CUSTOMER = "Zorblax Quint"
+
+WORDS = st.sampled_from(["Sync", "stops", "after", "a", "password", "change", "`401`", "*fix*", "_under_", "café", "x\u200by", "Ωmega",
+                         "\u0441ode", "&amp;", "&lt;b&gt;", "\\#", "internal", "notes", "Internal server error"])
+TEXT = st.lists(WORDS, min_size=1, max_size=6).map(" ".join)
+
+PUBLIC_BLOCKS = st.one_of(
+    TEXT,
+    TEXT.map(lambda t: f"```\n{t}\n```"),
+    TEXT.map(lambda t: f"~~~sh\n{t}\n~~~"),
+    TEXT.map(lambda t: f"Run ```{t}``` now"),
+    TEXT.map(lambda t: f"```sh\n{t}\n```sh"),  # a closing fence may not carry an info string: still open
+    st.just("```"),  # never closed
+    TEXT.map(lambda t: f"{t}\n---"),
+    TEXT.map(lambda t: f"{t}\n==="),
+    st.sampled_from(["***", "---", "- - -", "## Cause", "## Environment", "# Extra", "### Sub", "##Solution", "## Problem"]),
+    TEXT.map(lambda t: f"- {t}\n- {t}\n  1. {t}"),
+    TEXT.map(lambda t: f"1. {t}\n\n    ```\n    {t}\n\n    ```"),
+    TEXT.map(lambda t: f"> {t}\n> > {t}"),
+    TEXT.map(lambda t: f'!!! note "{t}"\n    {t}'),
+    TEXT.map(lambda t: f"<div>{t}</div>"),
+    TEXT.map(lambda t: f"<details><summary>{t}</summary>\n{t}\n</details>"),
+    TEXT.map(lambda t: f"<pre>\n\n{t}\n</pre>"),
+    TEXT.map(lambda t: f"| a | b |\n|---|---|\n| {t} | x |"),
+    TEXT.map(lambda t: f"    {t}"),
+    st.sampled_from([f"<!-- {MARK} -->", f"x <!-- {MARK}\n{MARK} --> y", f"<!--\n## Internal notes\n{MARK}\n-->", f"<!-- {MARK}"]),
+    # the customer, written so that only folding finds it: these cases must be rejected
+    st.sampled_from(["Zorblax Quint called", "ZORBLAX\nQUINT", "Zor**blax** Quint", "Zorbl&#97;x Quint", "\uff3aorblax Quint",
+                     "Zorbl\u0430x Quint", "Zorblax\u00a0Quint", '<span title="Zorblax Quint">x</span>', "`zorblax-quint`"]),
+)
+
+PRIVATE_HEADINGS = st.sampled_from([
+    "## Internal notes", "## Internal Notes:", "Internal notes\n---", "Internal notes\n===", "# internal", "## Іntеrnаl nоtеs",
+    "## Inter\u200bnal notes", "   ## Internal notes", "## INTERNAL", "## lnternal notes", "## ɪɴᴛᴇʀɴᴀʟ ɴᴏᴛᴇꜱ",
+    # not where a section starts: errors, so the case is rejected
+    "- x\n\n  ## Internal notes", "> ## Internal notes", "!!! note\n    ## Internal notes", "### Internal notes",
+    "<h2>Internal notes</h2>", "**Internal notes**", "<details><summary>Internal notes</summary>",
+])
+PRIVATE_BLOCKS = st.tuples(PRIVATE_HEADINGS, TEXT).map(lambda p: f"{p[0]}\n{MARK} {p[1]}\nCustomer {CUSTOMER}, ticket 4411")
+
+BLOCKS = st.lists(st.one_of(PUBLIC_BLOCKS, PUBLIC_BLOCKS, PRIVATE_BLOCKS), max_size=8)
+
+IDS = st.sampled_from(["A-1", "A-2", "a-1", "0042", '"0042"', "1_000", "1.10", "zorblax-quint-9", "'B-7'"])
+VERSIONS = st.sampled_from(["", "versions: [5.10, 5.2]\n", 'versions: ["4.10"]\n', "versions: 4.2\n", "versions: [[1]]\n"])
+CUSTOMERS = st.sampled_from(["", f"customer: {CUSTOMER}\n", f"customer: [{CUSTOMER}, Initech]\n", "customer: 31337\n", "customer: HP\n"])
+EXTRA = st.sampled_from(["", "duplicate_of: A-1\n", "duplicate_of: A-2\n", "not_duplicate_of: [NOPE]\n", "tags: [2024, x]\n",
+                         "handle_minutes: 1e999\n", "opened: 2027-01-01\n", "title2: x\n"])
+PRIVATE_FLAGS = st.sampled_from(["visibility: internal\n", "visibilty: internal\n", "Visibility: internal\n", "private: true\n",
+                                 "visiblity: internal\n"])
+LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def case_files(draw: st.DrawFn) -> tuple[str, bool]:
+    """(file text, whether the whole case is private: every text in it then carries the marker)."""
+    private = draw(st.booleans()) and draw(st.integers(0, 3)) == 0
+    cid = draw(IDS)
+    title = f"{MARK} title" if private else draw(TEXT).replace('"', "")
+    meta = f'id: {cid}\ntitle: "{title}"\nproduct: Acme\nresolved: 2026-03-03\n'
+    meta += draw(VERSIONS) + draw(CUSTOMERS) + draw(EXTRA) + (draw(PRIVATE_FLAGS) if private else "")
+    blocks = draw(BLOCKS)
+    if private:
+        blocks = [f"{b}\n{MARK}" for b in blocks]
+    body = "## Problem\n" + draw(TEXT) + "\n\n" + "\n\n".join(blocks[: len(blocks) // 2])
+    body += "\n\n## Solution\n1. " + draw(TEXT) + "\n\n" + "\n\n".join(blocks[len(blocks) // 2 :]) + "\n"
+    text = f"---\n{meta}---\n\n{body}"
+    return text.replace("\n", draw(LINE_ENDS)), private
+
+
+FILES = st.lists(case_files(), min_size=1, max_size=3)
+
+
+def _visible(text: str) -> str:
+    """Text a reader could see in a file, folded the way customer names are compared."""
+    text = html.unescape(re.sub(r"<[^<>]*>", "", text))
+    return " ".join(privacy.fold(text).split())
+
+
+def _leaks(text: str, customer: bool = True) -> list[str]:
+    found = [MARK] if MARK in text else []
+    return found + (["customer"] if customer and "zorblax quint" in _visible(text).replace("-", " ") else [])
+
+
+def _declares_customer(files: list[tuple[str, bool]]) -> bool:
+    return any(f"customer: {CUSTOMER}" in text or f"customer: [{CUSTOMER}" in text for text, _ in files)
+
+
+def _run(root: Path, files: list[tuple[str, bool]]) -> Result:
+    cases = root / "cases"
+    cases.mkdir(parents=True)
+    for n, (text, _) in enumerate(files):
+        (cases / f"c{n}.md").write_bytes(text.encode("utf-8"))
+    (root / "root-causes.yml").write_text("")
+    return pipeline.run(pipeline.Options(cases_dir=cases, root_causes=root / "root-causes.yml", root=root, as_of=date(2026, 11, 20)))
+
+
+def _verdicts(result: Result) -> dict[str, tuple[bool, bool]]:
+    """Per file: (check reports an error, the build rejects it)."""
+    erred = {d.path for d in result.errors}
+    return {o.path: (o.path in erred, o.status == "rejected") for o in result.outcomes}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(FILES)
+def test_random_cases_never_crash_or_leak_and_check_agrees_with_the_build(files: list[tuple[str, bool]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = _run(Path(tmp), files)
+    site_pages, data = pages.render(result, pages.Settings())
+    customer = _declares_customer(files)
+    for page in site_pages:
+        assert _leaks(page.markdown, customer) == [], page.path
+    for item in data:
+        assert _leaks(item.content, customer) == [], item.path
+    for path, (has_error, rejected) in _verdicts(result).items():
+        assert has_error == rejected, (path, result.diagnostics)
+    assert len(result.outcomes) == len(files)  # nothing is lost: every file has an outcome
+
+
+def _site_texts(site: Path) -> list[tuple[str, str]]:
+    out = []
+    for path in site.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":  # Pagefind chunks and any gzip member
+            data = gzip.decompress(data)
+        out.append((str(path.relative_to(site)), data.decode("utf-8", "replace")))
+    return out
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(FILES)
+def test_real_builds_publish_what_check_passes(files: list[tuple[str, bool]]) -> None:
+    """A few real `kbgen build`s (MkDocs + Material): no traceback, no marker in any file under site/,
+    and exactly the files check passes get an article or a redirect."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        config = write_kb(root, {f"c{n}.md": text for n, (text, _) in enumerate(files)})
+        checked = kbgen("check", "-f", str(config))
+        built = kbgen("build", "-f", str(config), "--report", str(root / "report.tsv"))
+        assert "Traceback" not in checked.output + built.output
+        for name, text in _site_texts(root / "site"):
+            assert _leaks(text, _declares_customer(files)) == [], name
+        status = dict(line.split("\t")[:2] for line in (root / "report.tsv").read_text().splitlines()[1:])
+        for n in range(len(files)):
+            path = f"content/cases/c{n}.md"
+            erred = any(line.startswith(f"{path}:") and ": error: " in line for line in checked.output.splitlines())
+            assert erred == (status[path] == "rejected"), (checked.output, built.output)
