@@ -187,6 +187,36 @@ def validate_root_causes(data: Mapping[str, object] | None, lines: LineMap, path
     return out, problems
 
 
+def root_cause_leaks(
+    data: Mapping[str, object] | None, lines: LineMap, path: str, allow: Sequence[str], customers: Sequence[str]
+) -> tuple[set[str], list[Diagnostic]]:
+    """Every field of root-causes.yml reaches the site (articles, known and top issues, the JSON API, search), so each is
+    scanned as case text is. A secret or a customer's name withholds the root cause (returned); contacts are warnings."""
+    withheld: set[str] = set()
+    problems: list[Diagnostic] = []
+    names = privacy.CustomerNames(customers)
+    for key, entry in (data or {}).items():
+        fields: list[tuple[str, str, int]] = [("key", str(key), lines.get((key,), 1))]
+        if isinstance(entry, dict):
+            for k, v in entry.items():
+                items = v if isinstance(v, list) else [v]
+                fields += [(str(k), str(i), lines.get((key, str(k)), lines.get((key,), 1))) for i in items if isinstance(i, (str, int, float))]
+        for name, text, line in fields:
+            where = f"root cause '{key}'" + (f" field '{name}'" if name != "key" else "")
+            found = [(f"holds what looks like {f.what}", f.secret, line + f.offset) for f in privacy.scan(text, allow)]
+            if names:
+                found += [(f"names the customer '{c}'", True, line + n) for n, c in enumerate(map(names.find, text.split("\n"))) if c]
+            for what, secret, at in found:
+                if secret:
+                    withheld.add(str(key))
+                    problems.append(diag(path, at, f"{where} {what}; remove it: the root cause is not published, "
+                                                   "and cases naming it are rejected until it is fixed"))
+                else:
+                    problems.append(diag(path, at, f"{where} {what.replace('what looks like ', '')}; remove it or allow it in the plugin's "
+                                                   "allow_emails", "warning"))
+    return withheld, problems
+
+
 def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str]) -> tuple[Case | None, list[Diagnostic]]:
     f = _Fields(raw.meta, raw.meta_lines, raw.path, 1)
     cid = f.text("id", required=True)
@@ -207,7 +237,8 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     root_cause = f.text("root_cause")
     if root_cause and root_cause not in root_causes:
         if root_cause in rc_keys:
-            f.error("root_cause", f"root cause '{root_cause}' is invalid in root-causes.yml; fix it there")
+            f.error("root_cause", f"root cause '{root_cause}' has an error in root-causes.yml, so it is not published; fix it there "
+                    "(this case is published once its root cause is)")
         else:
             close = difflib.get_close_matches(root_cause, sorted(rc_keys), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else "; add it to root-causes.yml"
@@ -288,6 +319,11 @@ def validate(
 ) -> Validated:
     out = Validated()
     out.root_causes, out.diagnostics = validate_root_causes(rc_data, rc_lines, rc_path)
+    customers = [str(raw.meta["customer"]) for _, raw in raws if raw is not None and isinstance(raw.meta.get("customer"), str)]
+    withheld, leaks = root_cause_leaks(rc_data, rc_lines, rc_path, allow_emails, customers)
+    out.diagnostics += leaks
+    for key in withheld:
+        out.root_causes.pop(key, None)
     rc_keys = set((rc_data or {}).keys())
     candidates: list[Case] = []
     for path, raw in raws:
@@ -299,7 +335,6 @@ def validate(
             out.rejected[path] = next(p.message for p in problems if p.severity == "error")
         else:
             candidates.append(case)
-    customers = [str(raw.meta["customer"]) for _, raw in raws if raw is not None and isinstance(raw.meta.get("customer"), str)]
     out.cases = _cross_checks(candidates, out, customers)
     return out
 
