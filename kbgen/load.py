@@ -240,10 +240,11 @@ def iter_case_files(cases_dir: Path) -> Iterator[Path]:
 
 def display_path(path: Path, root: Path | None) -> str:
     if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
+        for candidate, base in ((path.resolve(), root.resolve()), (path.absolute(), root.absolute())):  # a symlinked file: its own name
+            try:
+                return candidate.relative_to(base).as_posix()
+            except ValueError:
+                pass
     return path.as_posix()
 
 
@@ -262,7 +263,12 @@ def load_cases(
     live: set[tuple[str, bytes]] = set()
     for n, file in enumerate(files, 1):
         path = display_path(file, root)
-        data = file.read_bytes()
+        try:
+            data = file.read_bytes()
+        except OSError as exc:  # unreadable (permissions), or gone since the folder was listed: that file only
+            out.append((path, None))
+            problems.append(diag(path, 1, f"cannot be read ({exc.strerror or exc}); fix its permissions or remove it"))
+            continue
         key = (path, hashlib.blake2b(data, digest_size=16).digest())
         live.add(key)
         hit = _CACHE.get(key)
@@ -281,7 +287,11 @@ def load_root_causes(file: Path, root: Path | None = None) -> tuple[dict[str, ob
     path = display_path(file, root)
     if not file.exists():
         return {}, {}, []
-    data_bytes = file.read_bytes()
+    try:
+        data_bytes = file.read_bytes()
+    except OSError as exc:  # a folder, or no permission: every case naming a root cause then says so
+        what = "is a folder, not a file" if file.is_dir() else f"cannot be read ({exc.strerror or exc})"
+        return None, {}, [diag(path, 1, f"{what}; the root causes must be one YAML file (set the plugin's root_causes)")]
     if not data_bytes.strip():
         return {}, {}, []
     text, problems = decode(data_bytes, path)

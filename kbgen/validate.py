@@ -20,7 +20,12 @@ from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, Raw
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+"""Characters no page or feed can carry (XML forbids them): ANSI colour codes (ESC), form feeds, noncharacters."""
+_CHAR_NAMES = {"\x1b": "an escape character (ANSI colour codes?)", "\x0c": "a form feed", "\ufffe": "the noncharacter U+FFFE",
+               "\uffff": "the noncharacter U+FFFF"}
+MAX_MINUTES = 525_600
 CASE_FIELDS = (
     "id", "title", "product", "resolved", "opened", "versions", "component", "tags", "handle_minutes",
     "customer", "root_cause", "visibility", "duplicate_of", "not_duplicate_of",
@@ -122,8 +127,9 @@ class _Fields:
         value = self.data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
-            self.error(key, f"'{key}' must be a number of minutes >= 0, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_MINUTES or not math.isfinite(value):
+            shown = repr(value) if len(repr(value)) <= 40 else f"a number of {len(str(value))} characters"
+            self.error(key, f"'{key}' must be a number of minutes from 0 to {MAX_MINUTES} (a year), not {shown}")
             return None
         return float(value)
 
@@ -249,6 +255,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     f.unknown(CASE_FIELDS, "front-matter")
     problems = f.problems
     problems += _sections(raw)
+    problems += unprintable(raw)
     public = tuple(s for s in raw.sections if not s.internal)
     if visibility == "public":
         shown = [(str(v), raw.meta_lines.get(k, 1)) for k, v in ((k, raw.meta.get(k)) for k in ("title", "product", "component")) if v]
@@ -262,6 +269,21 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
         customer=customer, root_cause=root_cause, visibility=visibility, duplicate_of=duplicate_of,
         not_duplicate_of=not_dup, line=raw.meta_lines.get("id", 1),
     ), problems
+
+
+def unprintable(raw: RawCase) -> list[Diagnostic]:
+    """Control characters in a published section: the feed writer and browsers reject them, so name the line."""
+    problems: list[Diagnostic] = []
+    for s in raw.sections:
+        if s.internal or not _UNPRINTABLE.search(s.title + s.body):
+            continue
+        for offset, line in enumerate((s.title + "\n" + s.body).split("\n")):
+            m = _UNPRINTABLE.search(line)
+            if m:
+                what = _CHAR_NAMES.get(m.group(0), f"the control character U+{ord(m.group(0)):04X}")
+                problems.append(diag(raw.path, s.line + offset, f"line holds {what}, which pages and the feed cannot carry; "
+                                                               "remove it (paste logs as plain text)"))
+    return problems
 
 
 def _sections(raw: RawCase) -> list[Diagnostic]:
