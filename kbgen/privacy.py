@@ -90,7 +90,9 @@ def secret_rules() -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b")
+"""Bounded parts (RFC 5321's 64-character local part, 63-character labels) and labels that cannot hold a dot: a long
+email-like string costs linear time (the unbounded pattern took 5 s on 64 KB of ``a@b.b.b.``)."""
 PHONE = re.compile(
     r"(?<![\w.+-])(?:\+\d{1,3}[ .-]?(?:\(?\d{1,4}\)?[ .-]?){2,4}\d{2,4}|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4})(?![\w.-])"
 )
