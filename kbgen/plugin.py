@@ -190,7 +190,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         # Every generated page carries case text. Top issues is built from escaped strings only and holds the
         # chart's SVG, which the sanitiser would drop.
         if page.file.src_uri in self.meta and page.file.src_uri != "top-issues/index.md":
-            return safety.sanitise(html)
+            return safety.sanitise(html, search_label=page.file.src_uri == "index.md")  # its button opens the search
         return html
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:

@@ -35,6 +35,7 @@ rest of the rules hold as above.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -84,11 +85,11 @@ def _title(value: str) -> str | None:
     return value if not _NOT_PLAIN.search(value) else None
 
 
-def _page_filter(tag: str, attr: str, value: str) -> str | None:
+def _page_filter(tag: str, attr: str, value: str, labels: bool = False) -> str | None:
     if attr == "id":
         return None if _THEME_ID.match(value) else value
     if attr == "for":
-        return value if value in OWN_LABEL_TARGETS else None
+        return value if labels and value in OWN_LABEL_TARGETS else None
     if attr == "class":
         return _classes(value, own=True)
     if attr == "title":
@@ -120,10 +121,13 @@ def _clean(html: str, tags: frozenset[str], attrs: dict[str, frozenset[str]], fi
     )
 
 
-def sanitise(html: str) -> str:
+def sanitise(html: str, search_label: bool = False) -> str:
     """A whole generated page: Markdown's and Material's markup stays; scripts, handlers, frames, forms,
-    ``javascript:`` URLs, the theme's ids (``__*``), label targets other than search, markup in titles go."""
-    return _clean(html, TAGS, ATTRS, _page_filter, None)
+    ``javascript:`` URLs, the theme's ids (``__*``), label targets, markup in titles go.
+
+    ``search_label``: the page is kbgen's home page, whose own button is a label that opens the search.
+    """
+    return _clean(html, TAGS, ATTRS, functools.partial(_page_filter, labels=search_label), None)
 
 
 def sanitise_case(html: str) -> str:

@@ -38,8 +38,12 @@ def test_plain_titles_stay_for_abbreviations_and_permalinks():
 
 def test_whole_pages_keep_their_own_ids_and_search_button_but_not_the_themes():
     out = sanitise(THEME_BAIT + '<h2 id="solution">Solution<a class="headerlink" href="#solution" title="Permanent link">¶</a></h2>'
-                   '<label class="md-button md-button--primary kb-search-button" for="__search">Search</label>')
+                   '<label class="md-button md-button--primary kb-search-button" for="__search">Search</label>', search_label=True)
     assert 'id="solution"' in out and 'title="Permanent link"' in out
     assert '<label class="md-button md-button--primary kb-search-button" for="__search">' in out
     assert "__config" not in out and "__drawer" not in out and 'name="__search"' not in out
     assert "mermaid" not in out and "data-md-component" not in out and "md-search" not in out
+
+
+def test_only_the_home_page_keeps_a_label_that_opens_search():
+    assert "for=" not in sanitise('<label for="__search">Click me</label>')
