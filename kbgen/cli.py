@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -19,7 +17,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-from . import pipeline, rank, scaffold
+from . import deploy, pipeline, rank, scaffold
 from .models import Diagnostic, Result
 from .plugin import KbgenPlugin
 
@@ -155,17 +153,6 @@ def write_report(result: Result, path: str) -> None:
             out.write(f"{o.path}\t{o.status}\t{o.case_id or ''}\t{o.article or ''}\t{o.reason or ''}\n")
 
 
-def _swap(built: Path, site: Path) -> None:
-    """Put a finished build in place; the old site is removed only after the new one is there."""
-    old = None
-    if site.exists():
-        old = site.with_name(f".{site.name}.old-{os.getpid()}")
-        site.rename(old)
-    built.rename(site)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 @main.command()
 @config_option
 @strict_option
@@ -188,24 +175,20 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
     cfg, plugin = open_config(config_file, as_of, audience, strict=strict)
     site = Path(site_dir).resolve() if site_dir else plugin.internal_site_dir(cfg) if plugin.team else Path(cfg.site_dir)
     check_site_dir(site, cfg, plugin)
-    site.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}.build-", dir=site.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must read the site
+    tmp = deploy.prepare(site)
     cfg.site_dir = str(tmp)
     try:
         mkdocs_build(cfg)
     except (Abort, PluginError, ConfigurationError) as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        deploy.discard(tmp)
         if plugin.result is not None:
             click.echo("\n".join(summary_lines(plugin.result)), err=True)
         click.echo(f"Build failed, {site} left as it was: {exc}", err=True)
         sys.exit(EXIT_INVALID)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        deploy.discard(tmp)
         raise
-    _swap(tmp, site)
+    deploy.publish(tmp, site)
     result = plugin.result
     assert result is not None
     if report:

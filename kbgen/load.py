@@ -215,7 +215,7 @@ def read_limited(file: Path, path: str, limit: int) -> tuple[bytes | None, list[
         with file.open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        return None, [diag(path, 1, f"file cannot be read ({exc.strerror or exc}); check its permissions")]
+        return None, [diag(path, 1, f"file cannot be read ({exc.strerror or exc}); fix its permissions or remove it")]
     if len(data) > limit:
         return None, [diag(path, 1, f"file is over the {limit:,}-byte limit for one case; split it or trim pasted logs")]
     return data, []
@@ -228,10 +228,11 @@ def iter_case_files(cases_dir: Path) -> Iterator[Path]:
 
 def display_path(path: Path, root: Path | None) -> str:
     if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
+        for candidate, base in ((path.resolve(), root.resolve()), (path.absolute(), root.absolute())):  # a symlinked file: its own name
+            try:
+                return candidate.relative_to(base).as_posix()
+            except ValueError:
+                pass
     return path.as_posix()
 
 
@@ -273,7 +274,11 @@ def load_root_causes(file: Path, root: Path | None = None) -> tuple[dict[str, ob
     path = display_path(file, root)
     if not file.exists():
         return {}, {}, []
-    data_bytes = file.read_bytes()
+    try:
+        data_bytes = file.read_bytes()
+    except OSError as exc:  # a folder, or no permission: every case naming a root cause then says so
+        what = "is a folder, not a file" if file.is_dir() else f"cannot be read ({exc.strerror or exc})"
+        return None, {}, [diag(path, 1, f"{what}; the root causes must be one YAML file (set the plugin's root_causes)")]
     if not data_bytes.strip():
         return {}, {}, []
     text, problems = decode(data_bytes, path)

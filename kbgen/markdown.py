@@ -45,7 +45,8 @@ def _lexer(lang: str) -> object:
 def code_html(code: str, info: str) -> str:
     """A code block as pymdownx.highlight writes it, so Material styles it as it does any other page's."""
     lang = info.split()[0] if info.split() else ""
-    lang = lang if _LANG.match(lang) else ""
+    # "mermaid" would make a diagram class the theme turns into a live diagram (links included): plain code instead
+    lang = lang if _LANG.match(lang) and lang.lower() != "mermaid" else ""
     inner = pygments_highlight(code, _lexer(lang.lower()), _FORMATTER)
     css = f"language-{lang} highlight" if lang else "highlight"
     return f'<div class="{css}"><pre><span></span><code>{inner}</code></pre></div>\n'
@@ -60,8 +61,13 @@ def _render_code_block(self: object, tokens: Sequence[Token], idx: int, options:
     return code_html(tokens[idx].content, "")
 
 
+MAX_NESTING = 100
+"""Token nesting markdown-it follows (a list item inside a list is two levels). Past it markdown-it silently
+skips the rest of the file, so a body that gets close is an error instead (see :func:`parse_body`)."""
+
+
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).use(admon_plugin).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING}).use(admon_plugin).enable(["table", "strikethrough"])
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
     return md
@@ -152,6 +158,11 @@ def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[S
     env: dict[str, object] = {}
     tokens = _without_comments(MD.parse(body, env))
     problems = _checks(tokens, lines, first_line, path)
+    deepest = max(tokens, key=lambda t: t.level, default=None)
+    if deepest is not None and deepest.level >= MAX_NESTING - 2:  # markdown-it stopped reading: nothing after it is seen
+        line = first_line + (deepest.map[0] if deepest.map else 0)
+        problems.append(_diag(path, line, f"lists or quotes are nested more than {MAX_NESTING // 2 - 1} levels deep here; flatten them "
+                                          "(text nested deeper is not read, and could swallow the headings after it)"))
     starts = [i for i, t in enumerate(tokens) if _is_split(t)]
     first_map = tokens[starts[0]].map if starts else None
     preamble = "\n".join(lines[: first_map[0]] if first_map else lines)

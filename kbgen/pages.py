@@ -82,11 +82,17 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "other"
 
 
+SLUG_MAX = 64
+
+
 def unique_slugs(names: Iterable[str]) -> dict[str, str]:
     """A URL slug per name; names that would share one ("Prod" and "prod", or two non-Latin names) get a short hash."""
     by_slug: dict[str, list[str]] = defaultdict(list)
     for name in sorted(set(names)):
-        by_slug[slugify(name)].append(name)
+        slug = slugify(name)
+        if len(slug) > SLUG_MAX:  # a 300-character product name must not make a file name the file system refuses
+            slug = f"{slug[: SLUG_MAX - 9].rstrip('-')}-{zlib.crc32(slug.encode('utf-8')):08x}"
+        by_slug[slug].append(name)
     out: dict[str, str] = {}
     for slug, group in by_slug.items():
         for name in group:

@@ -34,6 +34,7 @@ class _Switch(c.Choice):
 
     def run_validation(self, value: object) -> Any:
         return super().run_validation("off" if value is False else value)
+MAX_WINDOW_DAYS = 36_500
 
 
 class KbgenConfig(Config):
@@ -129,11 +130,11 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         problems = [
             f"{name} must be {rule}"
             for name, ok, rule in (
-                ("window_days", c.window_days >= 1, "at least 1"),
+                ("window_days", 1 <= c.window_days <= MAX_WINDOW_DAYS, f"between 1 and {MAX_WINDOW_DAYS} (100 years)"),
                 ("top_count", c.top_count >= 1, "at least 1"),
                 ("feed_size", c.feed_size >= 1, "at least 1"),
                 ("threshold", 0 <= c.threshold <= 100, "between 0 and 100"),
-                ("hourly_rate", c.hourly_rate >= 0, "0 or more"),
+                ("hourly_rate", 0 <= c.hourly_rate < float("inf"), "0 or more"),
             )
             if not ok
         ]
@@ -145,11 +146,15 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
     def options(self, config: MkDocsConfig) -> pipeline.Options:
         self.check_config(config)
         root = Path(config.config_file_path or ".").resolve().parent
+        as_of = self.as_of_override or parse_as_of(os.environ.get("KBGEN_AS_OF") or self.config.as_of)
+        if as_of.toordinal() <= 2 * self.config.window_days:  # the window and the one before it compared for the trend
+            raise PluginError(f"kbgen: as_of {as_of} is too early: the top-issues windows ({self.config.window_days} days, twice) "
+                              "would start before year 1; use a real date")
         return pipeline.Options(
             cases_dir=root / self.config.cases_dir,
             root_causes=root / self.config.root_causes,
             root=root,
-            as_of=self.as_of_override or parse_as_of(os.environ.get("KBGEN_AS_OF") or self.config.as_of),
+            as_of=as_of,
             window_days=self.config.window_days,
             hourly_rate=float(self.config.hourly_rate),
             threshold=float(self.config.threshold),
@@ -231,7 +236,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         # Every generated page carries case text. Top issues is built from escaped strings only and holds the
         # chart's SVG, which the sanitiser would drop.
         if page.file.src_uri in self.meta and page.file.src_uri != "top-issues/index.md":
-            return safety.sanitise(html)
+            return safety.sanitise(html, search_label=page.file.src_uri == "index.md")  # its button opens the search
         return html
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:

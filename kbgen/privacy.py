@@ -6,30 +6,92 @@ Pure functions over text; validation turns the findings into diagnostics with li
 from __future__ import annotations
 
 import bisect
+import functools
+import importlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (  # (what, pattern); see _CLUES for the cheap pre-check
-    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a private key block", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
-    ("a bearer token", re.compile(r"\bBearer\s+[A-Za-z0-9\-._~+/]{20,}=*")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("a Stripe key", re.compile(r"\b[srp]k_(?:live|test)_[A-Za-z0-9]{16,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z\-_]{35}")),
-    # Starts only where a token-character run starts: with \b, "eyJ-eyJ-..." rescanned the run from every "eyJ".
-    ("a JSON web token", re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("a password inside a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
-    (
-        "an API key or password",
-        re.compile(
-            r"(?i)\b(?:api[_-]?key|api[_-]?secret|secret[_-]?key|access[_-]?token|auth[_-]?token|password|passwd|pwd)"
-            r"[\"']?\s*[:=]\s*[\"']?(?=[A-Za-z0-9/+_\-]*\d)(?=[A-Za-z0-9/+_\-]*[A-Za-z])[A-Za-z0-9/+_\-]{12,}"
-        ),
-    ),
+GITLAB_CLUES = ("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glimt-", "glptt-", "glagent-", "gloas-", "GR1348941")
+SECRET_PLUGINS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    # (detect-secrets module, plugin class, what, clues): the maintained rule set (Yelp's detect-secrets) supplies the
+    # patterns; its keyword, entropy, IP and loosely anchored plugins (Artifactory, Twilio, Discord, Telegram, IBM)
+    # flag ordinary support text (hashes, build numbers, error codes), so they are left out.
+    ("aws", "AWSKeyDetector", "an AWS key", ("A3T", "ABIA", "ACCA", "AKIA", "ASIA", "aws")),
+    ("azure_storage_key", "AzureStorageKeyDetector", "an Azure storage account key", ("AccountKey=",)),
+    ("basic_auth", "BasicAuthDetector", "a password inside a URL", ("://",)),
+    ("github_token", "GitHubTokenDetector", "a GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    ("gitlab_token", "GitLabTokenDetector", "a GitLab token", GITLAB_CLUES),
+    ("mailchimp", "MailchimpDetector", "a Mailchimp key", ("-us",)),
+    ("npm", "NpmDetector", "an npm token", ("_authToken",)),
+    ("openai", "OpenAIDetector", "an OpenAI key", ("T3BlbkFJ",)),
+    ("private_key", "PrivateKeyDetector", "a private key block", ("PRIVATE KEY", "PuTTY-User-Key")),
+    ("pypi_token", "PypiTokenDetector", "a PyPI token", ("pypi-",)),
+    ("sendgrid", "SendGridDetector", "a SendGrid key", ("SG.",)),
+    ("slack", "SlackDetector", "a Slack token", ("xox", "hooks.slack.com")),
+    ("square_oauth", "SquareOAuthDetector", "a Square OAuth secret", ("sq0csp-",)),
+    ("stripe", "StripeDetector", "a Stripe key", ("k_live_",)),
 )
+
+_VALUE = r"[\"']?\s*[:=]\s*[\"']?"
+OWN_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # (what, pattern, clues): formats detect-secrets lacks, or matches only in a form support text rarely has.
+    ("an AWS secret access key", r"(?i)\baws_?secret_?(?:access_?)?key" + _VALUE + r"[A-Za-z0-9/+=]{16,}", ("aws",)),
+    ("an AWS access key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", ("AKIA", "ASIA")),
+    ("a private key block", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", ("PRIVATE KEY",)),
+    ("an HTTP Basic authorization header", r"(?i)\bauthori[sz]ation" + _VALUE + r"basic\s+[A-Za-z0-9+/]{8,}={0,2}", ("basic",)),
+    ("a bearer token", r"\bBearer\s+[A-Za-z0-9\-._~+/]{20,}=*", ("Bearer",)),
+    ("a GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    ("a GitLab token", r"\bgl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,}", GITLAB_CLUES),
+    ("an OpenAI key", r"\bsk-(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_\-]*\d)[A-Za-z0-9_\-]{20,}", ("sk-",)),
+    ("a Slack token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}", ("xox",)),
+    ("a Slack webhook URL", r"hooks\.slack\.com/(?:services|workflows|triggers)/\S{10,}", ("hooks.slack.com",)),
+    ("a Stripe key", r"\b[srp]k_(?:live|test)_[A-Za-z0-9]{16,}", ("k_live_", "k_test_")),
+    ("a Google API key", r"\bAIza[0-9A-Za-z\-_]{35}", ("AIza",)),
+    # Starts only where a token-character run starts: with \b, "eyJ-eyJ-..." rescanned the run from every "eyJ".
+    ("a JSON web token", r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", ("eyJ",)),
+    ("a password inside a URL", r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", ("://",)),
+    ("an Azure storage account key", r"(?i)\baccount_?key\s*[:=]\s*[A-Za-z0-9+/]{40,}={0,2}", ("ccountkey", "ccount_key")),
+)
+
+KEYWORD_RULE = re.compile(
+    r"(?i)(?<![a-z])(?:api[_-]?key|api[_-]?secret|secret[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|password|passwd|pwd"
+    r"|passphrase)(?P<q1>[\"']?)\s*(?P<sep>[:=])\s*(?P<q2>[\"']?)(?P<value>[^\s\"'`<>]{6,200})"
+)
+"""``password = value`` and the like. A value is a secret when it is assigned (``=``), quoted, or does not read as
+a plain word (it has a digit, a symbol or a capital inside): "password: expired" is prose, "password: Summer!" is not."""
+_KEYWORD_CLUE = re.compile(r"(?i)key|secret|token|passw|pwd|passphrase")
+_PLACEHOLDER = re.compile(r"^(?:[A-Z0-9_]+|<.*>|\{.*\}|\$\{?\w+\}?|%\w+%|[xX*.]+|(?i:redacted|changeme|example\w*|your\w*|none|null|"
+                          r"true|false|required|optional|unknown|empty|n/a))$")
+_PLAIN_WORD = re.compile(r"^[A-Za-z][a-z]*[.,;:?)]*$")
+
+
+def _keyword_secret(m: re.Match[str]) -> bool:
+    value = m.group("value").rstrip(".,;:)")
+    if not value or _PLACEHOLDER.match(value):
+        return False  # YOUR_API_KEY, <token>, ${SECRET}, ****: a placeholder, not a secret
+    if m.group("sep") == "=" or m.group("q1") or m.group("q2"):
+        return True
+    return not _PLAIN_WORD.match(m.group("value"))
+
+
+@dataclass(frozen=True)
+class Rule:
+    what: str
+    pattern: re.Pattern[str]
+    clues: tuple[str, ...]  # a match contains one of these (compared in lower case): most texts hold none
+
+
+@functools.cache
+def secret_rules() -> tuple[Rule, ...]:
+    """kbgen's own patterns (the more specific names come first), then detect-secrets' plugins; built on first use (importing detect-secrets costs ~0.1 s)."""
+    rules = [Rule(what, re.compile(pattern), tuple(c.lower() for c in clues)) for what, pattern, clues in OWN_RULES]
+    for module, name, what, clues in SECRET_PLUGINS:
+        plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)
+        rules += [Rule(what, pattern, tuple(c.lower() for c in clues)) for pattern in plugin.denylist]
+    return tuple(rules)
+
 
 # Bounded parts (RFC 5321's lengths): with '+', a long "a.a.a..." rescanned the rest of the text from every
 # word boundary looking for an '@', so 64 KB took 15 s. Now each start looks at most ~380 characters ahead.
@@ -57,26 +119,21 @@ def _allowed(address: str, allow: Sequence[str]) -> bool:
     return False
 
 
-_CLUES: dict[str, tuple[str, ...]] = {
-    "an AWS access key": ("AKIA", "ASIA"),
-    "a private key block": ("PRIVATE KEY",),
-    "a bearer token": ("Bearer",),
-    "a GitHub token": ("gh", "github_pat_"),
-    "a Slack token": ("xox",),
-    "a Stripe key": ("k_live_", "k_test_"),
-    "a Google API key": ("AIza",),
-    "a JSON web token": ("eyJ",),
-    "a password inside a URL": ("://",),
-}
-"""Substrings a match must contain: most texts hold none, so most patterns never run."""
-_KEYWORDS = re.compile(r"(?i)api|secret|token|passw|pwd")
+@functools.cache
+def _clue_index() -> tuple[_ByClue, re.Pattern[str]]:
+    """One regex finds every clue in a text in one pass (a lookahead, so overlapping clues are all seen)."""
+    clues = sorted({c for r in secret_rules() for c in r.clues}, key=lambda c: (-len(c), c))
+    return _ByClue(), re.compile("(?=(" + "|".join(re.escape(c) for c in clues) + "))")
 
 
-def _may_hold(what: str, text: str) -> bool:
-    clues = _CLUES.get(what)
-    if clues is None:
-        return _KEYWORDS.search(text) is not None
-    return any(c in text for c in clues)
+class _ByClue(dict[frozenset[str], list[Rule]]):
+    """The rules to run for a set of clues found (almost always empty or one), built as texts need them."""
+
+    def __missing__(self, present: frozenset[str]) -> list[Rule]:
+        rules = [r for r in secret_rules() if present.intersection(r.clues)]
+        if len(present) <= 2:  # common sets are kept; rarer ones are cheap enough to rebuild
+            self[present] = rules
+        return rules
 
 
 class _Lines:
@@ -93,12 +150,17 @@ def scan(text: str, allow_emails: Sequence[str] = ()) -> list[Finding]:
     """Secrets, email addresses and phone numbers in ``text``, one finding per line and kind, in line order."""
     found: dict[tuple[int, str], Finding] = {}
     _line_of = _Lines(text)
-    for what, pattern in SECRET_PATTERNS:
-        if not _may_hold(what, text):
-            continue
-        for m in pattern.finditer(text):
+    rules, clue_re = _clue_index()
+    present = frozenset(clue_re.findall(text.lower()))
+    for rule in rules[present] if len(present) <= 2 else rules.__missing__(present):
+        for m in rule.pattern.finditer(text):
             offset = _line_of(m.start())
-            found.setdefault((offset, what), Finding(offset, what, True))
+            found.setdefault((offset, "secret"), Finding(offset, rule.what, True))  # one secret a line is enough to act on
+    if _KEYWORD_CLUE.search(text):
+        for m in KEYWORD_RULE.finditer(text):
+            if _keyword_secret(m):
+                offset = _line_of(m.start())
+                found.setdefault((offset, "secret"), Finding(offset, "an API key or password", True))
     without_emails = text
     if "@" in text:
         kept: list[str] = []  # the text with every address blanked, built once (not copied per address)

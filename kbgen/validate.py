@@ -23,7 +23,12 @@ from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, Raw
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+"""Characters no page or feed can carry (XML forbids them): ANSI colour codes (ESC), form feeds, noncharacters."""
+_CHAR_NAMES = {"\x1b": "an escape character (ANSI colour codes?)", "\x0c": "a form feed", "\ufffe": "the noncharacter U+FFFE",
+               "\uffff": "the noncharacter U+FFFF"}
+MAX_MINUTES = 525_600
 CASE_FIELDS = (
     "id", "title", "product", "resolved", "opened", "versions", "component", "tags", "handle_minutes",
     "customer", "root_cause", "visibility", "duplicate_of", "not_duplicate_of",
@@ -146,8 +151,9 @@ class _Fields:
         value = self.data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
-            self.error(key, f"'{key}' must be a number of minutes >= 0, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_MINUTES or not math.isfinite(value):
+            shown = repr(value) if len(repr(value)) <= 40 else f"a number of {len(str(value))} characters"
+            self.error(key, f"'{key}' must be a number of minutes from 0 to {MAX_MINUTES} (a year), not {shown}")
             return None
         return float(value)
 
@@ -220,6 +226,36 @@ def validate_root_causes(data: Mapping[str, object] | None, lines: LineMap, path
     return out, problems
 
 
+def root_cause_leaks(
+    data: Mapping[str, object] | None, lines: LineMap, path: str, allow: Sequence[str], customers: Sequence[str]
+) -> tuple[set[str], list[Diagnostic]]:
+    """Every field of root-causes.yml reaches the site (articles, known and top issues, the JSON API, search), so each is
+    scanned as case text is. A secret or a customer's name withholds the root cause (returned); contacts are warnings."""
+    withheld: set[str] = set()
+    problems: list[Diagnostic] = []
+    names = privacy.CustomerNames(customers)
+    for key, entry in (data or {}).items():
+        fields: list[tuple[str, str, int]] = [("key", str(key), lines.get((key,), 1))]
+        if isinstance(entry, dict):
+            for k, v in entry.items():
+                items = v if isinstance(v, list) else [v]
+                fields += [(str(k), str(i), lines.get((key, str(k)), lines.get((key,), 1))) for i in items if isinstance(i, (str, int, float))]
+        for name, text, line in fields:
+            where = f"root cause '{key}'" + (f" field '{name}'" if name != "key" else "")
+            found = [(f"holds what looks like {f.what}", f.secret, line + f.offset) for f in privacy.scan(text, allow)]
+            if names:
+                found += [(f"names the customer '{c}'", True, line + n) for n, c in enumerate(map(names.find, text.split("\n"))) if c]
+            for what, secret, at in found:
+                if secret:
+                    withheld.add(str(key))
+                    problems.append(diag(path, at, f"{where} {what}; remove it: the root cause is not published, "
+                                                   "and cases naming it are rejected until it is fixed"))
+                else:
+                    problems.append(diag(path, at, f"{where} {what.replace('what looks like ', '')}; remove it or allow it in the plugin's "
+                                                   "allow_emails", "warning"))
+    return withheld, problems
+
+
 def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str],
           names: privacy.CustomerNames | None = None) -> tuple[Case | None, list[Diagnostic]]:
     f = _Fields(raw.meta, raw.meta_lines, raw.path, 1, raw.meta_text)
@@ -241,7 +277,8 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     root_cause = f.text("root_cause")
     if root_cause and root_cause not in root_causes:
         if root_cause in rc_keys:
-            f.error("root_cause", f"root cause '{root_cause}' is invalid in root-causes.yml; fix it there")
+            f.error("root_cause", f"root cause '{root_cause}' has an error in root-causes.yml, so it is not published; fix it there "
+                    "(this case is published once its root cause is)")
         else:
             close = difflib.get_close_matches(root_cause, sorted(rc_keys), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else "; add it to root-causes.yml"
@@ -252,6 +289,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     f.unknown(CASE_FIELDS, "front-matter", PRIVACY_FIELDS)
     problems = f.problems
     problems += _sections(raw)
+    problems += unprintable(raw)
     public = tuple(s for s in raw.sections if not s.internal)
     if visibility == "public":
         shown = [(str(v), raw.meta_lines.get(k, 1)) for k, v in ((k, raw.meta.get(k)) for k in ("title", "product", "component")) if v]
@@ -283,6 +321,21 @@ def _team_notes(raw: RawCase) -> tuple[tuple[Section, ...], list[Diagnostic]]:
         else:
             kept.append(s)
     return tuple(kept), problems
+
+
+def unprintable(raw: RawCase) -> list[Diagnostic]:
+    """Control characters in a published section: the feed writer and browsers reject them, so name the line."""
+    problems: list[Diagnostic] = []
+    for s in raw.sections:
+        if s.internal or not _UNPRINTABLE.search(s.title + s.body):
+            continue
+        for offset, line in enumerate((s.title + "\n" + s.body).split("\n")):
+            m = _UNPRINTABLE.search(line)
+            if m:
+                what = _CHAR_NAMES.get(m.group(0), f"the control character U+{ord(m.group(0)):04X}")
+                problems.append(diag(raw.path, s.line + offset, f"line holds {what}, which pages and the feed cannot carry; "
+                                                               "remove it (paste logs as plain text)"))
+    return problems
 
 
 def _sections(raw: RawCase) -> list[Diagnostic]:
@@ -397,9 +450,14 @@ def validate(
 ) -> Validated:
     out = Validated()
     out.root_causes, out.diagnostics = validate_root_causes(rc_data, rc_lines, rc_path)
+    customers = [name for _, raw in raws if raw is not None for name in customer_names(raw)]
+    withheld, leaks = root_cause_leaks(rc_data, rc_lines, rc_path, allow_emails, customers)
+    out.diagnostics += leaks
+    for key in withheld:
+        out.root_causes.pop(key, None)
     rc_keys = set((rc_data or {}).keys())
     # Every file's customer, even of a rejected or internal case, is kept out of every public case.
-    names = privacy.CustomerNames(name for _, raw in raws if raw is not None for name in customer_names(raw))
+    names = privacy.CustomerNames(customers)
     candidates: list[Case] = []
     field_lines: dict[str, Mapping[str, int]] = {}
     for path, raw in raws:
@@ -409,7 +467,8 @@ def validate(
         case, problems = _case(raw, out.root_causes, rc_keys, allow_emails, names)
         out.diagnostics += problems
         if case is None:
-            out.rejected[path] = next((p.message for p in problems if p.severity == "error"), raw.load_errors[0] if raw.load_errors else "")
+            # a problem the parse found (a fence never closed, nesting too deep) explains the others, so it comes first
+            out.rejected[path] = raw.load_errors[0] if raw.load_errors else next(p.message for p in problems if p.severity == "error")
         else:
             candidates.append(case)
     out.cases = _cross_checks(candidates, out, field_lines)

@@ -162,7 +162,7 @@ def test_bad_settings_are_usage_errors(tmp_path: Path):
     for command in ("check", "build", "top"):
         result = kbgen(command, "-f", str(config))
         assert result.exit_code == 2, (command, result.output)
-        assert "window_days must be at least 1; top_count must be at least 1" in result.output
+        assert "window_days must be between 1 and 36500 (100 years); top_count must be at least 1" in result.output
     config.write_text(config.read_text().replace('as_of: "2026-11-20"', 'as_of: "2026-02-30"').replace("window_days: 0\n", "").replace("top_count: -1\n", ""))
     result = kbgen("check", "-f", str(config))
     assert result.exit_code == 2 and "as_of must be a date" in result.output

@@ -1,0 +1,222 @@
+"""The hostile-input corpus (tests/hostile/, issue 10's "Done when"): every class of the issue, several variants each.
+
+The corpus is built once with every Material feature and Markdown extension a site may switch on
+(tests/hostile/mkdocs.yml). Private text is planted as ``HXLEAK<class>x<variant>``; no such marker may
+reach any file under site/ (gzip streams such as Pagefind's index are decompressed first). Payloads set
+``window.__pwned``; chromium opens every hostile page and the search results and must see none run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import kbgen, search
+from tests.kb import case_text, write_kb
+
+CORPUS = Path(__file__).parent / "hostile"
+MARKER = re.compile(rb"hxleak(\d+)x\w*")
+PARSE_CLASSES = {"2", "4", "7"}  # internal notes hidden by Markdown tricks, customer names, the visibility typo
+
+
+@dataclass
+class Built:
+    root: Path
+    site: Path
+    check: str
+    build: str
+    report: dict[str, tuple[str, str]]  # path -> (status, reason)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(CORPUS, root, dirs_exist_ok=True)
+    unreadable = root / "cases" / "c6-unreadable.md"
+    if os.geteuid() == 0:  # root reads any file whatever its mode: a file whose read fails stands in
+        unreadable.symlink_to("/proc/self/mem")
+    else:
+        unreadable.write_text(case_text("HX-6-99"))
+        unreadable.chmod(0)
+    check = kbgen("check", "-f", str(root / "mkdocs.yml"))
+    build = kbgen("build", "-f", str(root / "mkdocs.yml"), "--report", str(root / "report.tsv"))
+    assert check.exit_code == 1 and build.exit_code == 1, check.output + build.output  # some files are rejected, none crash
+    rows = [line.split("\t") for line in (root / "report.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    return Built(root, root / "site", check.output, build.output, {r[0]: (r[1], r[4]) for r in rows})
+
+
+def leaked(site: Path) -> dict[str, set[str]]:
+    """Every planted marker found in any file of the site, with the files it is in."""
+    found: dict[str, set[str]] = {}
+    for path in site.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        for m in MARKER.finditer(data.lower()):
+            found.setdefault(m.group(0).decode(), set()).add(path.relative_to(site).as_posix())
+        if b"86420975" in data:  # the numeric customer name
+            found.setdefault("4x-numeric-customer", set()).add(path.relative_to(site).as_posix())
+    return found
+
+
+def test_every_case_file_is_accounted_for_and_nothing_crashed(hostile: Built):
+    files = sorted(p.relative_to(hostile.root).as_posix() for p in (hostile.root / "cases").iterdir())
+    assert sorted(hostile.report) == files
+    assert "Traceback" not in hostile.check + hostile.build
+    assert any(p.suffix == ".pf_fragment" for p in hostile.site.rglob("*")), "the leak scan must cover the search index"
+
+
+def test_check_and_build_agree_on_every_file(hostile: Built):
+    errors = {line.split(":", 1)[0] for line in hostile.check.splitlines() if re.match(r"^\S+:\d+: error: ", line)}
+    for path, (status, reason) in hostile.report.items():
+        assert (path in errors) == (status == "rejected"), f"{path}: check {'errors' if path in errors else 'passes'}, build says {status} {reason}"
+
+
+def test_no_private_marker_of_the_classes_fixed_here_reaches_the_site(hostile: Built):
+    bad = {m: files for m, files in leaked(hostile.site).items() if m[6:].split("x")[0] not in PARSE_CLASSES and not m.startswith("4x")}
+    assert bad == {}
+
+
+def test_no_private_marker_at_all_reaches_the_site(hostile: Built):
+    assert leaked(hostile.site) == {}
+
+
+EXPECTED = {  # file -> what the build's report says (the diagnostics `kbgen check` prints, first error of the file)
+    "cases/c3-uses-1.md": "root cause 'RC-SECRET' has an error in root-causes.yml, so it is not published",
+    "cases/c3-uses-5.md": "root cause 'AKIAHXLEAK3X50000001' has an error in root-causes.yml",
+    "cases/c5-pgp.md": "public text holds what looks like a private key block",
+    "cases/c5-azure.md": "public text holds what looks like an Azure storage account key",
+    "cases/c5-basic.md": "public text holds what looks like an HTTP Basic authorization header",
+    "cases/c5-client-secret.md": "public text holds what looks like an API key or password",
+    "cases/c5-gitlab.md": "public text holds what looks like a GitLab token",
+    "cases/c5-openai.md": "public text holds what looks like an OpenAI key",
+    "cases/c5-openai-old.md": "public text holds what looks like an OpenAI key",
+    "cases/c5-slack-webhook.md": "public text holds what looks like a Slack webhook URL",
+    "cases/c5-aws-secret.md": "public text holds what looks like an AWS secret access key",
+    "cases/c5-aws-key.md": "public text holds what looks like an AWS access key",
+    "cases/c5-password-letters.md": "public text holds what looks like an API key or password",
+    "cases/c5-password-quoted.md": "public text holds what looks like an API key or password",
+    "cases/c5-url-creds.md": "public text holds what looks like a password inside a URL",
+    "cases/c6-ansi.md": "line holds an escape character (ANSI colour codes?), which pages and the feed cannot carry",
+    "cases/c6-formfeed.md": "line holds a form feed",
+    "cases/c6-noncharacter.md": "line holds the noncharacter U+FFFE",
+    "cases/c6-digits.md": "'handle_minutes' must be a number of minutes from 0 to 525600 (a year), not a number of 400 characters",
+    "cases/c6-nan.md": "'handle_minutes' must be a number of minutes from 0 to 525600 (a year), not nan",
+    "cases/c6-inf.md": "'handle_minutes' must be a number of minutes from 0 to 525600 (a year), not inf",
+    "cases/c6-unreadable.md": "cannot be read (",
+    "cases/c6-bad-date.md": "'resolved' is not a real date",
+    # markdown-it stops reading past its nesting limit: the rest of the file would be lost, so it is an error
+    "cases/c6-nested-list.md": "lists or quotes are nested more than 49 levels deep here; flatten them",
+    "cases/c6-deep-quote.md": "lists or quotes are nested more than 49 levels deep here; flatten them",
+}
+PUBLISHED = ["c1-config", "c1-tooltips", "c1-labels", "c1-mermaid", "c1-classic", "c1-instant", "c1-annotate", "c3-good", "c6-long-product",
+             "c6-divs", "c6-year-one", "c6-year-9999", "c6-bidi", "c6-emoji", "c6-email-like",
+             "c6-punctuation", "c6-float-minutes"]
+
+
+def test_each_hostile_file_gets_its_verdict(hostile: Built):
+    for path, reason in EXPECTED.items():
+        assert hostile.report[path][0] == "rejected" and reason in hostile.report[path][1], (path, hostile.report[path])
+    for name in PUBLISHED:
+        assert hostile.report[f"cases/{name}.md"][0] == "published", (name, hostile.report[f"cases/{name}.md"])
+    rc = [line for line in hostile.check.splitlines() if line.startswith("root-causes.yml:")]
+    assert "root-causes.yml:9: error: root cause 'RC-CRED' field 'tracker' holds what looks like a password inside a URL" in "\n".join(rc)
+    assert "root-causes.yml:11: error: root cause 'RC-CUST' field 'title' names the customer 'Hxleak3x3cust Corp'" in "\n".join(rc)
+    long_product = [p for p in (hostile.site / "products").iterdir() if p.name.startswith("ppp")]
+    assert len(long_product) == 1 and len(long_product[0].name) <= 64
+
+
+THEME_BAIT = re.compile(r'\sid="__|\sname=|<label[^>]*\sfor=|class="[^"]*\b(?:mermaid|md-search|md-clipboard|md-banner)\b'
+                        r'|<[^>]*\sdata-md-[\w-]*=|<[^>]*\sdata-kb-(?:copy|text)=')
+
+
+def test_no_article_defines_what_the_theme_reads(hostile: Built):
+    """As written to disk, before Material's script adds its own ids (``__code_0``) to the page."""
+    for name in PUBLISHED:
+        text = (hostile.root / "cases" / f"{name}.md").read_text(encoding="utf-8")
+        found = re.search(r"^id: (\S+)$", text, re.M)
+        assert found
+        html = (hostile.site / "kb" / found.group(1).lower() / "index.html").read_text(encoding="utf-8")
+        article = html[html.index("<article"):html.index('<div class="kb-actions"')]
+        assert THEME_BAIT.findall(article) == [], name
+
+
+def test_unquoted_ids_are_not_changed_silently(hostile: Built):
+    assert not (hostile.site / "kb" / "34").exists()
+
+
+def test_duplicate_of_errors_name_the_duplicate_of_line(hostile: Built):
+    assert "cases/c10-duplicate-of.md:6: error:" in hostile.check
+
+
+def test_a_customer_name_too_short_to_check_is_a_warning(hostile: Built):
+    assert re.search(r"cases/c4-short\.md:\d+: warning: .*too short", hostile.check)
+
+
+@pytest.mark.browser
+def test_no_hostile_page_or_search_result_runs_anything(hostile: Built, serve, browser):
+    base = serve(hostile.site)
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    requests: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: requests.append(r.url))
+    slugs = []
+    for name in PUBLISHED:
+        text = (hostile.root / "cases" / f"{name}.md").read_text(encoding="utf-8")
+        found = re.search(r"^id: (\S+)$", text, re.M)
+        assert found
+        slugs.append(found.group(1).lower())
+    for slug in slugs:
+        page.goto(f"{base}kb/{slug}/")
+        page.wait_for_selector("article")
+        for el in page.query_selector_all("article [title]")[:10]:
+            el.hover()  # content.tooltips renders a title on hover
+        assert page.evaluate("window.__pwned") is None, slug
+        assert page.evaluate("document.querySelector('#__config').tagName") == "SCRIPT", slug
+    page.goto(f"{base}kb/hx-1-6/")
+    page.click("article a[href*='articles.json']")  # navigation.instant fetches it and must not run what it holds
+    page.wait_for_load_state()
+    assert page.evaluate("window.__pwned") is None
+    page.goto(base)
+    search(page, "hostilesearch")
+    assert page.evaluate("window.__pwned") is None
+    results = [a.get_attribute("href") for a in page.query_selector_all(".md-search-result__item a")][:6]
+    assert results
+    for href in results:
+        page.goto(page.url.split("#")[0].rsplit("/", 1)[0] + "/" + (href or "") if not (href or "").startswith("http") else href or "")
+        assert page.evaluate("window.__pwned") is None, href
+    assert dialogs == []
+    assert [u for u in requests if "evil" in u] == []
+    context.close()
+
+
+def test_a_root_causes_folder_is_a_diagnostic_not_a_crash(tmp_path: Path):
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-A", extra_meta="root_cause: RC-1\n")})
+    (tmp_path / "content" / "root-causes.yml").unlink()
+    (tmp_path / "content" / "root-causes.yml").mkdir()
+    check = kbgen("check", "-f", str(config))
+    assert "content/root-causes.yml:1: error: is a folder, not a file" in check.output
+    build = kbgen("build", "-f", str(config))
+    assert build.exit_code == 1 and "rejected  content/cases/a.md: root cause 'RC-1' is not in root-causes.yml" in build.output
+
+
+@pytest.mark.parametrize(("args", "extra", "message"), [
+    (["--as-of", "0001-01-01"], "", "as_of 0001-01-01 is too early"),
+    ([], "window_days: 999999999999", "window_days must be between 1 and 36500"),
+    ([], "hourly_rate: .inf", "hourly_rate must be 0 or more"),
+])
+def test_settings_that_would_overflow_dates_are_usage_errors(tmp_path: Path, args: list[str], extra: str, message: str):
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-A")}, extra=extra)
+    for command in ("check", "build"):
+        result = kbgen(command, "-f", str(config), *args)
+        assert result.exit_code == 2 and message in result.output, result.output
