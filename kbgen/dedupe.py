@@ -1,81 +1,39 @@
-"""Dedupe stage: public cases -> groups of near-identical cases, one article per group.
-
-Two cases are duplicates when an agent copied a fix and edited it a little (steps
-reordered, a version or path changed, a typo fixed, a sentence added).
-
-**Text.** Problem (title plus the Problem section) and Solution are compared after
-normalising: lower case, Markdown markup and list numbers dropped, standalone numbers
-and versions dropped, a few English stop words dropped, words sorted.
-
-**Score** (0-100, :func:`score_pair`). ``solution`` is the mean of rapidfuzz's
-``ratio`` on the sorted words (edits and typos) and ``token_set_ratio`` (a sentence
-added); ``problem`` is the same mean on the problem texts. A short solution says
-little ("Restart the application."), so the problem weighs in inversely to its
-length: ``w = n / (n + SHORT_SOLUTION_WORDS)`` with ``n`` the smaller number of
-distinct solution words, and ``score = min(solution, w * solution + (1 - w) * problem)``.
-The problem can only lower the score, never lift a different fix over the
-threshold. Cases of different products never match. The measure and
-``DEFAULT_THRESHOLD`` were chosen on the labelled pairs in
-``tests/data/dedupe_pairs.yml`` (the test prints precision and recall).
-
-**Scale.** No all-pairs comparison: each case is indexed under a few of its solution
-words (problem words too for a short solution): its rarest words shared with another
-case of the product (copies of a fix share its error code, setting or file name) plus a
-few picked by a fixed hash (a bottom-k MinHash sketch, for copies whose rare words were
-edited). Each index list is sorted by sketch and only near neighbours in it are scored,
-so the work grows about linearly with the number of cases. ``dedupe(..., exhaustive=True)``
-scores every pair instead; ``bench/bench_dedupe.py`` compares the two.
-
-**Groups.** Cases linked by ``duplicate_of`` (followed to the end of the chain) form
-units that are never split. Units connected by scores >= threshold form components;
-inside a component, units are taken in canonical order and each joins the existing
-group whose leader it scores best against (>= threshold, no ``not_duplicate_of``
-between them) or leads a new group. So every member is close to its group's leader:
-chains A~B~C do not pull in a C far from A. ``duplicate_of`` wins over similarity and
-over a conflicting ``not_duplicate_of`` (with a warning); ``not_duplicate_of`` wins
-over similarity; a ``duplicate_of`` to a case that is not among the public cases is
-ignored with a warning.
-
-**Canonical** (the article's id and URL): among cases that a ``duplicate_of`` points
-at, else among all members: the earliest resolved, ties by lower-cased id, then id.
-New cases resolve later, so URLs stay stable as cases arrive.
-
-**Best** (whose text the article shows): the most complete solution (most words after
-normalising), ties by the latest resolved (fresher instructions), then lower-cased id.
-
-Nothing depends on the order of the input: cases are sorted by id first.
-"""
+"""Dedupe stage (docstring to be written)."""
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from rapidfuzz import fuzz
+import numpy as np
 
 from .models import Case, Diagnostic, Group, NearMiss
 
-DEFAULT_THRESHOLD = 74.0
+DEFAULT_THRESHOLD = 69.0
 """Pairs scoring at least this much merge; chosen on the labelled pairs (see the test)."""
 
-SHORT_SOLUTION_WORDS = 8
-"""A solution with this many distinct words weighs as much as the problem text."""
+SPECIFIC_MASS = 3.0
+"""A solution whose words weigh this much (a word used by one problem weighs 1) counts as much as the problem."""
+
+SOLUTION_FLOOR = 50.0
+"""Below this solution similarity the problem cannot lift a pair: a different fix never merges."""
 
 RARE_WORDS = 6
-"""Index words per case taken rarest first; more finds more pairs and costs more comparisons."""
+"""Index words per text taken rarest first; more finds more pairs and costs more comparisons."""
 
 HASHED_WORDS = 4
-"""Index words per case taken by a fixed hash (a bottom-k MinHash sketch)."""
+"""Index words per text taken by a fixed hash (a bottom-k MinHash sketch)."""
 
 WINDOW = 3
 """Neighbours scored on each side in every index list."""
 
-EXACT_GROUP_SCORE = 30
-"""Groups up to this size get their exact lowest pairwise score; larger ones an estimate."""
+MATRIX_ROWS = 1024
+"""Rows of a group's score matrix computed at once: bounds memory, not work."""
 
 _STOP_WORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "if", "in", "into", "is", "it", "its", "of",
@@ -85,6 +43,10 @@ _STOP_WORDS = frozenset({
 _LIST_MARKER = re.compile(r"^[ \t]*(?:\d+[.)]|[-*+])[ \t]+", re.MULTILINE)
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _WORD = re.compile(r"[^\W_]+")
+_QUOTED = re.compile(r"`([^`\n]+)`|\"([^\"\n]+)\"|“([^”\n]+)”")
+_CODE = re.compile(r"\b(?:0[xX][0-9A-Fa-f]{4,}|[A-Z]{1,10}[-_]?\d{3,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b")
+_QUOTED_TOKEN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
+_VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
 
 
 @dataclass(frozen=True)
@@ -96,14 +58,23 @@ class DedupeResult:
 
 @dataclass(frozen=True)
 class _Text:
-    """One case's text, normalised once and compared many times."""
+    """One case's text, normalised once (cached between builds)."""
 
     product: str
-    solution: str  # normalised words, sorted, space-separated
-    problem: str
-    distinct: int  # distinct solution words
+    solution: tuple[str, ...]  # distinct words, sorted
+    problem: tuple[str, ...]
+    codes: frozenset[str]  # error codes the problem quotes
     words: int  # solution words: how complete the solution is
-    vocab: frozenset[str]  # what the case is indexed under (problem words too for a short solution)
+
+
+@dataclass(frozen=True)
+class _Rep:
+    """What the score sees of a case: typo-fixed word sets. Cases with equal reps score 100."""
+
+    product: str
+    solution: frozenset[str]
+    problem: frozenset[str]
+    codes: frozenset[str]
 
 
 def words(markdown: str) -> list[str]:
@@ -112,14 +83,24 @@ def words(markdown: str) -> list[str]:
     return [w for w in _WORD.findall(text) if w not in _STOP_WORDS]
 
 
+def codes(text: str) -> frozenset[str]:
+    """Error codes in a problem: code-shaped tokens (E8780, 0x80070005, ERR_CERT_INVALID) anywhere, and
+    tokens with a digit inside a quoted message (`HTTP 401`, "SQLSTATE 09829"); versions are not codes."""
+    found = {m.upper() for m in _CODE.findall(text)}
+    for match in _QUOTED.finditer(text):
+        for token in _QUOTED_TOKEN.findall(next(g for g in match.groups() if g)):
+            if len(token) >= 3 and any(c.isdigit() for c in token) and not _VERSION.match(token):
+                found.add(token.upper())
+    return frozenset(found)
+
+
 def _hash(word: str) -> int:
     return zlib.crc32(word.encode())  # stable across runs, unlike hash()
 
 
 _PREPARED: dict[tuple[str, str, str, str], _Text] = {}
-_SCORED: dict[tuple[_Text, _Text, float], tuple[float, str]] = {}
 CACHE_LIMIT = 2_000_000
-"""Texts and pair scores survive between builds in one process, so `kbgen serve` re-scores only edited cases."""
+"""Normalised texts survive between builds in one process, so `kbgen serve` re-reads only edited cases."""
 
 
 def prepare(case: Case) -> _Text:
@@ -128,71 +109,228 @@ def prepare(case: Case) -> _Text:
     if hit is None:
         if len(_PREPARED) > CACHE_LIMIT:
             _PREPARED.clear()
-        hit = _PREPARED[key] = _prepare(case)
+        solution = words(case.solution)
+        problem_text = f"{case.title}\n{case.problem}"
+        hit = _PREPARED[key] = _Text(case.product.strip().lower(), tuple(sorted(set(solution))),
+                                     tuple(sorted(set(words(problem_text)))), codes(problem_text), len(solution))
     return hit
 
 
-def _prepare(case: Case) -> _Text:
-    solution = words(case.solution)
-    problem = words(f"{case.title}\n{case.problem}")
-    vocab = set(solution)
-    distinct = len(vocab)
-    if distinct < 2 * SHORT_SOLUTION_WORDS:  # the problem decides for short solutions: index it too
-        vocab |= {"problem:" + w for w in problem}
-    return _Text(case.product.strip().lower(), " ".join(sorted(solution)), " ".join(sorted(problem)),
-                 distinct, len(solution), frozenset(vocab))
+# ---------------------------------------------------------------- word weights
 
 
-def _similarity(a: str, b: str, cutoff: float = 0.0) -> float:
-    """Mean of ratio on sorted words and token_set_ratio; 0 if it cannot reach ``cutoff``."""
-    ordered = fuzz.ratio(a, b, score_cutoff=max(0.0, 2 * cutoff - 100))
-    if not ordered:
-        return 0.0
-    return (ordered + fuzz.token_set_ratio(a, b)) / 2
+def _typo_map(df: Counter[str]) -> dict[str, str]:
+    """Words one deleted letter away from a more common word map to it ("acount" -> "account").
 
-
-def _score(a: _Text, b: _Text, cutoff: float = 0.0) -> tuple[float, str]:
-    if a.product != b.product:
-        return 0.0, "different products"
-    if not a.solution or not b.solution:
-        return 0.0, "no solution words"
-    solution = _similarity(a.solution, b.solution, cutoff)
-    if solution < cutoff:
-        return solution, f"solution {solution:.0f}"
-    problem = _similarity(a.problem, b.problem)
-    n = min(a.distinct, b.distinct)
-    weight = n / (n + SHORT_SOLUTION_WORDS)
-    return min(solution, weight * solution + (1 - weight) * problem), f"solution {solution:.0f}, problem {problem:.0f}"
-
-
-def score_pair(a: Case, b: Case) -> tuple[float, str]:
-    """How alike two cases are (0-100) and why, e.g. ``(81.5, "solution 93, problem 71")``."""
-    return _score(prepare(a), prepare(b))
-
-
-def _sketches(texts: Sequence[_Text]) -> list[tuple[str, ...]]:
-    """Each case's index words: its rarest shared words, plus a few picked by a fixed hash (MinHash-like).
-
-    Copies of one fix share its rare words (an error code, a setting, a file); words that only one
-    case has (a typo) find nobody. The hashed words cover cases whose rare words were all edited.
+    Both are looked up in the product's own vocabulary (linear: one set probe per letter of each
+    word). Words with digits are left alone: E1234 and E124 are different codes.
     """
-    df = Counter((t.product, w) for t in texts for w in t.vocab)
-    out = []
-    for t in texts:
-        shared = [w for w in t.vocab if df[(t.product, w)] > 1]
-        rare = sorted(shared, key=lambda w: (df[(t.product, w)], w))[:RARE_WORDS]
-        hashed = sorted(shared, key=lambda w: (_hash(w), w))[:HASHED_WORDS]
-        out.append(tuple(dict.fromkeys(rare + hashed)))
-    return out
+    out: dict[str, str] = {}
+    for word in df:
+        if len(word) < 5 or not word.isalpha():
+            continue
+        for k in range(len(word)):
+            short = word[:k] + word[k + 1 :]
+            if short not in df:
+                continue
+            keep, drop = (word, short) if (df[word], len(word)) > (df[short], len(short)) else (short, word)
+            if drop not in out or (df[keep], keep) > (df[out[drop]], out[drop]):
+                out[drop] = keep
+    return {w: out.get(to, to) for w, to in out.items()}  # one level of chains
 
 
-def candidate_pairs(texts: Sequence[_Text]) -> set[tuple[int, int]]:
-    """Pairs worth scoring: neighbours in the index list of each sketch word, per product."""
-    sketches = _sketches(texts)
+class _Weights:
+    """Per product: how specific each word is, from how many different problems use it.
+
+    A problem is counted once however many copies it has: cases quoting the same error codes count
+    as one problem, cases without codes count once per distinct text. A word's weight is
+    ``log(1 + N/df) / log(1 + N)``: 1 for a word one problem uses, near 0 for a step every problem
+    shares ("restart", "cache").
+    """
+
+    def __init__(self, texts: Sequence[_Text]) -> None:
+        problems: dict[str, dict[object, tuple[set[str], set[str]]]] = defaultdict(dict)
+        for text in dict.fromkeys(texts):
+            key: object = text.codes or (text.solution, text.problem)
+            sol, prob = problems[text.product].setdefault(key, (set(), set()))
+            sol.update(text.solution)
+            prob.update(text.problem)
+        self.fix: dict[str, dict[str, str]] = {}
+        self.sol: dict[str, dict[str, float]] = {}
+        self.prob: dict[str, dict[str, float]] = {}
+        for product, found in problems.items():
+            n = len(found)
+            sol_df = Counter(w for sol, _ in found.values() for w in sol)
+            prob_df = Counter(w for _, prob in found.values() for w in prob)
+            fix = self.fix[product] = _typo_map(sol_df + prob_df)
+            scale = math.log(1 + n)
+            for out, df in ((self.sol, sol_df), (self.prob, prob_df)):
+                fixed: Counter[str] = Counter()
+                for word, count in df.items():
+                    fixed[fix.get(word, word)] += count
+                out[product] = {w: math.log(1 + n / min(c, n)) / scale for w, c in fixed.items()}
+
+    def rep(self, text: _Text) -> _Rep:
+        fix = self.fix[text.product]
+        return _Rep(text.product, frozenset(fix.get(w, w) for w in text.solution),
+                    frozenset(fix.get(w, w) for w in text.problem) | {"#" + c.lower() for c in text.codes},
+                    text.codes)
+
+    def weight(self, rep: _Rep, word: str, problem: bool) -> float:
+        if word.startswith("#"):
+            return 1.0  # an error code: as specific as a word one problem uses
+        return (self.prob if problem else self.sol)[rep.product].get(word, 1.0)
+
+
+def _conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both problems quote error codes and share none: different issues, never merged automatically."""
+    return bool(a) and bool(b) and not (a & b)
+
+
+# ---------------------------------------------------------------- the score
+
+
+def _combine(solution: float, problem: float, mass: float) -> float:
+    weight = mass / (mass + SPECIFIC_MASS)
+    both = weight * solution + (1 - weight) * problem
+    return both if solution >= SOLUTION_FLOOR else min(solution, both)
+
+
+class _Scorer:
+    """Scores of reps, one pair at a time (candidates) or a whole group at once (numpy)."""
+
+    def __init__(self, weights: _Weights) -> None:
+        self.weights = weights
+        self._mass: dict[tuple[_Rep, bool], float] = {}
+
+    def mass(self, rep: _Rep, problem: bool = False) -> float:
+        key = (rep, problem)
+        hit = self._mass.get(key)
+        if hit is None:
+            words = rep.problem if problem else rep.solution
+            hit = self._mass[key] = sum(self.weights.weight(rep, w, problem) for w in words)
+        return hit
+
+    def _similarity(self, a: _Rep, b: _Rep, problem: bool) -> float:
+        """Mean of weighted Dice (edits) and weighted overlap (a sentence added), 0-100."""
+        ma, mb = self.mass(a, problem), self.mass(b, problem)
+        if not ma or not mb:
+            return 0.0
+        shared = (a.problem & b.problem) if problem else (a.solution & b.solution)
+        both = sum(self.weights.weight(a, w, problem) for w in shared)
+        return 100 * both / (ma + mb) + 50 * both / min(ma, mb)
+
+    def __call__(self, a: _Rep, b: _Rep) -> tuple[float, str]:
+        if a.product != b.product:
+            return 0.0, "different products"
+        if not a.solution or not b.solution:
+            return 0.0, "no solution words"
+        solution = self._similarity(a, b, False)
+        if _conflict(a.codes, b.codes):
+            why = f"solution {solution:.0f}, different error codes ({', '.join(sorted(a.codes ^ b.codes))})"
+            return _combine(solution, 0.0, min(self.mass(a), self.mass(b))), why
+        problem = self._similarity(a, b, True)
+        score = _combine(solution, problem, min(self.mass(a), self.mass(b)))
+        return score, f"solution {solution:.0f}, problem {problem:.0f}"
+
+    def matrix(self, reps: Sequence[_Rep]) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair's score among reps of one product (K x K) and which pairs quote different codes.
+
+        The same numbers as ``__call__``, computed as weighted word-incidence products; rows are
+        done in blocks so memory stays bounded.
+        """
+        k = len(reps)
+        out = np.empty((k, k))
+        blocked = np.zeros((k, k), dtype=bool)
+        parts = []
+        for problem in (False, True):
+            vocab: dict[str, int] = {}
+            rows, cols, vals = [], [], []
+            for i, rep in enumerate(reps):
+                for w in rep.problem if problem else rep.solution:
+                    rows.append(i)
+                    cols.append(vocab.setdefault(w, len(vocab)))
+                    vals.append(self.weights.weight(rep, w, problem))
+            dense = np.zeros((k, max(len(vocab), 1)))
+            dense[rows, cols] = vals
+            parts.append((dense, (dense > 0).astype(np.float64), np.array([self.mass(r, problem) for r in reps])))
+        (sw, sb, smass), (pw, pb, pmass) = parts
+        code_sets = sorted({r.codes for r in reps if r.codes}, key=sorted)
+        code_id = {c: n for n, c in enumerate(code_sets)}
+        clash = np.array([[_conflict(a, b) for b in code_sets] for a in code_sets], dtype=bool).reshape(
+            len(code_sets), len(code_sets))
+        ids = np.array([code_id.get(r.codes, -1) for r in reps])
+        empty = np.array([not r.solution for r in reps])
+        for start in range(0, k, MATRIX_ROWS):
+            stop = min(k, start + MATRIX_ROWS)
+            sol = _blend(sw[start:stop] @ sb.T, smass[start:stop], smass)
+            prob = _blend(pw[start:stop] @ pb.T, pmass[start:stop], pmass)
+            mass = np.minimum(smass[start:stop, None], smass[None, :])
+            block_ids = ids[start:stop]
+            conflict = np.zeros((stop - start, k), dtype=bool)
+            if len(code_sets):
+                has = (block_ids[:, None] >= 0) & (ids[None, :] >= 0)
+                conflict = has & clash[np.maximum(block_ids, 0)[:, None], np.maximum(ids, 0)[None, :]]
+            prob = np.where(conflict, 0.0, prob)
+            weight = mass / (mass + SPECIFIC_MASS)
+            both = weight * sol + (1 - weight) * prob
+            block = np.where(sol >= SOLUTION_FLOOR, both, np.minimum(sol, both))
+            block[empty[start:stop], :] = 0.0
+            block[:, empty] = 0.0
+            out[start:stop] = block
+            blocked[start:stop] = conflict
+        return out, blocked
+
+
+def _blend(both: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``_Scorer._similarity`` for a block of pairs: ``both`` holds the weight of the shared words."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = 100 * both / (rows[:, None] + cols[None, :]) + 50 * both / np.minimum(rows[:, None], cols[None, :])
+    return np.where((rows[:, None] > 0) & (cols[None, :] > 0), np.nan_to_num(value), 0.0)
+
+
+def _scorer(cases: Iterable[Case]) -> tuple[_Weights, _Scorer]:
+    weights = _Weights([prepare(c) for c in cases])
+    return weights, _Scorer(weights)
+
+
+def score_pair(a: Case, b: Case, among: Sequence[Case] | None = None) -> tuple[float, str]:
+    """How alike two cases are (0-100) and why, e.g. ``(81.5, "solution 93, problem 71")``.
+
+    Word weights come from ``among`` (default: the two cases), as ``dedupe`` takes them from all
+    the cases it is given.
+    """
+    weights, scorer = _scorer(among if among is not None else (a, b))
+    return scorer(weights.rep(prepare(a)), weights.rep(prepare(b)))
+
+
+# ---------------------------------------------------------------- candidates
+
+
+def _features(rep: _Rep) -> frozenset[str]:
+    return rep.solution | {"p:" + w for w in rep.problem}
+
+
+def candidate_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
+    """Pairs worth scoring: neighbours in the index list of each sketch word, per product.
+
+    Each text is indexed under its rarest features shared with another text (an error code, a
+    setting, a file name) and a few picked by a fixed hash (a bottom-k MinHash sketch, for copies
+    whose rare words were edited). Each list is sorted by sketch and only near neighbours in it are
+    scored, so the work grows linearly with the number of distinct texts.
+    """
+    features = [_features(r) for r in reps]
+    df = Counter((r.product, f) for r, fs in zip(reps, features, strict=True) for f in fs)
+    sketches = []
+    for rep, fs in zip(reps, features, strict=True):
+        shared = [f for f in fs if df[(rep.product, f)] > 1]
+        rare = sorted(shared, key=lambda f: (df[(rep.product, f)], f))[:RARE_WORDS]
+        hashed = sorted(shared, key=lambda f: (_hash(f), f))[:HASHED_WORDS]
+        sketches.append(tuple(dict.fromkeys(rare + hashed)))
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (text, sketch) in enumerate(zip(texts, sketches, strict=True)):
-        for word in sketch:
-            index[(text.product, word)].append(i)
+    for i, (rep, sketch) in enumerate(zip(reps, sketches, strict=True)):
+        for feature in sketch:
+            index[(rep.product, feature)].append(i)
     pairs: set[tuple[int, int]] = set()
     for members in index.values():
         members.sort(key=lambda i: (sketches[i], i))  # alike sketches end up side by side
@@ -202,37 +340,15 @@ def candidate_pairs(texts: Sequence[_Text]) -> set[tuple[int, int]]:
     return pairs
 
 
-def all_pairs(texts: Sequence[_Text]) -> set[tuple[int, int]]:
+def all_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
     """Every pair within a product: the exhaustive reference the benchmark compares against."""
     by_product: dict[str, list[int]] = defaultdict(list)
-    for i, text in enumerate(texts):
-        by_product[text.product].append(i)
+    for i, rep in enumerate(reps):
+        by_product[rep.product].append(i)
     return {pair for members in by_product.values() for pair in combinations(members, 2)}
 
 
-class _Scores:
-    """Pair scores. Those that can matter (>= floor) are kept; the rest are cheap to recompute."""
-
-    def __init__(self, texts: Sequence[_Text], floor: float) -> None:
-        self.texts, self.floor = texts, floor
-        self.known: dict[tuple[int, int], tuple[float, str]] = {}
-
-    def __call__(self, i: int, j: int, exact: bool = False) -> tuple[float, str]:
-        """The score of a pair; below the floor it is a cheap bound unless ``exact``."""
-        key = (min(i, j), max(i, j))
-        hit = self.known.get(key)
-        if hit is not None:
-            return hit
-        cutoff = 0.0 if exact else self.floor
-        memo = (self.texts[key[0]], self.texts[key[1]], cutoff)
-        value = _SCORED.get(memo)
-        if value is None:
-            if len(_SCORED) > CACHE_LIMIT:
-                _SCORED.clear()
-            value = _SCORED[memo] = _score(*memo)
-        if value[0] >= self.floor:
-            self.known[key] = value
-        return value
+# ---------------------------------------------------------------- overrides and groups
 
 
 def _find(parent: list[int], i: int) -> int:
@@ -287,14 +403,6 @@ class _Unit:
     pointed: bool  # someone points at rep
 
 
-@dataclass
-class _Draft:
-    leader: _Unit
-    members: list[int]
-    avoid: set[int]
-    reasons: list[tuple[int, int, float, str]]
-
-
 def _units(n: int, target: dict[int, int]) -> list[_Unit]:
     parent = list(range(n))
     for i, j in target.items():
@@ -310,27 +418,86 @@ def _units(n: int, target: dict[int, int]) -> list[_Unit]:
     return units
 
 
-def _split(units: list[_Unit], cases: Sequence[Case], scores: _Scores, apart: dict[int, set[int]],
-           threshold: float) -> list[_Draft]:
-    """Leader clustering inside one component: each unit joins the leader it is closest to, or leads."""
-    units = sorted(units, key=lambda u: (not u.pointed, cases[u.rep].resolved, cases[u.rep].id.lower(),
-                                          cases[u.rep].id))
-    drafts: list[_Draft] = []
+def _conflicts(units: list[_Unit], cases: Sequence[Case]) -> list[Diagnostic]:
+    """A not_duplicate_of between cases that duplicate_of links put in one unit: warn, duplicate_of wins."""
+    problems = []
     for unit in units:
-        best: tuple[float, str, _Draft] | None = None
-        for draft in drafts:
-            score, why = scores(unit.rep, draft.leader.rep)
-            if score >= threshold and (best is None or score > best[0]) and not (set(unit.members) & draft.avoid):
-                best = (score, why, draft)
+        if len(unit.members) == 1:
+            continue
+        for m in sorted(unit.members):
+            declared = {o.lower() for o in cases[m].not_duplicate_of}
+            for other in sorted(unit.members):
+                if cases[other].id.lower() in declared:
+                    problems.append(Diagnostic(cases[m].path, cases[m].line, "warning",
+                                               f"not_duplicate_of '{cases[other].id}' conflicts with duplicate_of "
+                                               "links that put both cases in one group; duplicate_of wins"))
+    return problems
+
+
+@dataclass
+class _Node:
+    """Cases that join or leave a group together: a duplicate_of unit, or cases with the same words."""
+
+    first: int  # the case whose words stand for the node
+    members: list[int]
+    pointed: bool
+    avoid: set[int]  # cases a not_duplicate_of keeps apart from this node
+
+
+def _nodes(units: list[_Unit], rid: Sequence[int], apart: dict[int, set[int]], cases: Sequence[Case]) -> list[_Node]:
+    nodes: list[_Node] = []
+    same: dict[int, _Node] = {}
+    for unit in units:
         avoid = set().union(*(apart.get(m, set()) for m in unit.members))
+        if len(unit.members) > 1 or avoid or unit.rep in apart:
+            nodes.append(_Node(unit.rep, list(unit.members), unit.pointed, avoid))
+            continue
+        node = same.get(rid[unit.rep])
+        if node is None:
+            node = same[rid[unit.rep]] = _Node(unit.rep, [], False, set())
+            nodes.append(node)
+        node.members.append(unit.rep)
+    for node in nodes:
+        node.first = node.first if node.pointed or len(node.members) == 1 else min(
+            node.members, key=lambda m: (cases[m].resolved, cases[m].id.lower(), cases[m].id))
+    return nodes
+
+
+def _split(nodes: list[_Node], pos: dict[int, int], scores: np.ndarray, blocked: np.ndarray, threshold: float,
+           rid: Sequence[int], cases: Sequence[Case]) -> list[list[_Node]]:
+    """Complete linkage: a node joins the group whose every node it agrees with, best lowest score first."""
+    order = sorted(nodes, key=lambda n: (not n.pointed, cases[n.first].resolved, cases[n.first].id.lower(),
+                                         cases[n.first].id))
+    groups: list[list[_Node]] = []
+    where: list[np.ndarray] = []
+    avoid: list[set[int]] = []
+    members: list[set[int]] = []
+    at: dict[int, set[int]] = defaultdict(set)  # score-matrix position -> groups holding a node there
+    for node in order:
+        p = pos[rid[node.first]]
+        row, ban = scores[p], blocked[p]
+        best: tuple[float, int] | None = None
+        near = sorted({g for q in np.flatnonzero(row >= threshold).tolist() for g in at.get(q, ())})
+        for g in near:
+            low = float(row[where[g]].min())
+            if low < threshold or ban[where[g]].any() or avoid[g] & set(node.members) or node.avoid & members[g]:
+                continue
+            if best is None or low > best[0]:
+                best = (low, g)
         if best is None:
-            drafts.append(_Draft(unit, list(unit.members), avoid, []))
+            g = len(groups)
+            groups.append([])
+            where.append(np.array([], dtype=np.int64))
+            avoid.append(set())
+            members.append(set())
         else:
-            score, why, draft = best
-            draft.members += unit.members
-            draft.avoid |= avoid
-            draft.reasons.append((unit.rep, draft.leader.rep, score, why))
-    return drafts
+            g = best[1]
+        groups[g].append(node)
+        where[g] = np.append(where[g], p)
+        avoid[g] |= node.avoid
+        members[g] |= set(node.members)
+        at[p].add(g)
+    return groups
 
 
 def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case]) -> int:
@@ -343,58 +510,50 @@ def _best(members: Sequence[int], cases: Sequence[Case], texts: Sequence[_Text])
                                        cases[m].id))
 
 
-def _lowest(members: list[int], canonical: int, scores: _Scores) -> float:
-    """Lowest pairwise score; for big groups, exact among the members farthest from the canonical case."""
+def _lowest(members: Sequence[int], rid: Sequence[int], pos: dict[int, int], scores: np.ndarray) -> float:
+    """The exact lowest score of any two members: every pair of distinct texts is in ``scores``."""
     if len(members) == 1:
         return 100.0
-    to_canonical = {m: scores(m, canonical, exact=True)[0] for m in members if m != canonical}
-    pool = sorted(to_canonical, key=lambda m: (to_canonical[m], m))[:EXACT_GROUP_SCORE]
-    return min([*to_canonical.values(), *(scores(i, j, exact=True)[0] for i, j in combinations(pool, 2))])
-
-
-def _group(draft: _Draft, pointed: set[int], target: dict[int, int], cases: Sequence[Case],
-           texts: Sequence[_Text], scores: _Scores) -> Group:
-    canonical = _canonical(draft.members, pointed, cases)
-    reasons = list(draft.reasons)
-    for m in draft.members:
-        if m in target:
-            score, why = scores(m, target[m], exact=True)
-            reasons.append((m, target[m], score, f"duplicate_of ({why})"))
-    ordered = sorted(draft.members, key=lambda m: (m != canonical, cases[m].resolved, cases[m].id.lower()))
-    return Group(
-        canonical=cases[canonical].id,
-        best=cases[_best(draft.members, cases, texts)].id,
-        members=tuple(cases[m].id for m in ordered),
-        score=_lowest(draft.members, canonical, scores),
-        reasons=tuple(sorted((cases[i].id, cases[j].id, s, why) for i, j, s, why in reasons)),
-    )
-
-
-def _conflicts(units: list[_Unit], cases: Sequence[Case]) -> list[Diagnostic]:
-    """A not_duplicate_of between cases that duplicate_of links put in one unit: warn, duplicate_of wins."""
-    problems = []
-    for unit in units:
-        for m in sorted(unit.members):
-            declared = {o.lower() for o in cases[m].not_duplicate_of}
-            for other in sorted(unit.members):
-                if cases[other].id.lower() in declared:
-                    problems.append(Diagnostic(cases[m].path, cases[m].line, "warning",
-                                               f"not_duplicate_of '{cases[other].id}' conflicts with duplicate_of "
-                                               "links that put both cases in one group; duplicate_of wins"))
-    return problems
+    count = Counter(pos[rid[m]] for m in members)
+    at = np.array(sorted(count))
+    block = scores[np.ix_(at, at)]
+    repeated = np.array([count[p] > 1 for p in at.tolist()])
+    off = ~np.eye(len(at), dtype=bool) | np.diag(repeated)  # a text twice in the group scores against itself
+    return float(block[off].min())
 
 
 def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_miss_margin: float = 10.0,
            *, exhaustive: bool = False) -> DedupeResult:
-    """Group duplicate cases. ``exhaustive`` scores every pair (slow; the benchmark's reference)."""
+    """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference)."""
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
     texts = [prepare(c) for c in ordered]
+    weights = _Weights(texts)
+    scorer = _Scorer(weights)
     target, apart, diagnostics = _overrides(ordered)
-    scores = _Scores(texts, threshold - near_miss_margin)
+    rep_id: dict[_Rep, int] = {}
+    rep_of_text: dict[_Text, int] = {}
+    rid = []
+    for text in texts:
+        r = rep_of_text.get(text)
+        if r is None:
+            r = rep_of_text[text] = rep_id.setdefault(weights.rep(text), len(rep_id))
+        rid.append(r)
+    reps = list(rep_id)
+    first = [-1] * len(reps)
     parent = list(range(len(ordered)))
-    for i, j in sorted(all_pairs(texts) if exhaustive else candidate_pairs(texts)):
-        if scores(i, j)[0] >= threshold:
-            _union(parent, i, j)
+    for i, r in enumerate(rid):
+        if first[r] < 0:
+            first[r] = i
+        else:
+            _union(parent, first[r], i)
+    known: dict[tuple[int, int], tuple[float, str]] = {}
+    floor = threshold - near_miss_margin
+    for a, b in sorted(all_pairs(reps) if exhaustive else candidate_pairs(reps)):
+        score, why = scorer(reps[a], reps[b])
+        if score >= floor:
+            known[(a, b)] = (score, why)
+        if score >= threshold and not _conflict(reps[a].codes, reps[b].codes):
+            _union(parent, first[a], first[b])
     for i, j in target.items():
         _union(parent, i, j)
     units = _units(len(ordered), target)
@@ -406,15 +565,51 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     groups: list[Group] = []
     group_of: dict[int, int] = {}
     for root in sorted(component):
-        for draft in _split(component[root], ordered, scores, apart, threshold):
-            for m in draft.members:
+        nodes = _nodes(component[root], rid, apart, ordered)
+        everyone = [m for n in nodes for m in n.members]
+        at = sorted({rid[m] for m in everyone})
+        pos = {r: k for k, r in enumerate(at)}
+        scores, blocked = scorer.matrix([reps[r] for r in at])
+        if len(nodes) == 1:
+            drafts = [nodes]
+        else:
+            heads = np.array(sorted({pos[rid[n.first]] for n in nodes}))
+            inside = np.ix_(heads, heads)
+            avoid = set().union(*(n.avoid for n in nodes))
+            agree = float(scores[inside].min()) >= threshold and not blocked[inside].any() and not avoid & set(everyone)
+            drafts = [nodes] if agree else _split(nodes, pos, scores, blocked, threshold, rid, ordered)
+        for draft in drafts:
+            members = [m for n in draft for m in n.members]
+            for m in members:
                 group_of[m] = len(groups)
-            groups.append(_group(draft, pointed, target, ordered, texts, scores))
-    near = [
-        NearMiss(ordered[i].id, ordered[j].id, s)
-        for (i, j), (s, _) in scores.known.items()
-        if threshold - near_miss_margin <= s < threshold and group_of[i] != group_of[j]
-    ]
+            groups.append(_group(members, pointed, target, ordered, texts, lambda i, j: scorer(reps[rid[i]], reps[rid[j]]),
+                                 _lowest(members, rid, pos, scores)))
+    near = []
+    for (a, b), (score, _why) in known.items():
+        i, j = first[a], first[b]
+        if (score < threshold or _conflict(reps[a].codes, reps[b].codes)) and group_of[i] != group_of[j]:
+            x, y = sorted((ordered[i].id, ordered[j].id), key=lambda s: (s.lower(), s))
+            near.append(NearMiss(x, y, score))
     near.sort(key=lambda n: (-n.score, n.a.lower(), n.b.lower()))
     groups.sort(key=lambda g: (g.canonical.lower(), g.canonical))
     return DedupeResult(groups, near, sorted(diagnostics))
+
+
+def _group(members: list[int], pointed: set[int], target: dict[int, int], cases: Sequence[Case],
+           texts: Sequence[_Text], score: Callable[[int, int], tuple[float, str]], lowest: float) -> Group:
+    canonical = _canonical(members, pointed, cases)
+    reasons = []
+    for m in members:
+        if m in target:
+            value, why = score(m, target[m])
+            reasons.append((m, target[m], value, f"duplicate_of ({why})"))
+        elif m != canonical and m not in pointed:
+            reasons.append((m, canonical, *score(m, canonical)))
+    ordered = sorted(members, key=lambda m: (m != canonical, cases[m].resolved, cases[m].id.lower()))
+    return Group(
+        canonical=cases[canonical].id,
+        best=cases[_best(members, cases, texts)].id,
+        members=tuple(cases[m].id for m in ordered),
+        score=lowest,
+        reasons=tuple(sorted((cases[i].id, cases[j].id, s, why) for i, j, s, why in reasons)),
+    )
