@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import random
-from itertools import combinations
 from collections import Counter
 from datetime import date
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
