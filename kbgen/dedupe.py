@@ -14,10 +14,10 @@ import numpy as np
 
 from .models import Case, Diagnostic, Group, NearMiss
 
-DEFAULT_THRESHOLD = 69.0
+DEFAULT_THRESHOLD = 58.0
 """Pairs scoring at least this much merge; chosen on the labelled pairs (see the test)."""
 
-SPECIFIC_MASS = 3.0
+SPECIFIC_MASS = 8.0
 """A solution whose words weigh this much (a word used by one problem weighs 1) counts as much as the problem."""
 
 SOLUTION_FLOOR = 50.0
@@ -218,7 +218,7 @@ class _Scorer:
             return 0.0
         shared = (a.problem & b.problem) if problem else (a.solution & b.solution)
         both = sum(self.weights.weight(a, w, problem) for w in shared)
-        return 100 * both / (ma + mb) + 50 * both / min(ma, mb)
+        return min(100.0, 100 * both / (ma + mb) + 50 * both / min(ma, mb))  # rounding never passes 100
 
     def __call__(self, a: _Rep, b: _Rep) -> tuple[float, str]:
         if a.product != b.product:
@@ -286,7 +286,7 @@ def _blend(both: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``_Scorer._similarity`` for a block of pairs: ``both`` holds the weight of the shared words."""
     with np.errstate(divide="ignore", invalid="ignore"):
         value = 100 * both / (rows[:, None] + cols[None, :]) + 50 * both / np.minimum(rows[:, None], cols[None, :])
-    return np.where((rows[:, None] > 0) & (cols[None, :] > 0), np.nan_to_num(value), 0.0)
+    return np.where((rows[:, None] > 0) & (cols[None, :] > 0), np.minimum(np.nan_to_num(value), 100.0), 0.0)
 
 
 def _scorer(cases: Iterable[Case]) -> tuple[_Weights, _Scorer]:
