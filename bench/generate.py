@@ -12,7 +12,8 @@ alone cannot tell problems apart: each problem has its own symptom, error code, 
 and version, but its fix is 2-4 steps drawn from a small shared pool of generic steps
 (sign out and in, restart a service, clear the cache, upgrade, proxy bypass, ...), so
 many different problems share the same steps. Copies change the fix a little (two steps
-swapped, a typo, a step added) and word the problem differently. Every problem of three
+swapped, a typo, a step added) and word the problem differently; about one case in
+sixteen does not quote the error code at all. Every problem of three
 or more cases gets its own root cause (thousands of entries at 100,000 cases), and
 OUTDIR/truth.tsv maps every case id to its problem number: the ground truth for pair
 precision and recall.
@@ -285,11 +286,13 @@ def make_hard_problem(rng: random.Random, number: int, taken: set[str]) -> Probl
     trigger = rng.choice(HARD_TRIGGERS).format(v=version)
     titles = [f"{product} {version}: {symptom} {trigger}".replace(": the", ": The"),
               f"{feature.capitalize()} error {code} in {component}",
-              f"`{code}` from the {feature} {trigger}"]
+              f"`{code}` from the {feature} {trigger}",
+              f"{feature.capitalize()} broken in {product} {component} {trigger}"]
     statements = [
         f"In {product} {version}, {symptom} {trigger}. The {component} area is affected for every user.",
         f"Customer reports that {symptom} in the {component} area of {product} {version} {trigger}.",
         f"Since {version}, {symptom}. It started {trigger}; the rest of {component} works.",
+        f"The {feature} in {product} {version} stopped working {trigger}; {component} is affected.",
     ]
     slots = {"product": product, "service": rng.choice(SERVICES), "v": _version(rng), "host": rng.choice(BYPASS_HOSTS),
              "option": rng.choice(OPTIONS), "port": str(rng.choice([443, 8443, 8080, 587, 993]))}

@@ -20,8 +20,9 @@ DEFAULT_THRESHOLD = 58.0
 SPECIFIC_MASS = 8.0
 """A solution whose words weigh this much (a word used by one problem weighs 1) counts as much as the problem."""
 
-SOLUTION_FLOOR = 50.0
-"""Below this solution similarity the problem cannot lift a pair: a different fix never merges."""
+SOLUTION_STRETCH = 1.25
+"""The score never exceeds ``100 - SOLUTION_STRETCH * (100 - solution)``: however well the problems agree,
+the fixes must be near-identical (at the default threshold, a solution similarity of about 66)."""
 
 RARE_WORDS = 6
 """Index words per text taken rarest first; more finds more pairs and costs more comparisons."""
@@ -64,6 +65,7 @@ class _Text:
     solution: tuple[str, ...]  # distinct words, sorted
     problem: tuple[str, ...]
     codes: frozenset[str]  # error codes the problem quotes
+    quoted: frozenset[str]  # words inside quotes or backticks in the problem: the messages it quotes
     words: int  # solution words: how complete the solution is
 
 
@@ -75,6 +77,7 @@ class _Rep:
     solution: frozenset[str]
     problem: frozenset[str]
     codes: frozenset[str]
+    quoted: frozenset[str]
 
 
 def words(markdown: str) -> list[str]:
@@ -92,6 +95,11 @@ def codes(text: str) -> frozenset[str]:
             if len(token) >= 3 and any(c.isdigit() for c in token) and not _VERSION.match(token):
                 found.add(token.upper())
     return frozenset(found)
+
+
+def quoted_words(text: str) -> list[str]:
+    """The words of the messages a problem quotes (in backticks or double quotes)."""
+    return [w for match in _QUOTED.finditer(text) for w in words(next(g for g in match.groups() if g))]
 
 
 def _hash(word: str) -> int:
@@ -112,7 +120,8 @@ def prepare(case: Case) -> _Text:
         solution = words(case.solution)
         problem_text = f"{case.title}\n{case.problem}"
         hit = _PREPARED[key] = _Text(case.product.strip().lower(), tuple(sorted(set(solution))),
-                                     tuple(sorted(set(words(problem_text)))), codes(problem_text), len(solution))
+                                     tuple(sorted(set(words(problem_text)))), codes(problem_text),
+                                     frozenset(quoted_words(problem_text)), len(solution))
     return hit
 
 
@@ -150,8 +159,18 @@ class _Weights:
 
     def __init__(self, texts: Sequence[_Text]) -> None:
         problems: dict[str, dict[object, tuple[set[str], set[str]]]] = defaultdict(dict)
-        for text in dict.fromkeys(texts):
-            key: object = text.codes or (text.solution, text.problem)
+        distinct = list(dict.fromkeys(texts))
+        coded: dict[tuple[str, tuple[str, ...]], Counter[tuple[str, ...]]] = defaultdict(Counter)
+        for text in distinct:
+            if text.codes:
+                coded[(text.product, text.solution)][tuple(sorted(text.codes))] += 1
+        for text in distinct:
+            # a copy that quotes no code but has the fix of coded cases belongs to their problem
+            known = coded.get((text.product, text.solution))
+            key: object = (text.codes or (min(known, key=lambda c: (-known[c], c)) if known else None)
+                           or text.solution)
+            if isinstance(key, frozenset):
+                key = tuple(sorted(key))
             sol, prob = problems[text.product].setdefault(key, (set(), set()))
             sol.update(text.solution)
             prob.update(text.problem)
@@ -174,7 +193,7 @@ class _Weights:
         fix = self.fix[text.product]
         return _Rep(text.product, frozenset(fix.get(w, w) for w in text.solution),
                     frozenset(fix.get(w, w) for w in text.problem) | {"#" + c.lower() for c in text.codes},
-                    text.codes)
+                    text.codes, frozenset(fix.get(w, w) for w in text.quoted))
 
     def weight(self, rep: _Rep, word: str, problem: bool) -> float:
         if word.startswith("#"):
@@ -183,8 +202,18 @@ class _Weights:
 
 
 def _conflict(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Both problems quote error codes and share none: different issues, never merged automatically."""
     return bool(a) and bool(b) and not (a & b)
+
+
+def _clash(a: _Rep, b: _Rep) -> str:
+    """Why two problems are different issues whatever else they share, or "": both quote error codes
+    and share none, or both quote messages without a word in common. Such pairs never merge
+    automatically (a person can still say duplicate_of)."""
+    if _conflict(a.codes, b.codes):
+        return f"different error codes ({', '.join(sorted(a.codes ^ b.codes))})"
+    if _conflict(a.quoted, b.quoted):
+        return "different error messages"
+    return ""
 
 
 # ---------------------------------------------------------------- the score
@@ -192,8 +221,7 @@ def _conflict(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def _combine(solution: float, problem: float, mass: float) -> float:
     weight = mass / (mass + SPECIFIC_MASS)
-    both = weight * solution + (1 - weight) * problem
-    return both if solution >= SOLUTION_FLOOR else min(solution, both)
+    return min(weight * solution + (1 - weight) * problem, 100 - SOLUTION_STRETCH * (100 - solution))
 
 
 class _Scorer:
@@ -212,9 +240,15 @@ class _Scorer:
         return hit
 
     def _similarity(self, a: _Rep, b: _Rep, problem: bool) -> float:
-        """Mean of weighted Dice (edits) and weighted overlap (a sentence added), 0-100."""
+        """Mean of weighted Dice (edits) and weighted overlap (a sentence added), 0-100.
+
+        When only one problem quotes error codes, its codes leave its weight: the other case does not
+        contradict them, it just does not say (absence of evidence).
+        """
         ma, mb = self.mass(a, problem), self.mass(b, problem)
-        if not ma or not mb:
+        if problem and bool(a.codes) != bool(b.codes):
+            ma, mb = ma - len(a.codes), mb - len(b.codes)
+        if ma <= 1e-12 or mb <= 1e-12:
             return 0.0
         shared = (a.problem & b.problem) if problem else (a.solution & b.solution)
         both = sum(self.weights.weight(a, w, problem) for w in shared)
@@ -226,9 +260,9 @@ class _Scorer:
         if not a.solution or not b.solution:
             return 0.0, "no solution words"
         solution = self._similarity(a, b, False)
-        if _conflict(a.codes, b.codes):
-            why = f"solution {solution:.0f}, different error codes ({', '.join(sorted(a.codes ^ b.codes))})"
-            return _combine(solution, 0.0, min(self.mass(a), self.mass(b))), why
+        clash = _clash(a, b)
+        if clash:
+            return _combine(solution, 0.0, min(self.mass(a), self.mass(b))), f"solution {solution:.0f}, {clash}"
         problem = self._similarity(a, b, True)
         score = _combine(solution, problem, min(self.mass(a), self.mass(b)))
         return score, f"solution {solution:.0f}, problem {problem:.0f}"
@@ -255,26 +289,30 @@ class _Scorer:
             dense[rows, cols] = vals
             parts.append((dense, (dense > 0).astype(np.float64), np.array([self.mass(r, problem) for r in reps])))
         (sw, sb, smass), (pw, pb, pmass) = parts
-        code_sets = sorted({r.codes for r in reps if r.codes}, key=sorted)
-        code_id = {c: n for n, c in enumerate(code_sets)}
-        clash = np.array([[_conflict(a, b) for b in code_sets] for a in code_sets], dtype=bool).reshape(
-            len(code_sets), len(code_sets))
-        ids = np.array([code_id.get(r.codes, -1) for r in reps])
+        quoting = sorted({(r.codes, r.quoted) for r in reps if r.codes or r.quoted}, key=lambda q: (sorted(q[0]),
+                                                                                                   sorted(q[1])))
+        quote_id = {q: n for n, q in enumerate(quoting)}
+        clash = np.array([[_conflict(a[0], b[0]) or _conflict(a[1], b[1]) for b in quoting] for a in quoting],
+                         dtype=bool).reshape(len(quoting), len(quoting))
+        ids = np.array([quote_id.get((r.codes, r.quoted), -1) for r in reps])
         empty = np.array([not r.solution for r in reps])
+        ncodes = np.array([len(r.codes) for r in reps], dtype=np.float64)
+        coded = ncodes > 0
         for start in range(0, k, MATRIX_ROWS):
             stop = min(k, start + MATRIX_ROWS)
-            sol = _blend(sw[start:stop] @ sb.T, smass[start:stop], smass)
-            prob = _blend(pw[start:stop] @ pb.T, pmass[start:stop], pmass)
+            sol = _blend(sw[start:stop] @ sb.T, smass[start:stop, None], smass[None, :])
+            one_sided = coded[start:stop, None] != coded[None, :]
+            prob = _blend(pw[start:stop] @ pb.T, pmass[start:stop, None] - np.where(one_sided, ncodes[start:stop, None], 0),
+                          pmass[None, :] - np.where(one_sided, ncodes[None, :], 0))
             mass = np.minimum(smass[start:stop, None], smass[None, :])
             block_ids = ids[start:stop]
             conflict = np.zeros((stop - start, k), dtype=bool)
-            if len(code_sets):
+            if len(quoting):
                 has = (block_ids[:, None] >= 0) & (ids[None, :] >= 0)
                 conflict = has & clash[np.maximum(block_ids, 0)[:, None], np.maximum(ids, 0)[None, :]]
             prob = np.where(conflict, 0.0, prob)
             weight = mass / (mass + SPECIFIC_MASS)
-            both = weight * sol + (1 - weight) * prob
-            block = np.where(sol >= SOLUTION_FLOOR, both, np.minimum(sol, both))
+            block = np.minimum(weight * sol + (1 - weight) * prob, 100 - SOLUTION_STRETCH * (100 - sol))
             block[empty[start:stop], :] = 0.0
             block[:, empty] = 0.0
             out[start:stop] = block
@@ -283,10 +321,11 @@ class _Scorer:
 
 
 def _blend(both: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``_Scorer._similarity`` for a block of pairs: ``both`` holds the weight of the shared words."""
+    """``_Scorer._similarity`` for a block of pairs: ``both`` holds the weight of the shared words,
+    ``rows`` and ``cols`` each side's weight (broadcast to the block)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = 100 * both / (rows[:, None] + cols[None, :]) + 50 * both / np.minimum(rows[:, None], cols[None, :])
-    return np.where((rows[:, None] > 0) & (cols[None, :] > 0), np.minimum(np.nan_to_num(value), 100.0), 0.0)
+        value = 100 * both / (rows + cols) + 50 * both / np.minimum(rows, cols)
+    return np.where((rows > 1e-12) & (cols > 1e-12), np.minimum(np.nan_to_num(value), 100.0), 0.0)
 
 
 def _scorer(cases: Iterable[Case]) -> tuple[_Weights, _Scorer]:
@@ -465,38 +504,41 @@ def _nodes(units: list[_Unit], rid: Sequence[int], apart: dict[int, set[int]], c
 
 def _split(nodes: list[_Node], pos: dict[int, int], scores: np.ndarray, blocked: np.ndarray, threshold: float,
            rid: Sequence[int], cases: Sequence[Case]) -> list[list[_Node]]:
-    """Complete linkage: a node joins the group whose every node it agrees with, best lowest score first."""
+    """Split a component whose members do not all agree into groups whose members all do.
+
+    Peel: while some pair of nodes disagrees (scores below the threshold, quotes different error
+    codes, or a not_duplicate_of), drop the node in most disagreeing pairs (counted in cases; ties:
+    the node with fewer cases, then the later one in canonical order). What stays is one group in
+    which every pair agrees; the dropped nodes are split the same way. A chain A~B~C thus keeps the
+    two that agree and drops the far end, and a group of thousands loses only its stragglers.
+    """
     order = sorted(nodes, key=lambda n: (not n.pointed, cases[n.first].resolved, cases[n.first].id.lower(),
                                          cases[n.first].id))
+    at = np.array([pos[rid[n.first]] for n in order])
+    size = np.array([len(n.members) for n in order], dtype=np.float64)
+    bad = (scores[np.ix_(at, at)] < threshold) | blocked[np.ix_(at, at)]
+    owner = {m: k for k, n in enumerate(order) for m in n.members}
+    for k, n in enumerate(order):
+        for other in n.avoid:
+            if other in owner:
+                bad[k, owner[other]] = bad[owner[other], k] = True
+    np.fill_diagonal(bad, False)
     groups: list[list[_Node]] = []
-    where: list[np.ndarray] = []
-    avoid: list[set[int]] = []
-    members: list[set[int]] = []
-    at: dict[int, set[int]] = defaultdict(set)  # score-matrix position -> groups holding a node there
-    for node in order:
-        p = pos[rid[node.first]]
-        row, ban = scores[p], blocked[p]
-        best: tuple[float, int] | None = None
-        near = sorted({g for q in np.flatnonzero(row >= threshold).tolist() for g in at.get(q, ())})
-        for g in near:
-            low = float(row[where[g]].min())
-            if low < threshold or ban[where[g]].any() or avoid[g] & set(node.members) or node.avoid & members[g]:
-                continue
-            if best is None or low > best[0]:
-                best = (low, g)
-        if best is None:
-            g = len(groups)
-            groups.append([])
-            where.append(np.array([], dtype=np.int64))
-            avoid.append(set())
-            members.append(set())
-        else:
-            g = best[1]
-        groups[g].append(node)
-        where[g] = np.append(where[g], p)
-        avoid[g] |= node.avoid
-        members[g] |= set(node.members)
-        at[p].add(g)
+    left = np.arange(len(order))
+    while len(left):
+        sub = bad[np.ix_(left, left)]
+        alive = np.ones(len(left), dtype=bool)
+        weight = sub @ size[left]  # disagreeing cases per node
+        while True:
+            live = np.flatnonzero(alive)
+            worst = live[np.lexsort((-live, size[left][live], -weight[live]))[0]] if len(live) else -1
+            if worst < 0 or weight[worst] <= 0:
+                break
+            alive[worst] = False
+            weight -= sub[:, worst] * size[left][worst]
+            weight[worst] = 0
+        groups.append([order[k] for k in left[alive]])
+        left = left[~alive]
     return groups
 
 
@@ -552,7 +594,7 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
         score, why = scorer(reps[a], reps[b])
         if score >= floor:
             known[(a, b)] = (score, why)
-        if score >= threshold and not _conflict(reps[a].codes, reps[b].codes):
+        if score >= threshold and not _clash(reps[a], reps[b]):
             _union(parent, first[a], first[b])
     for i, j in target.items():
         _union(parent, i, j)
@@ -587,7 +629,7 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     near = []
     for (a, b), (score, _why) in known.items():
         i, j = first[a], first[b]
-        if (score < threshold or _conflict(reps[a].codes, reps[b].codes)) and group_of[i] != group_of[j]:
+        if (score < threshold or _clash(reps[a], reps[b])) and group_of[i] != group_of[j]:
             x, y = sorted((ordered[i].id, ordered[j].id), key=lambda s: (s.lower(), s))
             near.append(NearMiss(x, y, score))
     near.sort(key=lambda n: (-n.score, n.a.lower(), n.b.lower()))
