@@ -47,6 +47,7 @@ _WORD = re.compile(r"[^\W_]+")
 _QUOTED = re.compile(r"`([^`\n]+)`|\"([^\"\n]+)\"|“([^”\n]+)”")
 _CODE = re.compile(r"\b(?:0[xX][0-9A-Fa-f]{4,}|[A-Z]{1,10}[-_]?\d{3,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b")
 _QUOTED_TOKEN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
+_VERSIONS = re.compile(r"\b\d+(?:\.\d+)+\b")  # kept in problems: which release broke is part of the issue
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
 
 
@@ -119,8 +120,9 @@ def prepare(case: Case) -> _Text:
             _PREPARED.clear()
         solution = words(case.solution)
         problem_text = f"{case.title}\n{case.problem}"
+        problem = set(words(problem_text)) | {"v" + v for v in _VERSIONS.findall(problem_text)}
         hit = _PREPARED[key] = _Text(case.product.strip().lower(), tuple(sorted(set(solution))),
-                                     tuple(sorted(set(words(problem_text)))), codes(problem_text),
+                                     tuple(sorted(problem)), codes(problem_text),
                                      frozenset(quoted_words(problem_text)), len(solution))
     return hit
 
@@ -219,9 +221,14 @@ def _clash(a: _Rep, b: _Rep) -> str:
 # ---------------------------------------------------------------- the score
 
 
-def _combine(solution: float, problem: float, mass: float) -> float:
+def _combine(solution: float, problem: float, mass: float, stretch: float) -> float:
     weight = mass / (mass + SPECIFIC_MASS)
-    return min(weight * solution + (1 - weight) * problem, 100 - SOLUTION_STRETCH * (100 - solution))
+    return min(weight * solution + (1 - weight) * problem, 100 - stretch * (100 - solution))
+
+
+def _stretch(a: _Rep, b: _Rep) -> float:
+    """A shared error code is strong evidence of one issue: the fix then only has to be similar."""
+    return 1.0 if a.codes & b.codes else SOLUTION_STRETCH
 
 
 class _Scorer:
@@ -262,9 +269,10 @@ class _Scorer:
         solution = self._similarity(a, b, False)
         clash = _clash(a, b)
         if clash:
-            return _combine(solution, 0.0, min(self.mass(a), self.mass(b))), f"solution {solution:.0f}, {clash}"
+            return (_combine(solution, 0.0, min(self.mass(a), self.mass(b)), SOLUTION_STRETCH),
+                    f"solution {solution:.0f}, {clash}")
         problem = self._similarity(a, b, True)
-        score = _combine(solution, problem, min(self.mass(a), self.mass(b)))
+        score = _combine(solution, problem, min(self.mass(a), self.mass(b)), _stretch(a, b))
         return score, f"solution {solution:.0f}, problem {problem:.0f}"
 
     def matrix(self, reps: Sequence[_Rep]) -> tuple[np.ndarray, np.ndarray]:
@@ -294,6 +302,8 @@ class _Scorer:
         quote_id = {q: n for n, q in enumerate(quoting)}
         clash = np.array([[_conflict(a[0], b[0]) or _conflict(a[1], b[1]) for b in quoting] for a in quoting],
                          dtype=bool).reshape(len(quoting), len(quoting))
+        agree = np.array([[bool(a[0] & b[0]) for b in quoting] for a in quoting],
+                         dtype=bool).reshape(len(quoting), len(quoting))  # a shared error code
         ids = np.array([quote_id.get((r.codes, r.quoted), -1) for r in reps])
         empty = np.array([not r.solution for r in reps])
         ncodes = np.array([len(r.codes) for r in reps], dtype=np.float64)
@@ -307,12 +317,15 @@ class _Scorer:
             mass = np.minimum(smass[start:stop, None], smass[None, :])
             block_ids = ids[start:stop]
             conflict = np.zeros((stop - start, k), dtype=bool)
+            stretch = np.full((stop - start, k), SOLUTION_STRETCH)
             if len(quoting):
                 has = (block_ids[:, None] >= 0) & (ids[None, :] >= 0)
-                conflict = has & clash[np.maximum(block_ids, 0)[:, None], np.maximum(ids, 0)[None, :]]
+                cell = (np.maximum(block_ids, 0)[:, None], np.maximum(ids, 0)[None, :])
+                conflict = has & clash[cell]
+                stretch = np.where(has & agree[cell], 1.0, SOLUTION_STRETCH)
             prob = np.where(conflict, 0.0, prob)
             weight = mass / (mass + SPECIFIC_MASS)
-            block = np.minimum(weight * sol + (1 - weight) * prob, 100 - SOLUTION_STRETCH * (100 - sol))
+            block = np.minimum(weight * sol + (1 - weight) * prob, 100 - stretch * (100 - sol))
             block[empty[start:stop], :] = 0.0
             block[:, empty] = 0.0
             out[start:stop] = block
