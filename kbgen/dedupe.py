@@ -1,4 +1,80 @@
-"""Dedupe stage (docstring to be written)."""
+"""Dedupe stage: public cases -> groups of duplicate cases, one article per group.
+
+Two cases are duplicates when they describe the same issue and an agent copied the fix
+and edited it a little (steps reordered or reworded, a version or path changed, a typo,
+a step added). Real fixes reuse a few generic moves (sign out and in, restart a service,
+clear the cache), so the solution alone cannot tell problems apart: the problem must
+agree too (KCS: one article per issue plus resolution).
+
+**Text.** Solution, and Problem (title plus the Problem section), become word sets:
+lower case, Markdown markup, list numbers, standalone numbers and a few English stop
+words dropped; the problem keeps its versions ("v4.2.0"), its error codes (``#e8780``:
+code-shaped tokens such as E8780, 0x80070005, ERR_CERT_INVALID, and tokens with a digit
+inside a quoted message such as `HTTP 401`) and, apart, the words of the messages it
+quotes. A word one deleted letter away from a more common word of the product is read as
+that word (typos).
+
+**Weights** (:class:`_Weights`, per product): a word weighs ``log(1 + N/df) / log(1 + N)``
+with ``N`` the number of different problems and ``df`` how many use the word, so a step
+every problem shares counts for little and a setting, file or code one problem uses counts
+1. A problem is counted once however many copies it has: cases quoting the same codes are
+one problem, a case without codes whose fix is word for word that of coded cases belongs
+to their problem, any other case counts by its distinct text.
+
+**Score** (0-100, :func:`score_pair`). ``solution`` and ``problem`` are each the mean of
+weighted Dice (edits) and weighted overlap (a step added): shared weight over total, and
+over the smaller side. When only one problem quotes codes, its codes leave its weight (the
+other does not contradict them). With ``m`` the smaller solution weight and
+``w = m / (m + SPECIFIC_MASS)``::
+
+    score = min(w * solution + (1 - w) * problem,  100 - stretch * (100 - solution))
+
+A specific fix (high ``m``) decides by itself; a generic one leaves the decision to the
+problem. The second term keeps the fix near-identical whatever the problem says
+(``stretch`` = ``SOLUTION_STRETCH``, or 1 when both quote a shared error code, strong
+evidence of one issue). Two problems that both quote error codes and share none, or both
+quote messages without a common word, **never merge automatically**: their problem counts
+0 and the pair is blocked even above the threshold (it is listed as a near miss for a
+person, who can still write ``duplicate_of``). Cases of different products never match.
+``DEFAULT_THRESHOLD``, ``SPECIFIC_MASS`` and ``SOLUTION_STRETCH`` were chosen on the
+labelled pairs in ``tests/data/dedupe_pairs.yml``, judged with weights from the whole set
+(IDF needs a corpus; the test prints precision and recall), and checked against the
+generator's truth (``bench/bench_dedupe.py``).
+
+**Scale.** Cases with the same word sets share one text and score 100; everything below
+works on distinct texts. Candidates: each text is indexed under its rarest shared features
+(an error code, a setting, a file) and a few hashed ones (a bottom-k MinHash sketch); each
+index list is sorted by sketch and only neighbours in it are scored, so candidates and
+their scores grow linearly. Candidate pairs over the threshold (and not blocked) link
+texts into components.
+
+**Groups: every member agrees with every other.** For each component the scores of all
+its distinct texts are computed at once (numpy, rows in blocks). If every pair agrees
+(>= threshold, no blocked pair, no ``not_duplicate_of``), the component is one group;
+otherwise the node in most disagreeing pairs (counted in cases) is peeled off until the
+rest agrees, and the peeled nodes are grouped the same way. A chain A~B~C keeps the two
+that agree and drops the far end; the top problem loses only stragglers. The group's
+lowest pair score is read off the same matrix: exact, not an estimate. The cost is
+linear in cases plus the square of the distinct texts *inside one component*: copies of
+one problem collapse to a few hundred texts at 100,000 cases, but a component of many
+thousands of distinct texts would cost seconds and memory (``bench/bench_dedupe.py``
+prints the largest).
+
+**Overrides.** Cases linked by ``duplicate_of`` (followed to the end of the chain) form
+units that are never split; a unit is placed by the words of the case it points at.
+``duplicate_of`` wins over similarity and over a conflicting ``not_duplicate_of`` (with a
+warning); ``not_duplicate_of`` wins over similarity; a ``duplicate_of`` to a case that is
+not among the public cases is ignored with a warning.
+
+**Canonical** (the article's id and URL): among cases that a ``duplicate_of`` points at,
+else among all members: the earliest resolved, ties by lower-cased id, then id. New
+cases resolve later, so URLs stay stable as cases arrive.
+
+**Best** (whose text the article shows): the most complete solution (most words after
+normalising), ties by the latest resolved (fresher instructions), then lower-cased id.
+
+Nothing depends on the order of the input: cases are sorted by id first.
+"""
 
 from __future__ import annotations
 
@@ -192,15 +268,24 @@ class _Weights:
                 out[product] = {w: math.log(1 + n / min(c, n)) / scale for w, c in fixed.items()}
 
     def rep(self, text: _Text) -> _Rep:
-        fix = self.fix[text.product]
-        return _Rep(text.product, frozenset(fix.get(w, w) for w in text.solution),
-                    frozenset(fix.get(w, w) for w in text.problem) | {"#" + c.lower() for c in text.codes},
-                    text.codes, frozenset(fix.get(w, w) for w in text.quoted))
+        fix = self.fix.setdefault(text.product, {})
+        rep = _Rep(text.product, frozenset(fix.get(w, w) for w in text.solution),
+                   frozenset(fix.get(w, w) for w in text.problem) | {"#" + c.lower() for c in text.codes},
+                   text.codes, frozenset(fix.get(w, w) for w in text.quoted))
+        # every word gets a weight once, so scoring is plain lookups: an error code, or a word no
+        # counted problem uses (score_pair's ``among`` may leave a case out), is as specific as can be
+        sol, prob = self.sol.setdefault(text.product, {}), self.prob.setdefault(text.product, {})
+        for word in rep.solution:
+            sol.setdefault(word, 1.0)
+        for word in rep.problem:
+            prob.setdefault(word, 1.0)
+        return rep
+
+    def table(self, rep: _Rep, problem: bool) -> dict[str, float]:
+        return (self.prob if problem else self.sol)[rep.product]
 
     def weight(self, rep: _Rep, word: str, problem: bool) -> float:
-        if word.startswith("#"):
-            return 1.0  # an error code: as specific as a word one problem uses
-        return (self.prob if problem else self.sol)[rep.product].get(word, 1.0)
+        return self.table(rep, problem)[word]
 
 
 def _conflict(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -243,7 +328,7 @@ class _Scorer:
         hit = self._mass.get(key)
         if hit is None:
             words = rep.problem if problem else rep.solution
-            hit = self._mass[key] = sum(self.weights.weight(rep, w, problem) for w in words)
+            hit = self._mass[key] = sum(map(self.weights.table(rep, problem).__getitem__, words))
         return hit
 
     def _similarity(self, a: _Rep, b: _Rep, problem: bool) -> float:
@@ -258,7 +343,7 @@ class _Scorer:
         if ma <= 1e-12 or mb <= 1e-12:
             return 0.0
         shared = (a.problem & b.problem) if problem else (a.solution & b.solution)
-        both = sum(self.weights.weight(a, w, problem) for w in shared)
+        both = sum(map(self.weights.table(a, problem).__getitem__, shared))
         return min(100.0, 100 * both / (ma + mb) + 50 * both / min(ma, mb))  # rounding never passes 100
 
     def __call__(self, a: _Rep, b: _Rep) -> tuple[float, str]:
@@ -619,12 +704,23 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     pointed = {u.rep for u in units if u.pointed}
     groups: list[Group] = []
     group_of: dict[int, int] = {}
+    memo: dict[tuple[int, int], tuple[float, str]] = {}
+
+    def reason(i: int, j: int) -> tuple[float, str]:  # copies share texts: score each pair of texts once
+        key = (rid[i], rid[j])
+        if key not in memo:
+            memo[key] = scorer(reps[key[0]], reps[key[1]])
+        return memo[key]
+
     for root in sorted(component):
         nodes = _nodes(component[root], rid, apart, ordered)
         everyone = [m for n in nodes for m in n.members]
         at = sorted({rid[m] for m in everyone})
         pos = {r: k for k, r in enumerate(at)}
-        scores, blocked = scorer.matrix([reps[r] for r in at])
+        if len(at) == 1:  # one text: no matrix needed
+            scores, blocked = np.array([[scorer(reps[at[0]], reps[at[0]])[0]]]), np.zeros((1, 1), dtype=bool)
+        else:
+            scores, blocked = scorer.matrix([reps[r] for r in at])
         if len(nodes) == 1:
             drafts = [nodes]
         else:
@@ -637,8 +733,7 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             members = [m for n in draft for m in n.members]
             for m in members:
                 group_of[m] = len(groups)
-            groups.append(_group(members, pointed, target, ordered, texts, lambda i, j: scorer(reps[rid[i]], reps[rid[j]]),
-                                 _lowest(members, rid, pos, scores)))
+            groups.append(_group(members, pointed, target, ordered, texts, reason, _lowest(members, rid, pos, scores)))
     near = []
     for (a, b), (score, _why) in known.items():
         i, j = first[a], first[b]
