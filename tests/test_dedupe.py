@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from itertools import combinations
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kbgen.dedupe import DEFAULT_THRESHOLD, dedupe, score_pair, words
+from kbgen.dedupe import DEFAULT_THRESHOLD, dedupe, pair_scorer, score_pair, words
 from kbgen.models import Case, Group, Section
 
 PAIRS = Path(__file__).parent / "data" / "dedupe_pairs.yml"
@@ -103,11 +105,16 @@ def test_labelled_pairs_precision_and_recall() -> None:
 
 
 def test_generic_traps_never_merge() -> None:
+    """A fix every problem uses, or a fix that is part of another, never merges two problems; nor do
+    problems quoting different error codes. (The labelled set is too small for its IDF to know that
+    every step of a trap-generic-steps pair without codes is generic: such a pair may merge there,
+    and the precision test counts it.)"""
     labelled = labelled_cases()
     groups = dedupe([side for _, a, b in labelled for side in (a, b)]).groups
     for pair, a, b in labelled:
-        if pair["kind"].startswith(("trap-generic-restart", "trap-generic-cache", "trap-generic-steps", "trap-subset",
-                                    "cross-product")):
+        coded = pair["kind"] == "trap-generic-steps" and "different error codes" in score_pair(a, b)[1]
+        if coded or pair["kind"].startswith(("trap-generic-restart", "trap-generic-cache", "trap-subset",
+                                             "cross-product")):
             assert not together(groups, a.id, b.id), pair["kind"]
             assert len(dedupe([a, b]).groups) == 2, pair["kind"]
 
@@ -364,3 +371,97 @@ def test_real_questions_with_shared_generic_steps_merge_only_when_the_question_a
           f"{sum(together(groups, a, b) for label, a, b in pairs if label == 'duplicate')}, non-duplicates merged {wrong}")
     assert wrong == 0
     assert sum(len(g.members) for g in merged) <= len(cases) // 50  # without the problem, ~1 in 4 would merge
+
+
+# ---------------------------------------------------------------- issue 11: the problem must agree, at scale
+
+SPECIFIC_FIX = """1. Open **Admin > Integrations > Ledger bridge**.
+2. Set `bridgeBatchSize` to `50` in `C:\\ProgramData\\Initech\\bridge.ini`.
+3. Restart the Ledger bridge service and run the export again."""
+
+
+def test_different_error_codes_never_merge_whatever_the_fix() -> None:
+    a = case("EC-1", "The bank export fails with `E4410 Timeout` after the nightly run.", SPECIFIC_FIX)
+    b = case("EC-2", "The bank export fails with `E5120 Timeout` after the nightly run.", SPECIFIC_FIX)
+    score, why = score_pair(a, b)
+    assert "different error codes (E4410, E5120)" in why
+    result = dedupe([a, b])
+    assert len(result.groups) == 2
+    assert [(m.a, m.b) for m in result.near_misses] == [("EC-1", "EC-2")]  # shown to a person, who decides
+    assert result.near_misses[0].score == pytest.approx(score)
+
+
+def test_a_person_can_still_merge_different_codes() -> None:
+    a = case("EC-3", "Export fails with `E4410 Timeout`.", SPECIFIC_FIX)
+    b = case("EC-4", "Export fails with `E5120 Timeout`.", SPECIFIC_FIX, duplicate_of="EC-3")
+    [group] = dedupe([a, b]).groups
+    assert group.members == ("EC-3", "EC-4")
+
+
+def test_a_code_only_one_case_quotes_does_not_keep_copies_apart() -> None:
+    a = case("OC-1", "The bank export fails with `E4410 Timeout` after the nightly run.", SPECIFIC_FIX)
+    b = case("OC-2", "The bank export times out after the nightly run.", SPECIFIC_FIX)
+    assert len(dedupe([a, b]).groups) == 1
+
+
+FEATURES = ["upload", "login", "sharing", "preview", "search", "backup", "invites", "thumbnails", "calendar", "export",
+            "import", "printing", "invoices", "payroll", "scanner", "webhooks", "reports", "dashboard", "archive",
+            "templates", "signatures", "contacts", "licences", "barcodes", "receipts", "recordings", "subtitles",
+            "mailboxes", "folders", "tags", "comments", "mentions", "reminders", "labels", "filters", "widgets",
+            "shortcuts", "plugins", "themes", "fonts"]
+
+
+def problem_sample(copies: int, seed: int) -> tuple[list[Case], list[str]]:
+    """40 problems of one product, ``copies`` cases each, every one fixed by three of the same five generic steps
+    in varying order; half the problems quote an error code, the other half only name what fails."""
+    rng = random.Random(seed)
+    steps = ["Sign out of Acme Sync and sign in again.", "Restart the sync agent service.",
+             "Clear the cache under **Settings > Storage**.", "Restart the computer.",
+             "Add `*.acme.example` to the proxy bypass list."]
+    cases, problems = [], []
+    for p, feature in enumerate(FEATURES):
+        quoted = f" with `E{7100 + p} Conflict`" if p % 2 else ""
+        for _ in range(copies):
+            fix = rng.sample(steps[:3] if p % 4 < 2 else steps[2:], 3)
+            cases.append(case(f"GS-{len(cases):04d}", f"The {feature} fails{quoted} for some users.",
+                              "\n".join(f"{i}. {s}" for i, s in enumerate(fix, 1)), title=f"{feature} stopped working"))
+            problems.append(feature)
+    return cases, problems
+
+
+def test_the_same_generic_steps_for_different_problems_make_different_articles() -> None:
+    cases, problems = problem_sample(6, 3)
+    problem_of = {c.id: p for c, p in zip(cases, problems, strict=True)}
+    groups = dedupe(cases).groups
+    assert all(len({problem_of[m] for m in g.members}) == 1 for g in groups)  # no article mixes problems
+    assert sorted(len(g.members) for g in groups) == [6] * 40  # and each problem's copies are one article
+
+
+def test_generated_hard_shape_merges_copies_and_only_copies(tmp_path: Path) -> None:
+    """bench/generate.py's hard shape: power law, a code per problem, fixes from a small pool of generic steps."""
+    from kbgen import load, validate
+
+    subprocess.run([sys.executable, str(Path(__file__).parent.parent / "bench" / "generate.py"), "1500", str(tmp_path),
+                    "--shape", "hard", "--seed", "5"], check=True)
+    raws, problems = load.load_cases(tmp_path / "cases", tmp_path)
+    rc_data, rc_lines, rc_problems = load.load_root_causes(tmp_path / "root-causes.yml", tmp_path)
+    assert not [p for p in problems + rc_problems if p.severity == "error"]
+    cases = [c for c in validate.validate(raws, rc_data, rc_lines, "root-causes.yml").cases if c.public]
+    truth = dict(line.split("\t") for line in (tmp_path / "truth.tsv").read_text().splitlines())
+    groups = dedupe(cases).groups
+    cells = Counter((k, truth[m]) for k, g in enumerate(groups) for m in g.members)
+    together_pairs = sum(n * (n - 1) // 2 for n in cells.values())
+    merged = sum(len(g.members) * (len(g.members) - 1) // 2 for g in groups)
+    true_pairs = sum(n * (n - 1) // 2 for n in Counter(truth[c.id] for c in cases).values())
+    print(f"\ngenerated hard shape, {len(cases)} cases: pair precision {together_pairs / merged:.4f}, "
+          f"recall {together_pairs / true_pairs:.4f}")
+    assert together_pairs / merged >= 0.99 and together_pairs / true_pairs >= 0.95
+    top = Counter(truth[c.id] for c in cases).most_common(1)[0][0]
+    assert len({k for k, p in cells if p == top}) == 1  # the top problem is one article
+    scorer = pair_scorer(cases)
+    by_id = {c.id: c for c in cases}
+    for g in groups:  # every pair inside a group agrees, and the group's score is its exact lowest pair
+        if 1 < len(g.members) <= 40:
+            lowest = min(scorer(by_id[x], by_id[y])[0] for x, y in combinations(g.members, 2))
+            assert g.score == pytest.approx(lowest) and lowest >= DEFAULT_THRESHOLD
+        assert g.score >= DEFAULT_THRESHOLD
