@@ -10,22 +10,25 @@ agree too (KCS: one article per issue plus resolution).
 lower case, Markdown markup, list numbers, standalone numbers and a few English stop
 words dropped; the problem keeps its versions ("v4.2.0"), its error codes (``#e8780``:
 code-shaped tokens such as E8780, 0x80070005, ERR_CERT_INVALID, and tokens with a digit
-inside a quoted message such as `HTTP 401`) and, apart, the words of the messages it
-quotes. A word one deleted letter away from a more common word of the product is read as
-that word (typos).
+inside a quoted message such as `HTTP 401`) and, apart, the words of the short messages it
+quotes (at most ``MESSAGE_WORDS``). A word one deleted letter away from a more common
+word of the product is read as that word (typos).
 
-**Weights** (:class:`_Weights`, per product): a word weighs ``log(1 + N/df) / log(1 + N)``
-with ``N`` the number of different problems and ``df`` how many use the word, so a step
-every problem shares counts for little and a setting, file or code one problem uses counts
-1. A problem is counted once however many copies it has: cases quoting the same codes are
-one problem, cases without codes count once per distinct problem text (copies that reword
-the problem count again: an under-estimate of how specific a word is, never an over-estimate).
+**Weights** (:class:`_Weights`, per product): a word weighs
+``(log(1 + N/df) / log(1 + N)) ** IDF_POWER`` with ``N`` the number of different problems
+and ``df`` how many use the word, so a step every problem shares counts for little and a
+setting, file or code one problem uses counts 1. A problem is counted once however many
+copies it has: cases quoting the same codes are one problem, cases without codes count
+once per distinct problem text (copies that reword the problem count again: an
+under-estimate of how specific a word is, never an over-estimate).
 
-**Score** (0-100, :func:`score_pair`). ``solution`` and ``problem`` are each the mean of
-weighted Dice (edits) and weighted overlap (a step added): shared weight over total, and
-over the smaller side. When only one problem quotes codes, its codes leave its weight (the
-other does not contradict them). With ``m`` the smaller solution weight and
-``w = m / (m + SPECIFIC_MASS)``::
+**Score** (0-100, :func:`score_pair`). ``problem`` is the mean of weighted Dice (edits) and
+weighted overlap (something added): shared weight over the total, and over the smaller
+side. ``solution`` is the same, blended (``FUZZY_SHARE``) with rapidfuzz's ``ratio`` on the
+sorted words, so reworded steps lose characters rather than whole words. When only one
+problem quotes codes, its codes leave its weight (the other does not contradict them);
+when both quote a shared code, ``problem`` is at least ``SHARED_CODE_PROBLEM``. With ``m``
+the smaller solution weight and ``w = m / (m + SPECIFIC_MASS)``::
 
     score = min(w * solution + (1 - w) * problem,  100 - stretch * (100 - solution))
 
@@ -33,13 +36,15 @@ A specific fix (high ``m``) decides by itself; a generic one leaves the decision
 problem. The second term keeps the fix near-identical whatever the problem says
 (``stretch`` = ``SOLUTION_STRETCH``, or 1 when both quote a shared error code, strong
 evidence of one issue). Two problems that both quote error codes and share none, or both
-quote messages without a common word, **never merge automatically**: their problem counts
-0 and the pair is blocked even above the threshold (it is listed as a near miss for a
-person, who can still write ``duplicate_of``). Cases of different products never match.
-``DEFAULT_THRESHOLD``, ``SPECIFIC_MASS`` and ``SOLUTION_STRETCH`` were chosen on the
-labelled pairs in ``tests/data/dedupe_pairs.yml``, judged with weights from the whole set
-(IDF needs a corpus; the test prints precision and recall), and checked against the
-generator's truth (``bench/bench_dedupe.py``).
+quote messages without a common word (and no common code), **never merge
+automatically**: their problem counts 0 and the pair is blocked even above the threshold
+(it is listed as a near miss for a person, who can still write ``duplicate_of``). Cases of
+different products never match. ``DEFAULT_THRESHOLD`` and the constants below were chosen
+together on the labelled pairs in ``tests/data/dedupe_pairs.yml`` (judged with weights
+from the whole set: IDF needs a corpus; the test prints precision and recall), the
+generator's truth (``bench/bench_dedupe.py``), a sample of 40 problems sharing generic
+steps and real AskUbuntu questions (``tests/test_dedupe.py``). When they disagreed,
+precision won.
 
 **Scale.** Cases with the same word sets share one text and score 100; everything below
 works on distinct texts. Candidates: each text is indexed under its rarest shared features
@@ -87,6 +92,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from .models import Case, Diagnostic, Group, NearMiss
 
@@ -102,6 +108,15 @@ the fixes must be near-identical (at the default threshold, a solution similarit
 
 IDF_POWER = 1.5
 """Word weights are normalised IDF to this power: above 1 sharpens the gap between generic and specific words."""
+
+MESSAGE_WORDS = 12
+"""A quoted span of at most this many words is a message on screen; a longer one is the customer talking."""
+
+SHARED_CODE_PROBLEM = 60.0
+"""Two problems quoting the same error code agree at least this much, however differently they are told."""
+
+FUZZY_SHARE = 0.5
+"""Share of rapidfuzz's ratio (on the sorted solution words) in the solution similarity."""
 
 RARE_WORDS = 6
 """Index words per text taken rarest first; more finds more pairs and costs more comparisons."""
@@ -178,8 +193,14 @@ def codes(text: str) -> frozenset[str]:
 
 
 def quoted_words(text: str) -> list[str]:
-    """The words of the messages a problem quotes (in backticks or double quotes)."""
-    return [w for match in _QUOTED.finditer(text) for w in words(next(g for g in match.groups() if g))]
+    """The words of the messages a problem quotes (in backticks or double quotes). A longer quote is the
+    customer's own account, not a message on screen, and does not count."""
+    out = []
+    for match in _QUOTED.finditer(text):
+        found = words(next(g for g in match.groups() if g))
+        if len(found) <= MESSAGE_WORDS:
+            out += found
+    return out
 
 
 def _hash(word: str) -> int:
@@ -292,7 +313,7 @@ def _clash(a: _Rep, b: _Rep) -> str:
     automatically (a person can still say duplicate_of)."""
     if _conflict(a.codes, b.codes):
         return f"different error codes ({', '.join(sorted(a.codes ^ b.codes))})"
-    if _conflict(a.quoted, b.quoted):
+    if _conflict(a.quoted, b.quoted) and not a.codes & b.codes:
         return "different error messages"
     return ""
 
@@ -302,7 +323,7 @@ def _clash(a: _Rep, b: _Rep) -> str:
 
 def _combine(solution: float, problem: float, mass: float, stretch: float) -> float:
     weight = mass / (mass + SPECIFIC_MASS)
-    return min(weight * solution + (1 - weight) * problem, 100 - stretch * (100 - solution))
+    return max(0.0, min(weight * solution + (1 - weight) * problem, 100 - stretch * (100 - solution)))
 
 
 def _stretch(a: _Rep, b: _Rep) -> float:
@@ -316,6 +337,7 @@ class _Scorer:
     def __init__(self, weights: _Weights) -> None:
         self.weights = weights
         self._mass: dict[tuple[_Rep, bool], float] = {}
+        self._texts: dict[_Rep, str] = {}
 
     def mass(self, rep: _Rep, problem: bool = False) -> float:
         key = (rep, problem)
@@ -340,17 +362,33 @@ class _Scorer:
         both = sum(map(self.weights.table(a, problem).__getitem__, shared))
         return min(100.0, 100 * both / (ma + mb) + 50 * both / min(ma, mb))  # rounding never passes 100
 
+    def _text(self, rep: _Rep) -> str:
+        hit = self._texts.get(rep)
+        if hit is None:
+            hit = self._texts[rep] = " ".join(sorted(rep.solution))
+        return hit
+
+    def _solution(self, a: _Rep, b: _Rep) -> float:
+        """Weighted similarity, blended with rapidfuzz's ratio on the sorted words: reworded steps
+        ("remove the entries" / "delete the items") and typos lose characters, not whole words."""
+        weighted = self._similarity(a, b, False)
+        if not FUZZY_SHARE:
+            return weighted
+        return (1 - FUZZY_SHARE) * weighted + FUZZY_SHARE * fuzz.ratio(self._text(a), self._text(b))
+
     def __call__(self, a: _Rep, b: _Rep) -> tuple[float, str]:
         if a.product != b.product:
             return 0.0, "different products"
         if not a.solution or not b.solution:
             return 0.0, "no solution words"
-        solution = self._similarity(a, b, False)
+        solution = self._solution(a, b)
         clash = _clash(a, b)
         if clash:
             return (_combine(solution, 0.0, min(self.mass(a), self.mass(b)), SOLUTION_STRETCH),
                     f"solution {solution:.0f}, {clash}")
         problem = self._similarity(a, b, True)
+        if a.codes & b.codes:
+            problem = max(problem, SHARED_CODE_PROBLEM)
         score = _combine(solution, problem, min(self.mass(a), self.mass(b)), _stretch(a, b))
         return score, f"solution {solution:.0f}, problem {problem:.0f}"
 
@@ -379,17 +417,24 @@ class _Scorer:
         quoting = sorted({(r.codes, r.quoted) for r in reps if r.codes or r.quoted}, key=lambda q: (sorted(q[0]),
                                                                                                    sorted(q[1])))
         quote_id = {q: n for n, q in enumerate(quoting)}
-        clash = np.array([[_conflict(a[0], b[0]) or _conflict(a[1], b[1]) for b in quoting] for a in quoting],
+        clash = np.array([[_conflict(a[0], b[0]) or (_conflict(a[1], b[1]) and not a[0] & b[0]) for b in quoting]
+                          for a in quoting],
                          dtype=bool).reshape(len(quoting), len(quoting))
         agree = np.array([[bool(a[0] & b[0]) for b in quoting] for a in quoting],
                          dtype=bool).reshape(len(quoting), len(quoting))  # a shared error code
         ids = np.array([quote_id.get((r.codes, r.quoted), -1) for r in reps])
         empty = np.array([not r.solution for r in reps])
         ncodes = np.array([len(r.codes) for r in reps], dtype=np.float64)
+        texts = [self._text(r) for r in reps]
+        sol_empty = smass <= 1e-12
         coded = ncodes > 0
         for start in range(0, k, MATRIX_ROWS):
             stop = min(k, start + MATRIX_ROWS)
             sol = _blend(sw[start:stop] @ sb.T, smass[start:stop, None], smass[None, :])
+            if FUZZY_SHARE:
+                ratio = process.cdist(texts[start:stop], texts, scorer=fuzz.ratio, dtype=np.float64)
+                sol = (1 - FUZZY_SHARE) * sol + FUZZY_SHARE * np.where(sol_empty[start:stop, None] | sol_empty[None, :],
+                                                                       0.0, ratio)
             one_sided = coded[start:stop, None] != coded[None, :]
             prob = _blend(pw[start:stop] @ pb.T, pmass[start:stop, None] - np.where(one_sided, ncodes[start:stop, None], 0),
                           pmass[None, :] - np.where(one_sided, ncodes[None, :], 0))
@@ -401,10 +446,12 @@ class _Scorer:
                 has = (block_ids[:, None] >= 0) & (ids[None, :] >= 0)
                 cell = (np.maximum(block_ids, 0)[:, None], np.maximum(ids, 0)[None, :])
                 conflict = has & clash[cell]
-                stretch = np.where(has & agree[cell], 1.0, SOLUTION_STRETCH)
+                shared = has & agree[cell]
+                stretch = np.where(shared, 1.0, SOLUTION_STRETCH)
+                prob = np.where(shared, np.maximum(prob, SHARED_CODE_PROBLEM), prob)
             prob = np.where(conflict, 0.0, prob)
             weight = mass / (mass + SPECIFIC_MASS)
-            block = np.minimum(weight * sol + (1 - weight) * prob, 100 - stretch * (100 - sol))
+            block = np.maximum(0.0, np.minimum(weight * sol + (1 - weight) * prob, 100 - stretch * (100 - sol)))
             block[empty[start:stop], :] = 0.0
             block[:, empty] = 0.0
             out[start:stop] = block
@@ -730,11 +777,11 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
                 group_of[m] = len(groups)
             groups.append(_group(members, pointed, target, ordered, texts, reason, _lowest(members, rid, pos, scores)))
     near = []
-    for (a, b), (score, _why) in known.items():
+    for (a, b), (score, why) in known.items():
         i, j = first[a], first[b]
         if (score < threshold or _clash(reps[a], reps[b])) and group_of[i] != group_of[j]:
             x, y = sorted((ordered[i].id, ordered[j].id), key=lambda s: (s.lower(), s))
-            near.append(NearMiss(x, y, score))
+            near.append(NearMiss(x, y, score, why))
     near.sort(key=lambda n: (-n.score, n.a.lower(), n.b.lower()))
     groups.sort(key=lambda g: (g.canonical.lower(), g.canonical))
     return DedupeResult(groups, near, sorted(diagnostics))
