@@ -131,10 +131,13 @@ def main() -> None:
     merged = [g for g in fast.groups if len(g.members) > 1]
     print(f"groups: {len(fast.groups)} ({len(merged)} of 2+ cases, largest {max(len(g.members) for g in fast.groups)}), "
           f"near misses: {len(fast.near_misses)}")
+    print("work: " + ", ".join(f"{k} {v:,}" for k, v in fast.work.items()))
     if (out / "truth.tsv").exists():
         truth_scores(fast.groups, out / "truth.tsv")
     print(f"dedupe / read+parse: {dedupe_s / plain_s:.2f}x plain, "
           + (f"{dedupe_s / kbgen_s:.2f}x kbgen" if checked is not None else "kbgen load not available"))
+    if checked is not None:
+        print(f"kbgen dupes (load + validate + dedupe) / plain read+parse: {(kbgen_s + dedupe_s) / plain_s:.2f}x")
     if len(cases) <= args.exhaustive_max:
         full, _ = timed("dedupe, exhaustive", dedupe.dedupe, cases, args.threshold, exhaustive=True)
         wanted, found = same_group_pairs(full.groups), same_group_pairs(fast.groups)

@@ -88,7 +88,7 @@ import re
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -150,6 +150,7 @@ class DedupeResult:
     groups: list[Group]
     near_misses: list[NearMiss]
     diagnostics: list[Diagnostic]
+    work: dict[str, int] = field(default_factory=dict, compare=False)  # what it cost, for bench/bench_dedupe.py
 
 
 @dataclass(frozen=True)
@@ -730,7 +731,10 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             _union(parent, first[r], i)
     known: dict[tuple[int, int], tuple[float, str]] = {}
     floor = threshold - near_miss_margin
-    for a, b in sorted(all_pairs(reps) if exhaustive else candidate_pairs(reps)):
+    pairs = sorted(all_pairs(reps) if exhaustive else candidate_pairs(reps))
+    work = {"cases": len(ordered), "texts": len(reps), "scored_pairs": len(pairs), "largest_component_texts": 0,
+            "split_components": 0}
+    for a, b in pairs:
         score, why = scorer(reps[a], reps[b])
         if score >= floor:
             known[(a, b)] = (score, why)
@@ -771,6 +775,8 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             avoid = set().union(*(n.avoid for n in nodes))
             agree = float(scores[inside].min()) >= threshold and not blocked[inside].any() and not avoid & set(everyone)
             drafts = [nodes] if agree else _split(nodes, pos, scores, blocked, threshold, rid, ordered)
+            work["split_components"] += not agree
+        work["largest_component_texts"] = max(work["largest_component_texts"], len(at))
         for draft in drafts:
             members = [m for n in draft for m in n.members]
             for m in members:
@@ -784,7 +790,7 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             near.append(NearMiss(x, y, score, why))
     near.sort(key=lambda n: (-n.score, n.a.lower(), n.b.lower()))
     groups.sort(key=lambda g: (g.canonical.lower(), g.canonical))
-    return DedupeResult(groups, near, sorted(diagnostics))
+    return DedupeResult(groups, near, sorted(diagnostics), work)
 
 
 def _group(members: list[int], pointed: set[int], target: dict[int, int], cases: Sequence[Case],
