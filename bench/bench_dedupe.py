@@ -1,6 +1,8 @@
 """Time the dedupe stage against reading the files: ``python bench/bench_dedupe.py N [--dir DIR]``.
 
-Generates N cases with bench/generate.py (or reuses DIR if it holds N), then prints:
+Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it holds N), then prints:
+- pair precision and recall against the generator's truth (truth.tsv: which problem each case copies),
+  groups that mix problems, and how many articles the largest problem ends up in;
 - read+parse time: kbgen's own load + validate, and a plain CSafeLoader reader as the floor;
 - dedupe time and its ratio to both (target: at most 3x read+parse at 100k);
 - for N up to --exhaustive-max, the exhaustive reference (every pair in a product scored
@@ -25,7 +27,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate
+from generate import generate, generate_hard
 
 from kbgen import dedupe
 from kbgen.models import Case, Group, Section
@@ -80,6 +82,23 @@ def shared_pairs(a: Sequence[Group], b: Sequence[Group]) -> int:
     return sum(n * (n - 1) // 2 for n in cells.values())
 
 
+def truth_scores(groups: Sequence[Group], truth_file: Path) -> None:
+    """Pair precision/recall of the groups against the generator's problems, linear in the cases."""
+    problem = dict(line.split("\t") for line in truth_file.read_text(encoding="utf-8").splitlines() if line)
+    members = [m for g in groups for m in g.members]
+    true_sizes = Counter(problem[m] for m in members)
+    cells = Counter((k, problem[m]) for k, g in enumerate(groups) for m in g.members)
+    both = sum(n * (n - 1) // 2 for n in cells.values())
+    found = same_group_pairs(groups)
+    wanted = sum(n * (n - 1) // 2 for n in true_sizes.values())
+    mixed = sum(1 for g in groups if len({problem[m] for m in g.members}) > 1)
+    top, size = true_sizes.most_common(1)[0]
+    articles = sum(1 for (_, p) in cells if p == top)
+    print(f"pair precision {both / max(found, 1):.4f}, pair recall {both / max(wanted, 1):.4f} "
+          f"({both} of {wanted} true pairs, {found} merged); groups mixing problems: {mixed} of {len(groups)}")
+    print(f"largest problem: {size} public cases in {articles} article(s)")
+
+
 def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     value = fn(*args, **kwargs)
@@ -96,10 +115,12 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=dedupe.DEFAULT_THRESHOLD)
     parser.add_argument("--exhaustive-max", type=int, default=5000)
     parser.add_argument("--plain", action="store_true", help="skip kbgen's own load+validate (slow at 100k)")
+    parser.add_argument("--shape", choices=["hard", "default"], default="hard", help="bench/generate.py's shape")
     args = parser.parse_args()
-    out = args.dir or Path(f"/tmp/kbgen-bench/{args.n}")
+    out = args.dir or Path(f"/tmp/kbgen-bench/{args.shape}-{args.n}")
     if sum(1 for _ in (out / "cases").rglob("*.md")) != args.n:
-        timed(f"generate {args.n} cases", generate, args.n, out, args.seed)
+        make = generate_hard if args.shape == "hard" else generate
+        timed(f"generate {args.n} cases ({args.shape})", make, args.n, out, args.seed)
 
     plain, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
     checked, kbgen_s = (None, 0.0) if args.plain else timed("read+parse (kbgen load+validate)", kbgen_read, out)
@@ -110,8 +131,13 @@ def main() -> None:
     merged = [g for g in fast.groups if len(g.members) > 1]
     print(f"groups: {len(fast.groups)} ({len(merged)} of 2+ cases, largest {max(len(g.members) for g in fast.groups)}), "
           f"near misses: {len(fast.near_misses)}")
+    print("work: " + ", ".join(f"{k} {v:,}" for k, v in fast.work.items()))
+    if (out / "truth.tsv").exists():
+        truth_scores(fast.groups, out / "truth.tsv")
     print(f"dedupe / read+parse: {dedupe_s / plain_s:.2f}x plain, "
           + (f"{dedupe_s / kbgen_s:.2f}x kbgen" if checked is not None else "kbgen load not available"))
+    if checked is not None:
+        print(f"kbgen dupes (load + validate + dedupe) / plain read+parse: {(kbgen_s + dedupe_s) / plain_s:.2f}x")
     if len(cases) <= args.exhaustive_max:
         full, _ = timed("dedupe, exhaustive", dedupe.dedupe, cases, args.threshold, exhaustive=True)
         wanted, found = same_group_pairs(full.groups), same_group_pairs(fast.groups)
@@ -119,6 +145,8 @@ def main() -> None:
         print(f"same-group pairs: exhaustive {wanted}, fast {found}; recall {both / max(wanted, 1):.4f}, "
               f"grouped by fast but not by exhaustive: {found - both}")
         print(f"identical groups: {fast.groups == full.groups}")
+        if (out / "truth.tsv").exists():
+            truth_scores(full.groups, out / "truth.tsv")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

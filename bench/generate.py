@@ -6,12 +6,24 @@ each case copies its problem's fix with small edits (steps reordered, a version 
 path changed, a typo, a sentence added), as agents do. About 8% of problems share a
 short generic fix ("Restart the application.") with unrelated problems, the trap for a
 measure that looks at solutions only. Dates spread over a year; a few cases are internal.
+
+``--shape hard`` (what ``bench/bench_dedupe.py`` measures) is the shape where solutions
+alone cannot tell problems apart: each problem has its own symptom, error code, component
+and version, but its fix is 2-4 steps drawn from a small shared pool of generic steps
+(sign out and in, restart a service, clear the cache, upgrade, proxy bypass, ...), so
+many different problems share the same steps. Copies change the fix a little (two steps
+swapped, a typo, a step added) and word the problem differently; about one case in
+sixteen does not quote the error code at all. Every problem of three
+or more cases gets its own root cause (thousands of entries at 100,000 cases), and
+OUTDIR/truth.tsv maps every case id to its problem number: the ground truth for pair
+precision and recall.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -165,8 +177,9 @@ def edit_solution(rng: random.Random, problem: Problem) -> str:
     return "\n".join(f"{n}. {s}" for n, s in enumerate(steps, 1))
 
 
-def write_case(out: Path, number: int, rng: random.Random, problem: Problem, resolved: date, customers: list[str]) -> None:
-    case_id = f"CASE-{resolved.year}-{number:06d}"
+def write_case(out: Path, number: int, rng: random.Random, problem: Problem, resolved: date, customers: list[str],
+               solution: str | None = None) -> None:
+    case_id = f"CASE-{number:06d}" if solution is not None else f"CASE-{resolved.year}-{number:06d}"
     opened = resolved - timedelta(days=rng.choice([0, 0, 1, 2, 5]))
     versions = sorted({_version(rng) for _ in range(rng.randint(1, 2))})
     statement = rng.choice(problem.statements)
@@ -189,7 +202,8 @@ def write_case(out: Path, number: int, rng: random.Random, problem: Problem, res
     if problem.root_cause:
         lines.append(f"root_cause: {problem.root_cause}")
     lines += [f"visibility: {visibility}", "---", "", "## Problem", statement, "", "## Environment",
-              f"- {problem.product} {versions[-1]}", "", "## Solution", edit_solution(rng, problem), "",
+              f"- {problem.product} {versions[-1]}", "", "## Solution",
+              edit_solution(rng, problem) if solution is None else solution, "",
               "## Internal notes", f"Ticket {rng.randint(10000, 99999)}.", ""]
     folder = out / "cases" / problem.product.lower().replace(" ", "-")
     folder.mkdir(parents=True, exist_ok=True)
@@ -220,14 +234,133 @@ def generate(n: int, out: Path, seed: int = 1, distinct: bool = False) -> None:
     write_root_causes(out, rng)
 
 
+# ---------------------------------------------------------------- the hard shape
+
+SERVICES = ["sync agent", "print spooler", "indexer", "update", "mail relay", "license", "background worker"]
+BYPASS_HOSTS = ["*.acme.example", "api.globex.example", "login.initech.example", "cdn.hooli.example"]
+POOL = [
+    "Sign out of {product} and sign in again.",
+    "Restart the {service} service.",
+    "Clear the cache under **Settings > Storage** and restart {product}.",
+    "Upgrade {product} to version {v}.",
+    "Add `{host}` to the proxy bypass list.",
+    "Restart the computer.",
+    "Reinstall {product} and keep the local data when asked.",
+    "Check that the system clock is set automatically.",
+    "Exclude the {product} folder from the antivirus scan.",
+    "Run `ipconfig /flushdns` in a command prompt.",
+    "Re-enter the license key under **Help > License**.",
+    "Remove the account from {product} and add it again.",
+    "Turn off **{option}** under **Settings > Advanced**.",
+    "Ask IT to allow port {port} on the firewall.",
+]
+HARD_EXTRA = ["If it happens again, send the logs from **Help > Export logs**.", "Wait ten minutes before trying again.",
+              "Check afterwards that the status icon is green."]
+HARD_SYMPTOMS = ["{f} fails with `{e}`", "{f} stops with the error `{e}`", "{f} shows `{e}` and gives up",
+                 "{f} returns `{e}` for some users", "{f} hangs, then the log says `{e}`"]
+HARD_TRIGGERS = ["after the upgrade to {v}", "since version {v} was installed", "when two users edit at once",
+                 "after the certificate renewal", "after a password change", "on the first start after {v}",
+                 "when the laptop wakes from sleep", "behind the company proxy", "when the disk is almost full",
+                 "after moving to a new laptop", "only on Monday mornings", "when the file name has accents"]
+
+
+def _error_code(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        code = rng.choice([f"E{rng.randint(1000, 99999)}", f"SQLSTATE {rng.randint(10000, 99999):05d}",
+                           f"0x8007{rng.randint(0, 0xFFFF):04X}", f"ERR-{rng.randint(100, 9999)}"])
+        if code not in taken:
+            taken.add(code)
+            return code
+
+
+def make_hard_problem(rng: random.Random, number: int, taken: set[str]) -> Problem:
+    product = rng.choice(sorted(PRODUCTS))
+    component = rng.choice(PRODUCTS[product])
+    feature = rng.choice(FEATURES)
+    version = _version(rng)
+    code = _error_code(rng, taken)
+    message = rng.choice(["Access denied", "Timeout", "Invalid token", "Not found", "Conflict", "Internal error",
+                          "Connection reset", "Quota exceeded"])
+    error = f"{code} {message}"
+    symptom = rng.choice(HARD_SYMPTOMS).format(f=f"the {feature}", e=error)
+    trigger = rng.choice(HARD_TRIGGERS).format(v=version)
+    titles = [f"{product} {version}: {symptom} {trigger}".replace(": the", ": The"),
+              f"{feature.capitalize()} error {code} in {component}",
+              f"`{code}` from the {feature} {trigger}",
+              f"{feature.capitalize()} broken in {product} {component} {trigger}"]
+    statements = [
+        f"In {product} {version}, {symptom} {trigger}. The {component} area is affected for every user.",
+        f"Customer reports that {symptom} in the {component} area of {product} {version} {trigger}.",
+        f"Since {version}, {symptom}. It started {trigger}; the rest of {component} works.",
+        f"The {feature} in {product} {version} stopped working {trigger}; {component} is affected.",
+    ]
+    slots = {"product": product, "service": rng.choice(SERVICES), "v": _version(rng), "host": rng.choice(BYPASS_HOSTS),
+             "option": rng.choice(OPTIONS), "port": str(rng.choice([443, 8443, 8080, 587, 993]))}
+    steps = [step.format(**slots) for step in rng.sample(POOL, rng.randint(2, 4))]
+    return Problem(product, component, titles, statements, steps, None, [component.replace(" ", "-"), feature])
+
+
+def edit_hard_solution(rng: random.Random, problem: Problem) -> str:
+    """The problem's fix as one agent wrote it: two steps swapped, a typo, a step added, or as it was."""
+    steps = list(problem.steps)
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        edit = rng.choice(["swap", "typo", "add"])
+        if edit == "swap":
+            i, j = rng.sample(range(len(steps)), 2)
+            steps[i], steps[j] = steps[j], steps[i]
+        elif edit == "typo":
+            i = rng.randrange(len(steps))
+            steps[i] = _typo(rng, steps[i])
+        else:
+            steps.insert(rng.randrange(len(steps) + 1), rng.choice(HARD_EXTRA))
+    return "\n".join(f"{n}. {s}" for n, s in enumerate(steps, 1))
+
+
+def generate_hard(n: int, out: Path, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    taken: set[str] = set()
+    problems = [make_hard_problem(rng, k, taken) for k in range(max(10, n // 6))]
+    weights = [1 / (rank + 1) ** 1.1 for rank in range(len(problems))]
+    chosen = rng.choices(range(len(problems)), weights, k=n)
+    counts = Counter(chosen)
+    root_causes = []
+    for k, problem in enumerate(problems):
+        if counts[k] >= 3:
+            problem.root_cause = f"RC-{len(root_causes) + 1}"
+            root_causes.append(problem)
+    customers = [f"{rng.choice(COMPANY)} {rng.choice(TRADE)} {k}" for k in range(max(20, n // 20))]
+    start = date(2025, 7, 1)
+    truth = []
+    for number, k in enumerate(chosen, 1):
+        problem = problems[k]
+        write_case(out, number, rng, problem, start + timedelta(days=rng.randrange(365)), customers,
+                   edit_hard_solution(rng, problem))
+        truth.append(f"CASE-{number:06d}\t{k}")
+    lines = []
+    for problem in root_causes:
+        status = rng.choice(STATUSES)
+        lines += [f"{problem.root_cause}:", f"  title: {problem.titles[1]}".replace("`", ""),
+                  f"  kind: {rng.choice(KINDS)}", f"  status: {status}",
+                  f"  tracker: https://tracker.example.com/KB-{1000 + len(lines)}"]
+        if status == "fixed":
+            lines += [f'  fixed_in: "{_version(rng)}"', f"  fixed_on: 2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"]
+    (out / "root-causes.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out / "truth.tsv").write_text("\n".join(truth) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--distinct", action="store_true", help="one problem per case: about N articles")
+    parser.add_argument("--shape", choices=["default", "hard"], default="default",
+                        help="hard: generic shared steps, an error code per problem, truth.tsv")
     args = parser.parse_args()
-    generate(args.n, args.outdir, args.seed, args.distinct)
+    if args.shape == "hard":
+        generate_hard(args.n, args.outdir, args.seed)
+    else:
+        generate(args.n, args.outdir, args.seed, args.distinct)
 
 
 if __name__ == "__main__":

@@ -242,7 +242,7 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
         data = {
             "groups": [{"article": g.canonical, "cases": list(g.members), "score": round(g.score, 1),
                         "pairs": [{"a": a, "b": b, "score": round(s, 1), "why": w} for a, b, s, w in g.reasons]} for g in groups],
-            "near_misses": [{"a": n.a, "b": n.b, "score": round(n.score, 1)} for n in result.near_misses],
+            "near_misses": [{"a": n.a, "b": n.b, "score": round(n.score, 1), "why": n.why} for n in result.near_misses],
         }
         click.echo(json.dumps(data, indent=2))
         return
@@ -254,7 +254,7 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
     if result.near_misses:
         click.echo("\nNear misses (not merged; add duplicate_of to merge, not_duplicate_of to silence):")
         for n in result.near_misses[:near_limit]:
-            click.echo(f"    {n.a} ~ {n.b}  {n.score:5.1f}")
+            click.echo(f"    {n.a} ~ {n.b}  {n.score:5.1f}  {n.why}")
         if len(result.near_misses) > near_limit:
             click.echo(f"    ... {len(result.near_misses) - near_limit} more (--near-misses N, or --json)")
     click.echo(f"\n{len(groups)} groups merge {sum(len(g.members) for g in groups)} cases; {len(result.near_misses)} near misses.")

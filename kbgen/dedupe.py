@@ -1,46 +1,80 @@
-"""Dedupe stage: public cases -> groups of near-identical cases, one article per group.
+"""Dedupe stage: cases (internal ones too) -> groups of duplicate cases, one article per group.
 
-Two cases are duplicates when an agent copied a fix and edited it a little (steps
-reordered, a version or path changed, a typo fixed, a sentence added).
+Two cases are duplicates when they describe the same issue and an agent copied the fix
+and edited it a little (steps reordered or reworded, a version or path changed, a typo,
+a step added). Real fixes reuse a few generic moves (sign out and in, restart a service,
+clear the cache), so the solution alone cannot tell problems apart: the problem must
+agree too (KCS: one article per issue plus resolution).
 
-**Text.** Problem (title plus the Problem section) and Solution are compared after
-normalising: lower case, Markdown markup and list numbers dropped, standalone numbers
-and versions dropped, a few English stop words dropped, words sorted.
+**Text.** Solution, and Problem (title plus the Problem section), become word sets:
+lower case, Markdown markup, list numbers, standalone numbers and a few English stop
+words dropped; the problem keeps its versions ("v4.2.0"), its error codes (``#e8780``:
+code-shaped tokens such as E8780, 0x80070005, ERR_CERT_INVALID, and tokens with a digit
+inside a quoted message such as `HTTP 401`) and, apart, the words of the short messages it
+quotes (at most ``MESSAGE_WORDS``). A word one deleted letter away from a more common
+word of the product is read as that word (typos).
 
-**Score** (0-100, :func:`score_pair`). ``solution`` is the mean of rapidfuzz's
-``ratio`` on the sorted words (edits and typos) and ``token_set_ratio`` (a sentence
-added); ``problem`` is the same mean on the problem texts. A short solution says
-little ("Restart the application."), so the problem weighs in inversely to its
-length: ``w = n / (n + SHORT_SOLUTION_WORDS)`` with ``n`` the smaller number of
-distinct solution words, and ``score = min(solution, w * solution + (1 - w) * problem)``.
-The problem can only lower the score, never lift a different fix over the
-threshold. Cases of different products never match. The measure and
-``DEFAULT_THRESHOLD`` were chosen on the labelled pairs in
-``tests/data/dedupe_pairs.yml`` (the test prints precision and recall).
+**Weights** (:class:`_Weights`, per product): a word weighs
+``(log(1 + N/df) / log(1 + N)) ** IDF_POWER`` with ``N`` the number of different problems
+and ``df`` how many use the word, so a step every problem shares counts for little and a
+setting, file or code one problem uses counts 1. A problem is counted once however many
+copies it has: cases quoting the same codes are one problem, cases without codes count
+once per distinct problem text (copies that reword the problem count again: an
+under-estimate of how specific a word is, never an over-estimate).
 
-**Scale.** No all-pairs comparison: each case is indexed under a few of its solution
-words (problem words too for a short solution): its rarest words shared with another
-case of the product (copies of a fix share its error code, setting or file name) plus a
-few picked by a fixed hash (a bottom-k MinHash sketch, for copies whose rare words were
-edited). Each index list is sorted by sketch and only near neighbours in it are scored,
-so the work grows about linearly with the number of cases. ``dedupe(..., exhaustive=True)``
-scores every pair instead; ``bench/bench_dedupe.py`` compares the two.
+**Score** (0-100, :func:`score_pair`). ``problem`` is the mean of weighted Dice (edits) and
+weighted overlap (something added): shared weight over the total, and over the smaller
+side. ``solution`` is the same, blended (``FUZZY_SHARE``) with rapidfuzz's ``ratio`` on the
+sorted words, so reworded steps lose characters rather than whole words. When only one
+problem quotes codes, its codes leave its weight (the other does not contradict them);
+when both quote a shared code, ``problem`` is at least ``SHARED_CODE_PROBLEM``. With ``m``
+the smaller solution weight and ``w = m / (m + SPECIFIC_MASS)``::
 
-**Groups.** Cases linked by ``duplicate_of`` (followed to the end of the chain) form
-units that are never split. Units connected by scores >= threshold form components;
-inside a component, units are taken in canonical order and each joins the existing
-group whose leader it scores best against (>= threshold, no ``not_duplicate_of``
-between them) or leads a new group. So every member is close to its group's leader:
-chains A~B~C do not pull in a C far from A. ``duplicate_of`` wins over similarity and
-over a conflicting ``not_duplicate_of`` (with a warning); ``not_duplicate_of`` wins
-over similarity; a ``duplicate_of`` to a case that is not among the public cases is
-ignored with a warning.
+    score = min(w * solution + (1 - w) * problem,  100 - stretch * (100 - solution))
+
+A specific fix (high ``m``) decides by itself; a generic one leaves the decision to the
+problem. The second term keeps the fix near-identical whatever the problem says
+(``stretch`` = ``SOLUTION_STRETCH``, or 1 when both quote a shared error code, strong
+evidence of one issue). Two problems that both quote error codes and share none, or both
+quote messages without a common word (and no common code), **never merge
+automatically**: their problem counts 0 and the pair is blocked even above the threshold
+(it is listed as a near miss for a person, who can still write ``duplicate_of``). Cases of
+different products never match. ``DEFAULT_THRESHOLD`` and the constants below were chosen
+together on the labelled pairs in ``tests/data/dedupe_pairs.yml`` (judged with weights
+from the whole set: IDF needs a corpus; the test prints precision and recall), the
+generator's truth (``bench/bench_dedupe.py``), a sample of 40 problems sharing generic
+steps and real AskUbuntu questions (``tests/test_dedupe.py``). When they disagreed,
+precision won.
+
+**Scale.** Cases with the same word sets share one text and score 100; everything below
+works on distinct texts. Candidates: each text is indexed under its rarest shared features
+(an error code, a setting, a file) and a few hashed ones (a bottom-k MinHash sketch); each
+index list is sorted by sketch and only neighbours in it are scored, so candidates and
+their scores grow linearly. Candidate pairs over the threshold (and not blocked) link
+texts into components.
+
+**Groups: every member agrees with every other.** For each component the scores of all
+its distinct texts are computed at once (numpy, rows in blocks). If every pair agrees
+(>= threshold, no blocked pair, no ``not_duplicate_of``), the component is one group;
+otherwise the node in most disagreeing pairs (counted in cases) is peeled off until the
+rest agrees, and the peeled nodes are grouped the same way. A chain A~B~C keeps the two
+that agree and drops the far end; the top problem loses only stragglers. The group's
+lowest pair score is read off the same matrix: exact, not an estimate. The cost is
+linear in cases plus the square of the distinct texts *inside one component*: copies of
+one problem collapse to a few hundred texts at 100,000 cases, but a component of many
+thousands of distinct texts would cost seconds and memory (``bench/bench_dedupe.py``
+prints the largest).
+
+**Overrides.** Cases linked by ``duplicate_of`` (followed to the end of the chain) form
+units that are never split; a unit is placed by the words of the case it points at.
+``duplicate_of`` wins over similarity and over a conflicting ``not_duplicate_of`` (with a
+warning); ``not_duplicate_of`` wins over similarity; a ``duplicate_of`` to a case that is
+not among the public cases is ignored with a warning.
 
 **Canonical** (the article's id and URL): among the public members if there is one (so
 an article has the same URL in the public and the team's edition), among those that a
 ``duplicate_of`` points at, else among all of them: the earliest resolved, ties by
-lower-cased id, then id.
-New cases resolve later, so URLs stay stable as cases arrive.
+lower-cased id, then id. New cases resolve later, so URLs stay stable as cases arrive.
 
 **Best** (whose text the article shows): the most complete solution (most words after
 normalising), ties by the latest resolved (fresher instructions), then lower-cased id.
@@ -50,34 +84,52 @@ Nothing depends on the order of the input: cases are sorted by id first.
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from .models import Case, Diagnostic, Group, NearMiss
 
-DEFAULT_THRESHOLD = 74.0
+DEFAULT_THRESHOLD = 55.0
 """Pairs scoring at least this much merge; chosen on the labelled pairs (see the test)."""
 
-SHORT_SOLUTION_WORDS = 8
-"""A solution with this many distinct words weighs as much as the problem text."""
+SPECIFIC_MASS = 6.0
+"""A solution whose words weigh this much (a word used by one problem weighs 1) counts as much as the problem."""
+
+SOLUTION_STRETCH = 1.25
+"""The score never exceeds ``100 - SOLUTION_STRETCH * (100 - solution)``: however well the problems agree,
+the fixes must be near-identical (at the default threshold, a solution similarity of about 66)."""
+
+IDF_POWER = 1.5
+"""Word weights are normalised IDF to this power: above 1 sharpens the gap between generic and specific words."""
+
+MESSAGE_WORDS = 12
+"""A quoted span of at most this many words is a message on screen; a longer one is the customer talking."""
+
+SHARED_CODE_PROBLEM = 60.0
+"""Two problems quoting the same error code agree at least this much, however differently they are told."""
+
+FUZZY_SHARE = 0.5
+"""Share of rapidfuzz's ratio (on the sorted solution words) in the solution similarity."""
 
 RARE_WORDS = 6
-"""Index words per case taken rarest first; more finds more pairs and costs more comparisons."""
+"""Index words per text taken rarest first; more finds more pairs and costs more comparisons."""
 
 HASHED_WORDS = 4
-"""Index words per case taken by a fixed hash (a bottom-k MinHash sketch)."""
+"""Index words per text taken by a fixed hash (a bottom-k MinHash sketch)."""
 
 WINDOW = 3
 """Neighbours scored on each side in every index list."""
 
-EXACT_GROUP_SCORE = 30
-"""Groups up to this size get their exact lowest pairwise score; larger ones an estimate."""
+MATRIX_ROWS = 1024
+"""Rows of a group's score matrix computed at once: bounds memory, not work."""
 
 _STOP_WORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "if", "in", "into", "is", "it", "its", "of",
@@ -87,6 +139,11 @@ _STOP_WORDS = frozenset({
 _LIST_MARKER = re.compile(r"^[ \t]*(?:\d+[.)]|[-*+])[ \t]+", re.MULTILINE)
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 _WORD = re.compile(r"[^\W_]+")
+_QUOTED = re.compile(r"`([^`\n]+)`|\"([^\"\n]+)\"|“([^”\n]+)”")
+_CODE = re.compile(r"\b(?:0[xX][0-9A-Fa-f]{4,}|[A-Z]{1,10}[-_]?\d{3,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b")
+_QUOTED_TOKEN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
+_VERSIONS = re.compile(r"\b\d+(?:\.\d+)+\b")  # kept in problems: which release broke is part of the issue
+_VERSION = re.compile(r"^v?\d+(?:\.\d+)+$")
 
 
 @dataclass(frozen=True)
@@ -94,18 +151,30 @@ class DedupeResult:
     groups: list[Group]
     near_misses: list[NearMiss]
     diagnostics: list[Diagnostic]
+    work: dict[str, int] = field(default_factory=dict, compare=False)  # what it cost, for bench/bench_dedupe.py
 
 
 @dataclass(frozen=True)
 class _Text:
-    """One case's text, normalised once and compared many times."""
+    """One case's text, normalised once (cached between builds)."""
 
     product: str
-    solution: str  # normalised words, sorted, space-separated
-    problem: str
-    distinct: int  # distinct solution words
+    solution: tuple[str, ...]  # distinct words, sorted
+    problem: tuple[str, ...]
+    codes: frozenset[str]  # error codes the problem quotes
+    quoted: frozenset[str]  # words inside quotes or backticks in the problem: the messages it quotes
     words: int  # solution words: how complete the solution is
-    vocab: frozenset[str]  # what the case is indexed under (problem words too for a short solution)
+
+
+@dataclass(frozen=True)
+class _Rep:
+    """What the score sees of a case: typo-fixed word sets. Cases with equal reps score 100."""
+
+    product: str
+    solution: frozenset[str]
+    problem: frozenset[str]
+    codes: frozenset[str]
+    quoted: frozenset[str]
 
 
 def words(markdown: str) -> list[str]:
@@ -114,14 +183,35 @@ def words(markdown: str) -> list[str]:
     return [w for w in _WORD.findall(text) if w not in _STOP_WORDS]
 
 
+def codes(text: str) -> frozenset[str]:
+    """Error codes in a problem: code-shaped tokens (E8780, 0x80070005, ERR_CERT_INVALID) anywhere, and
+    tokens with a digit inside a quoted message (`HTTP 401`, "SQLSTATE 09829"); versions are not codes."""
+    found = {m.upper() for m in _CODE.findall(text)}
+    for match in _QUOTED.finditer(text):
+        for token in _QUOTED_TOKEN.findall(next(g for g in match.groups() if g)):
+            if len(token) >= 3 and any(c.isdigit() for c in token) and not _VERSION.match(token):
+                found.add(token.upper())
+    return frozenset(found)
+
+
+def quoted_words(text: str) -> list[str]:
+    """The words of the messages a problem quotes (in backticks or double quotes). A longer quote is the
+    customer's own account, not a message on screen, and does not count."""
+    out = []
+    for match in _QUOTED.finditer(text):
+        found = words(next(g for g in match.groups() if g))
+        if len(found) <= MESSAGE_WORDS:
+            out += found
+    return out
+
+
 def _hash(word: str) -> int:
     return zlib.crc32(word.encode())  # stable across runs, unlike hash()
 
 
 _PREPARED: dict[tuple[str, str, str, str], _Text] = {}
-_SCORED: dict[tuple[_Text, _Text, float], tuple[float, str]] = {}
 CACHE_LIMIT = 2_000_000
-"""Texts and pair scores survive between builds in one process, so `kbgen serve` re-scores only edited cases."""
+"""Normalised texts survive between builds in one process, so `kbgen serve` re-reads only edited cases."""
 
 
 def prepare(case: Case) -> _Text:
@@ -130,71 +220,298 @@ def prepare(case: Case) -> _Text:
     if hit is None:
         if len(_PREPARED) > CACHE_LIMIT:
             _PREPARED.clear()
-        hit = _PREPARED[key] = _prepare(case)
+        solution = words(case.solution)
+        problem_text = f"{case.title}\n{case.problem}"
+        problem = set(words(problem_text)) | {"v" + v for v in _VERSIONS.findall(problem_text)}
+        hit = _PREPARED[key] = _Text(case.product.strip().lower(), tuple(sorted(set(solution))),
+                                     tuple(sorted(problem)), codes(problem_text),
+                                     frozenset(quoted_words(problem_text)), len(solution))
     return hit
 
 
-def _prepare(case: Case) -> _Text:
-    solution = words(case.solution)
-    problem = words(f"{case.title}\n{case.problem}")
-    vocab = set(solution)
-    distinct = len(vocab)
-    if distinct < 2 * SHORT_SOLUTION_WORDS:  # the problem decides for short solutions: index it too
-        vocab |= {"problem:" + w for w in problem}
-    return _Text(case.product.strip().lower(), " ".join(sorted(solution)), " ".join(sorted(problem)),
-                 distinct, len(solution), frozenset(vocab))
+# ---------------------------------------------------------------- word weights
 
 
-def _similarity(a: str, b: str, cutoff: float = 0.0) -> float:
-    """Mean of ratio on sorted words and token_set_ratio; 0 if it cannot reach ``cutoff``."""
-    ordered = fuzz.ratio(a, b, score_cutoff=max(0.0, 2 * cutoff - 100))
-    if not ordered:
-        return 0.0
-    return (ordered + fuzz.token_set_ratio(a, b)) / 2
+def _typo_map(df: Counter[str]) -> dict[str, str]:
+    """Words one deleted letter away from a more common word map to it ("acount" -> "account").
 
-
-def _score(a: _Text, b: _Text, cutoff: float = 0.0) -> tuple[float, str]:
-    if a.product != b.product:
-        return 0.0, "different products"
-    if not a.solution or not b.solution:
-        return 0.0, "no solution words"
-    solution = _similarity(a.solution, b.solution, cutoff)
-    if solution < cutoff:
-        return solution, f"solution {solution:.0f}"
-    problem = _similarity(a.problem, b.problem)
-    n = min(a.distinct, b.distinct)
-    weight = n / (n + SHORT_SOLUTION_WORDS)
-    return min(solution, weight * solution + (1 - weight) * problem), f"solution {solution:.0f}, problem {problem:.0f}"
-
-
-def score_pair(a: Case, b: Case) -> tuple[float, str]:
-    """How alike two cases are (0-100) and why, e.g. ``(81.5, "solution 93, problem 71")``."""
-    return _score(prepare(a), prepare(b))
-
-
-def _sketches(texts: Sequence[_Text]) -> list[tuple[str, ...]]:
-    """Each case's index words: its rarest shared words, plus a few picked by a fixed hash (MinHash-like).
-
-    Copies of one fix share its rare words (an error code, a setting, a file); words that only one
-    case has (a typo) find nobody. The hashed words cover cases whose rare words were all edited.
+    Both are looked up in the product's own vocabulary (linear: one set probe per letter of each
+    word). Words with digits are left alone: E1234 and E124 are different codes.
     """
-    df = Counter((t.product, w) for t in texts for w in t.vocab)
-    out = []
-    for t in texts:
-        shared = [w for w in t.vocab if df[(t.product, w)] > 1]
-        rare = sorted(shared, key=lambda w: (df[(t.product, w)], w))[:RARE_WORDS]
-        hashed = sorted(shared, key=lambda w: (_hash(w), w))[:HASHED_WORDS]
-        out.append(tuple(dict.fromkeys(rare + hashed)))
-    return out
+    out: dict[str, str] = {}
+    for word in df:
+        if len(word) < 5 or not word.isalpha():
+            continue
+        for k in range(len(word)):
+            short = word[:k] + word[k + 1 :]
+            if short not in df:
+                continue
+            keep, drop = (word, short) if (df[word], len(word)) > (df[short], len(short)) else (short, word)
+            if drop not in out or (df[keep], keep) > (df[out[drop]], out[drop]):
+                out[drop] = keep
+    return {w: out.get(to, to) for w, to in out.items()}  # one level of chains
 
 
-def candidate_pairs(texts: Sequence[_Text]) -> set[tuple[int, int]]:
-    """Pairs worth scoring: neighbours in the index list of each sketch word, per product."""
-    sketches = _sketches(texts)
+class _Weights:
+    """Per product: how specific each word is, from how many different problems use it.
+
+    A problem is counted once however many copies it has: cases quoting the same error codes count
+    as one problem, cases without codes count once per distinct text. A word's weight is
+    ``log(1 + N/df) / log(1 + N)``: 1 for a word one problem uses, near 0 for a step every problem
+    shares ("restart", "cache").
+    """
+
+    def __init__(self, texts: Sequence[_Text]) -> None:
+        problems: dict[str, dict[object, tuple[set[str], set[str]]]] = defaultdict(dict)
+        for text in dict.fromkeys(texts):
+            # copies of one problem count once: by the codes they quote, else by the problem as written
+            key: object = ("codes", tuple(sorted(text.codes))) if text.codes else ("text", text.problem)
+            sol, prob = problems[text.product].setdefault(key, (set(), set()))
+            sol.update(text.solution)
+            prob.update(text.problem)
+        self.fix: dict[str, dict[str, str]] = {}
+        self.sol: dict[str, dict[str, float]] = {}
+        self.prob: dict[str, dict[str, float]] = {}
+        for product, found in problems.items():
+            n = len(found)
+            sol_df = Counter(w for sol, _ in found.values() for w in sol)
+            prob_df = Counter(w for _, prob in found.values() for w in prob)
+            fix = self.fix[product] = _typo_map(sol_df + prob_df)
+            scale = math.log(1 + n)
+            for out, df in ((self.sol, sol_df), (self.prob, prob_df)):
+                fixed: Counter[str] = Counter()
+                for word, count in df.items():
+                    fixed[fix.get(word, word)] += count
+                out[product] = {w: (math.log(1 + n / min(c, n)) / scale) ** IDF_POWER for w, c in fixed.items()}
+
+    def rep(self, text: _Text) -> _Rep:
+        fix = self.fix.setdefault(text.product, {})
+        rep = _Rep(text.product, frozenset(fix.get(w, w) for w in text.solution),
+                   frozenset(fix.get(w, w) for w in text.problem) | {"#" + c.lower() for c in text.codes},
+                   text.codes, frozenset(fix.get(w, w) for w in text.quoted))
+        # every word gets a weight once, so scoring is plain lookups: an error code, or a word no
+        # counted problem uses (score_pair's ``among`` may leave a case out), is as specific as can be
+        sol, prob = self.sol.setdefault(text.product, {}), self.prob.setdefault(text.product, {})
+        for word in rep.solution:
+            sol.setdefault(word, 1.0)
+        for word in rep.problem:
+            prob.setdefault(word, 1.0)
+        return rep
+
+    def table(self, rep: _Rep, problem: bool) -> dict[str, float]:
+        return (self.prob if problem else self.sol)[rep.product]
+
+    def weight(self, rep: _Rep, word: str, problem: bool) -> float:
+        return self.table(rep, problem)[word]
+
+
+def _conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a) and bool(b) and not (a & b)
+
+
+def _clash(a: _Rep, b: _Rep) -> str:
+    """Why two problems are different issues whatever else they share, or "": both quote error codes
+    and share none, or both quote messages without a word in common. Such pairs never merge
+    automatically (a person can still say duplicate_of)."""
+    if _conflict(a.codes, b.codes):
+        return f"different error codes ({', '.join(sorted(a.codes ^ b.codes))})"
+    if _conflict(a.quoted, b.quoted) and not a.codes & b.codes:
+        return "different error messages"
+    return ""
+
+
+# ---------------------------------------------------------------- the score
+
+
+def _combine(solution: float, problem: float, mass: float, stretch: float) -> float:
+    weight = mass / (mass + SPECIFIC_MASS)
+    return max(0.0, min(weight * solution + (1 - weight) * problem, 100 - stretch * (100 - solution)))
+
+
+def _stretch(a: _Rep, b: _Rep) -> float:
+    """A shared error code is strong evidence of one issue: the fix then only has to be similar."""
+    return 1.0 if a.codes & b.codes else SOLUTION_STRETCH
+
+
+class _Scorer:
+    """Scores of reps, one pair at a time (candidates) or a whole group at once (numpy)."""
+
+    def __init__(self, weights: _Weights) -> None:
+        self.weights = weights
+        self._mass: dict[tuple[_Rep, bool], float] = {}
+        self._texts: dict[_Rep, str] = {}
+
+    def mass(self, rep: _Rep, problem: bool = False) -> float:
+        key = (rep, problem)
+        hit = self._mass.get(key)
+        if hit is None:
+            words = rep.problem if problem else rep.solution
+            hit = self._mass[key] = sum(map(self.weights.table(rep, problem).__getitem__, words))
+        return hit
+
+    def _similarity(self, a: _Rep, b: _Rep, problem: bool) -> float:
+        """Mean of weighted Dice (edits) and weighted overlap (a sentence added), 0-100.
+
+        When only one problem quotes error codes, its codes leave its weight: the other case does not
+        contradict them, it just does not say (absence of evidence).
+        """
+        ma, mb = self.mass(a, problem), self.mass(b, problem)
+        if problem and bool(a.codes) != bool(b.codes):
+            ma, mb = ma - len(a.codes), mb - len(b.codes)
+        if ma <= 1e-12 or mb <= 1e-12:
+            return 0.0
+        shared = (a.problem & b.problem) if problem else (a.solution & b.solution)
+        both = sum(map(self.weights.table(a, problem).__getitem__, shared))
+        return min(100.0, 100 * both / (ma + mb) + 50 * both / min(ma, mb))  # rounding never passes 100
+
+    def _text(self, rep: _Rep) -> str:
+        hit = self._texts.get(rep)
+        if hit is None:
+            hit = self._texts[rep] = " ".join(sorted(rep.solution))
+        return hit
+
+    def _solution(self, a: _Rep, b: _Rep) -> float:
+        """Weighted similarity, blended with rapidfuzz's ratio on the sorted words: reworded steps
+        ("remove the entries" / "delete the items") and typos lose characters, not whole words."""
+        weighted = self._similarity(a, b, False)
+        if not FUZZY_SHARE:
+            return weighted
+        return (1 - FUZZY_SHARE) * weighted + FUZZY_SHARE * fuzz.ratio(self._text(a), self._text(b))
+
+    def __call__(self, a: _Rep, b: _Rep) -> tuple[float, str]:
+        if a.product != b.product:
+            return 0.0, "different products"
+        if not a.solution or not b.solution:
+            return 0.0, "no solution words"
+        solution = self._solution(a, b)
+        clash = _clash(a, b)
+        if clash:
+            return (_combine(solution, 0.0, min(self.mass(a), self.mass(b)), SOLUTION_STRETCH),
+                    f"solution {solution:.0f}, {clash}")
+        problem = self._similarity(a, b, True)
+        if a.codes & b.codes:
+            problem = max(problem, SHARED_CODE_PROBLEM)
+        score = _combine(solution, problem, min(self.mass(a), self.mass(b)), _stretch(a, b))
+        return score, f"solution {solution:.0f}, problem {problem:.0f}"
+
+    def matrix(self, reps: Sequence[_Rep]) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair's score among reps of one product (K x K) and which pairs quote different codes.
+
+        The same numbers as ``__call__``, computed as weighted word-incidence products; rows are
+        done in blocks so memory stays bounded.
+        """
+        k = len(reps)
+        out = np.empty((k, k))
+        blocked = np.zeros((k, k), dtype=bool)
+        parts = []
+        for problem in (False, True):
+            vocab: dict[str, int] = {}
+            rows, cols, vals = [], [], []
+            for i, rep in enumerate(reps):
+                for w in rep.problem if problem else rep.solution:
+                    rows.append(i)
+                    cols.append(vocab.setdefault(w, len(vocab)))
+                    vals.append(self.weights.weight(rep, w, problem))
+            dense = np.zeros((k, max(len(vocab), 1)))
+            dense[rows, cols] = vals
+            parts.append((dense, (dense > 0).astype(np.float64), np.array([self.mass(r, problem) for r in reps])))
+        (sw, sb, smass), (pw, pb, pmass) = parts
+        quoting = sorted({(r.codes, r.quoted) for r in reps if r.codes or r.quoted}, key=lambda q: (sorted(q[0]),
+                                                                                                   sorted(q[1])))
+        quote_id = {q: n for n, q in enumerate(quoting)}
+        clash = np.array([[_conflict(a[0], b[0]) or (_conflict(a[1], b[1]) and not a[0] & b[0]) for b in quoting]
+                          for a in quoting],
+                         dtype=bool).reshape(len(quoting), len(quoting))
+        agree = np.array([[bool(a[0] & b[0]) for b in quoting] for a in quoting],
+                         dtype=bool).reshape(len(quoting), len(quoting))  # a shared error code
+        ids = np.array([quote_id.get((r.codes, r.quoted), -1) for r in reps])
+        empty = np.array([not r.solution for r in reps])
+        ncodes = np.array([len(r.codes) for r in reps], dtype=np.float64)
+        texts = [self._text(r) for r in reps]
+        sol_empty = smass <= 1e-12
+        coded = ncodes > 0
+        for start in range(0, k, MATRIX_ROWS):
+            stop = min(k, start + MATRIX_ROWS)
+            sol = _blend(sw[start:stop] @ sb.T, smass[start:stop, None], smass[None, :])
+            if FUZZY_SHARE:
+                ratio = process.cdist(texts[start:stop], texts, scorer=fuzz.ratio, dtype=np.float64)
+                sol = (1 - FUZZY_SHARE) * sol + FUZZY_SHARE * np.where(sol_empty[start:stop, None] | sol_empty[None, :],
+                                                                       0.0, ratio)
+            one_sided = coded[start:stop, None] != coded[None, :]
+            prob = _blend(pw[start:stop] @ pb.T, pmass[start:stop, None] - np.where(one_sided, ncodes[start:stop, None], 0),
+                          pmass[None, :] - np.where(one_sided, ncodes[None, :], 0))
+            mass = np.minimum(smass[start:stop, None], smass[None, :])
+            block_ids = ids[start:stop]
+            conflict = np.zeros((stop - start, k), dtype=bool)
+            stretch = np.full((stop - start, k), SOLUTION_STRETCH)
+            if len(quoting):
+                has = (block_ids[:, None] >= 0) & (ids[None, :] >= 0)
+                cell = (np.maximum(block_ids, 0)[:, None], np.maximum(ids, 0)[None, :])
+                conflict = has & clash[cell]
+                shared = has & agree[cell]
+                stretch = np.where(shared, 1.0, SOLUTION_STRETCH)
+                prob = np.where(shared, np.maximum(prob, SHARED_CODE_PROBLEM), prob)
+            prob = np.where(conflict, 0.0, prob)
+            weight = mass / (mass + SPECIFIC_MASS)
+            block = np.maximum(0.0, np.minimum(weight * sol + (1 - weight) * prob, 100 - stretch * (100 - sol)))
+            block[empty[start:stop], :] = 0.0
+            block[:, empty] = 0.0
+            out[start:stop] = block
+            blocked[start:stop] = conflict
+        return out, blocked
+
+
+def _blend(both: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``_Scorer._similarity`` for a block of pairs: ``both`` holds the weight of the shared words,
+    ``rows`` and ``cols`` each side's weight (broadcast to the block)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = 100 * both / (rows + cols) + 50 * both / np.minimum(rows, cols)
+    return np.where((rows > 1e-12) & (cols > 1e-12), np.minimum(np.nan_to_num(value), 100.0), 0.0)
+
+
+def pair_scorer(cases: Iterable[Case]) -> Callable[[Case, Case], tuple[float, str]]:
+    """``score_pair`` with word weights taken once from ``cases``, for scoring many pairs of them."""
+    weights = _Weights([prepare(c) for c in cases])
+    scorer = _Scorer(weights)
+    return lambda a, b: scorer(weights.rep(prepare(a)), weights.rep(prepare(b)))
+
+
+def score_pair(a: Case, b: Case, among: Sequence[Case] | None = None) -> tuple[float, str]:
+    """How alike two cases are (0-100) and why, e.g. ``(81.5, "solution 93, problem 71")``.
+
+    Word weights come from ``among`` (default: the two cases), as ``dedupe`` takes them from all
+    the cases it is given.
+    """
+    return pair_scorer(among if among is not None else (a, b))(a, b)
+
+
+# ---------------------------------------------------------------- candidates
+
+
+def _features(rep: _Rep) -> frozenset[str]:
+    return rep.solution | {"p:" + w for w in rep.problem}
+
+
+def candidate_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
+    """Pairs worth scoring: neighbours in the index list of each sketch word, per product.
+
+    Each text is indexed under its rarest features shared with another text (an error code, a
+    setting, a file name) and a few picked by a fixed hash (a bottom-k MinHash sketch, for copies
+    whose rare words were edited). Each list is sorted by sketch and only near neighbours in it are
+    scored, so the work grows linearly with the number of distinct texts.
+    """
+    features = [_features(r) for r in reps]
+    df = Counter((r.product, f) for r, fs in zip(reps, features, strict=True) for f in fs)
+    sketches = []
+    for rep, fs in zip(reps, features, strict=True):
+        shared = [f for f in fs if df[(rep.product, f)] > 1]
+        rare = sorted(shared, key=lambda f: (df[(rep.product, f)], f))[:RARE_WORDS]
+        hashed = sorted(shared, key=lambda f: (_hash(f), f))[:HASHED_WORDS]
+        sketches.append(tuple(dict.fromkeys(rare + hashed)))
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (text, sketch) in enumerate(zip(texts, sketches, strict=True)):
-        for word in sketch:
-            index[(text.product, word)].append(i)
+    for i, (rep, sketch) in enumerate(zip(reps, sketches, strict=True)):
+        for feature in sketch:
+            index[(rep.product, feature)].append(i)
     pairs: set[tuple[int, int]] = set()
     for members in index.values():
         members.sort(key=lambda i: (sketches[i], i))  # alike sketches end up side by side
@@ -204,37 +521,15 @@ def candidate_pairs(texts: Sequence[_Text]) -> set[tuple[int, int]]:
     return pairs
 
 
-def all_pairs(texts: Sequence[_Text]) -> set[tuple[int, int]]:
+def all_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
     """Every pair within a product: the exhaustive reference the benchmark compares against."""
     by_product: dict[str, list[int]] = defaultdict(list)
-    for i, text in enumerate(texts):
-        by_product[text.product].append(i)
+    for i, rep in enumerate(reps):
+        by_product[rep.product].append(i)
     return {pair for members in by_product.values() for pair in combinations(members, 2)}
 
 
-class _Scores:
-    """Pair scores. Those that can matter (>= floor) are kept; the rest are cheap to recompute."""
-
-    def __init__(self, texts: Sequence[_Text], floor: float) -> None:
-        self.texts, self.floor = texts, floor
-        self.known: dict[tuple[int, int], tuple[float, str]] = {}
-
-    def __call__(self, i: int, j: int, exact: bool = False) -> tuple[float, str]:
-        """The score of a pair; below the floor it is a cheap bound unless ``exact``."""
-        key = (min(i, j), max(i, j))
-        hit = self.known.get(key)
-        if hit is not None:
-            return hit
-        cutoff = 0.0 if exact else self.floor
-        memo = (self.texts[key[0]], self.texts[key[1]], cutoff)
-        value = _SCORED.get(memo)
-        if value is None:
-            if len(_SCORED) > CACHE_LIMIT:
-                _SCORED.clear()
-            value = _SCORED[memo] = _score(*memo)
-        if value[0] >= self.floor:
-            self.known[key] = value
-        return value
+# ---------------------------------------------------------------- overrides and groups
 
 
 def _find(parent: list[int], i: int) -> int:
@@ -289,14 +584,6 @@ class _Unit:
     pointed: bool  # someone points at rep
 
 
-@dataclass
-class _Draft:
-    leader: _Unit
-    members: list[int]
-    avoid: set[int]
-    reasons: list[tuple[int, int, float, str]]
-
-
 def _units(n: int, target: dict[int, int]) -> list[_Unit]:
     parent = list(range(n))
     for i, j in target.items():
@@ -312,27 +599,89 @@ def _units(n: int, target: dict[int, int]) -> list[_Unit]:
     return units
 
 
-def _split(units: list[_Unit], cases: Sequence[Case], scores: _Scores, apart: dict[int, set[int]],
-           threshold: float) -> list[_Draft]:
-    """Leader clustering inside one component: each unit joins the leader it is closest to, or leads."""
-    units = sorted(units, key=lambda u: (not u.pointed, cases[u.rep].resolved, cases[u.rep].id.lower(),
-                                          cases[u.rep].id))
-    drafts: list[_Draft] = []
+def _conflicts(units: list[_Unit], cases: Sequence[Case]) -> list[Diagnostic]:
+    """A not_duplicate_of between cases that duplicate_of links put in one unit: warn, duplicate_of wins."""
+    problems = []
     for unit in units:
-        best: tuple[float, str, _Draft] | None = None
-        for draft in drafts:
-            score, why = scores(unit.rep, draft.leader.rep)
-            if score >= threshold and (best is None or score > best[0]) and not (set(unit.members) & draft.avoid):
-                best = (score, why, draft)
+        if len(unit.members) == 1:
+            continue
+        for m in sorted(unit.members):
+            declared = {o.lower() for o in cases[m].not_duplicate_of}
+            for other in sorted(unit.members):
+                if cases[other].id.lower() in declared:
+                    problems.append(Diagnostic(cases[m].path, cases[m].line, "warning",
+                                               f"not_duplicate_of '{cases[other].id}' conflicts with duplicate_of "
+                                               "links that put both cases in one group; duplicate_of wins"))
+    return problems
+
+
+@dataclass
+class _Node:
+    """Cases that join or leave a group together: a duplicate_of unit, or cases with the same words."""
+
+    first: int  # the case whose words stand for the node
+    members: list[int]
+    pointed: bool
+    avoid: set[int]  # cases a not_duplicate_of keeps apart from this node
+
+
+def _nodes(units: list[_Unit], rid: Sequence[int], apart: dict[int, set[int]], cases: Sequence[Case]) -> list[_Node]:
+    nodes: list[_Node] = []
+    same: dict[int, _Node] = {}
+    for unit in units:
         avoid = set().union(*(apart.get(m, set()) for m in unit.members))
-        if best is None:
-            drafts.append(_Draft(unit, list(unit.members), avoid, []))
-        else:
-            score, why, draft = best
-            draft.members += unit.members
-            draft.avoid |= avoid
-            draft.reasons.append((unit.rep, draft.leader.rep, score, why))
-    return drafts
+        if len(unit.members) > 1 or avoid or unit.rep in apart:
+            nodes.append(_Node(unit.rep, list(unit.members), unit.pointed, avoid))
+            continue
+        node = same.get(rid[unit.rep])
+        if node is None:
+            node = same[rid[unit.rep]] = _Node(unit.rep, [], False, set())
+            nodes.append(node)
+        node.members.append(unit.rep)
+    for node in nodes:
+        node.first = node.first if node.pointed or len(node.members) == 1 else min(
+            node.members, key=lambda m: (cases[m].resolved, cases[m].id.lower(), cases[m].id))
+    return nodes
+
+
+def _split(nodes: list[_Node], pos: dict[int, int], scores: np.ndarray, blocked: np.ndarray, threshold: float,
+           rid: Sequence[int], cases: Sequence[Case]) -> list[list[_Node]]:
+    """Split a component whose members do not all agree into groups whose members all do.
+
+    Peel: while some pair of nodes disagrees (scores below the threshold, quotes different error
+    codes, or a not_duplicate_of), drop the node in most disagreeing pairs (counted in cases; ties:
+    the node with fewer cases, then the later one in canonical order). What stays is one group in
+    which every pair agrees; the dropped nodes are split the same way. A chain A~B~C thus keeps the
+    two that agree and drops the far end, and a group of thousands loses only its stragglers.
+    """
+    order = sorted(nodes, key=lambda n: (not n.pointed, cases[n.first].resolved, cases[n.first].id.lower(),
+                                         cases[n.first].id))
+    at = np.array([pos[rid[n.first]] for n in order])
+    size = np.array([len(n.members) for n in order], dtype=np.float64)
+    bad = (scores[np.ix_(at, at)] < threshold) | blocked[np.ix_(at, at)]
+    owner = {m: k for k, n in enumerate(order) for m in n.members}
+    for k, n in enumerate(order):
+        for other in n.avoid:
+            if other in owner:
+                bad[k, owner[other]] = bad[owner[other], k] = True
+    np.fill_diagonal(bad, False)
+    groups: list[list[_Node]] = []
+    left = np.arange(len(order))
+    while len(left):
+        sub = bad[np.ix_(left, left)]
+        alive = np.ones(len(left), dtype=bool)
+        weight = sub @ size[left]  # disagreeing cases per node
+        while True:
+            live = np.flatnonzero(alive)
+            worst = live[np.lexsort((-live, size[left][live], -weight[live]))[0]] if len(live) else -1
+            if worst < 0 or weight[worst] <= 0:
+                break
+            alive[worst] = False
+            weight -= sub[:, worst] * size[left][worst]
+            weight[worst] = 0
+        groups.append([order[k] for k in left[alive]])
+        left = left[~alive]
+    return groups
 
 
 def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case]) -> int:
@@ -352,58 +701,53 @@ def best_case(cases: Sequence[Case]) -> Case:
     return min(cases, key=lambda c: (-prepare(c).words, -c.resolved.toordinal(), c.id.lower(), c.id))
 
 
-def _lowest(members: list[int], canonical: int, scores: _Scores) -> float:
-    """Lowest pairwise score; for big groups, exact among the members farthest from the canonical case."""
+def _lowest(members: Sequence[int], rid: Sequence[int], pos: dict[int, int], scores: np.ndarray) -> float:
+    """The exact lowest score of any two members: every pair of distinct texts is in ``scores``."""
     if len(members) == 1:
         return 100.0
-    to_canonical = {m: scores(m, canonical, exact=True)[0] for m in members if m != canonical}
-    pool = sorted(to_canonical, key=lambda m: (to_canonical[m], m))[:EXACT_GROUP_SCORE]
-    return min([*to_canonical.values(), *(scores(i, j, exact=True)[0] for i, j in combinations(pool, 2))])
-
-
-def _group(draft: _Draft, pointed: set[int], target: dict[int, int], cases: Sequence[Case],
-           texts: Sequence[_Text], scores: _Scores) -> Group:
-    canonical = _canonical(draft.members, pointed, cases)
-    reasons = list(draft.reasons)
-    for m in draft.members:
-        if m in target:
-            score, why = scores(m, target[m], exact=True)
-            reasons.append((m, target[m], score, f"duplicate_of ({why})"))
-    ordered = sorted(draft.members, key=lambda m: (m != canonical, cases[m].resolved, cases[m].id.lower()))
-    return Group(
-        canonical=cases[canonical].id,
-        best=cases[_best(draft.members, cases, texts)].id,
-        members=tuple(cases[m].id for m in ordered),
-        score=_lowest(draft.members, canonical, scores),
-        reasons=tuple(sorted((cases[i].id, cases[j].id, s, why) for i, j, s, why in reasons)),
-    )
-
-
-def _conflicts(units: list[_Unit], cases: Sequence[Case]) -> list[Diagnostic]:
-    """A not_duplicate_of between cases that duplicate_of links put in one unit: warn, duplicate_of wins."""
-    problems = []
-    for unit in units:
-        for m in sorted(unit.members):
-            declared = {o.lower() for o in cases[m].not_duplicate_of}
-            for other in sorted(unit.members):
-                if cases[other].id.lower() in declared:
-                    problems.append(Diagnostic(cases[m].path, cases[m].line, "warning",
-                                               f"not_duplicate_of '{cases[other].id}' conflicts with duplicate_of "
-                                               "links that put both cases in one group; duplicate_of wins"))
-    return problems
+    count = Counter(pos[rid[m]] for m in members)
+    at = np.array(sorted(count))
+    block = scores[np.ix_(at, at)]
+    repeated = np.array([count[p] > 1 for p in at.tolist()])
+    off = ~np.eye(len(at), dtype=bool) | np.diag(repeated)  # a text twice in the group scores against itself
+    return float(block[off].min())
 
 
 def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_miss_margin: float = 10.0,
            *, exhaustive: bool = False) -> DedupeResult:
-    """Group duplicate cases. ``exhaustive`` scores every pair (slow; the benchmark's reference)."""
+    """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference)."""
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
     texts = [prepare(c) for c in ordered]
+    weights = _Weights(texts)
+    scorer = _Scorer(weights)
     target, apart, diagnostics = _overrides(ordered)
-    scores = _Scores(texts, threshold - near_miss_margin)
+    rep_id: dict[_Rep, int] = {}
+    rep_of_text: dict[_Text, int] = {}
+    rid = []
+    for text in texts:
+        r = rep_of_text.get(text)
+        if r is None:
+            r = rep_of_text[text] = rep_id.setdefault(weights.rep(text), len(rep_id))
+        rid.append(r)
+    reps = list(rep_id)
+    first = [-1] * len(reps)
     parent = list(range(len(ordered)))
-    for i, j in sorted(all_pairs(texts) if exhaustive else candidate_pairs(texts)):
-        if scores(i, j)[0] >= threshold:
-            _union(parent, i, j)
+    for i, r in enumerate(rid):
+        if first[r] < 0:
+            first[r] = i
+        else:
+            _union(parent, first[r], i)
+    known: dict[tuple[int, int], tuple[float, str]] = {}
+    floor = threshold - near_miss_margin
+    pairs = sorted(all_pairs(reps) if exhaustive else candidate_pairs(reps))
+    work = {"cases": len(ordered), "texts": len(reps), "scored_pairs": len(pairs), "largest_component_texts": 0,
+            "split_components": 0}
+    for a, b in pairs:
+        score, why = scorer(reps[a], reps[b])
+        if score >= floor:
+            known[(a, b)] = (score, why)
+        if score >= threshold and not _clash(reps[a], reps[b]):
+            _union(parent, first[a], first[b])
     for i, j in target.items():
         _union(parent, i, j)
     units = _units(len(ordered), target)
@@ -414,16 +758,64 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     pointed = {u.rep for u in units if u.pointed}
     groups: list[Group] = []
     group_of: dict[int, int] = {}
+    memo: dict[tuple[int, int], tuple[float, str]] = {}
+
+    def reason(i: int, j: int) -> tuple[float, str]:  # copies share texts: score each pair of texts once
+        key = (rid[i], rid[j])
+        if key not in memo:
+            memo[key] = scorer(reps[key[0]], reps[key[1]])
+        return memo[key]
+
     for root in sorted(component):
-        for draft in _split(component[root], ordered, scores, apart, threshold):
-            for m in draft.members:
+        nodes = _nodes(component[root], rid, apart, ordered)
+        everyone = [m for n in nodes for m in n.members]
+        at = sorted({rid[m] for m in everyone})
+        pos = {r: k for k, r in enumerate(at)}
+        if len(at) == 1:  # one text: no matrix needed
+            scores, blocked = np.array([[scorer(reps[at[0]], reps[at[0]])[0]]]), np.zeros((1, 1), dtype=bool)
+        else:
+            scores, blocked = scorer.matrix([reps[r] for r in at])
+        if len(nodes) == 1:
+            drafts = [nodes]
+        else:
+            heads = np.array(sorted({pos[rid[n.first]] for n in nodes}))
+            inside = np.ix_(heads, heads)
+            avoid = set().union(*(n.avoid for n in nodes))
+            agree = float(scores[inside].min()) >= threshold and not blocked[inside].any() and not avoid & set(everyone)
+            drafts = [nodes] if agree else _split(nodes, pos, scores, blocked, threshold, rid, ordered)
+            work["split_components"] += not agree
+        work["largest_component_texts"] = max(work["largest_component_texts"], len(at))
+        for draft in drafts:
+            members = [m for n in draft for m in n.members]
+            for m in members:
                 group_of[m] = len(groups)
-            groups.append(_group(draft, pointed, target, ordered, texts, scores))
-    near = [
-        NearMiss(ordered[i].id, ordered[j].id, s)
-        for (i, j), (s, _) in scores.known.items()
-        if threshold - near_miss_margin <= s < threshold and group_of[i] != group_of[j]
-    ]
+            groups.append(_group(members, pointed, target, ordered, texts, reason, _lowest(members, rid, pos, scores)))
+    near = []
+    for (a, b), (score, why) in known.items():
+        i, j = first[a], first[b]
+        if (score < threshold or _clash(reps[a], reps[b])) and group_of[i] != group_of[j]:
+            x, y = sorted((ordered[i].id, ordered[j].id), key=lambda s: (s.lower(), s))
+            near.append(NearMiss(x, y, score, why))
     near.sort(key=lambda n: (-n.score, n.a.lower(), n.b.lower()))
     groups.sort(key=lambda g: (g.canonical.lower(), g.canonical))
-    return DedupeResult(groups, near, sorted(diagnostics))
+    return DedupeResult(groups, near, sorted(diagnostics), work)
+
+
+def _group(members: list[int], pointed: set[int], target: dict[int, int], cases: Sequence[Case],
+           texts: Sequence[_Text], score: Callable[[int, int], tuple[float, str]], lowest: float) -> Group:
+    canonical = _canonical(members, pointed, cases)
+    reasons = []
+    for m in members:
+        if m in target:
+            value, why = score(m, target[m])
+            reasons.append((m, target[m], value, f"duplicate_of ({why})"))
+        elif m != canonical and m not in pointed:
+            reasons.append((m, canonical, *score(m, canonical)))
+    ordered = sorted(members, key=lambda m: (m != canonical, cases[m].resolved, cases[m].id.lower()))
+    return Group(
+        canonical=cases[canonical].id,
+        best=cases[_best(members, cases, texts)].id,
+        members=tuple(cases[m].id for m in ordered),
+        score=lowest,
+        reasons=tuple(sorted((cases[i].id, cases[j].id, s, why) for i, j, s, why in reasons)),
+    )

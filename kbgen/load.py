@@ -20,6 +20,9 @@ from .models import Diagnostic, RawCase, Section
 MAX_FILE_BYTES = 256 * 1024
 """A case file larger than this is rejected unread: real cases are a few KB."""
 
+MAX_ROOT_CAUSES_BYTES = 64 * 1024 * 1024
+"""root-causes.yml grows with the product (tens of thousands of entries are a few MB); this only bounds memory."""
+
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -120,9 +123,10 @@ def _walk_node(node: yaml.Node, key_path: tuple[str, ...], lines: LineMap, seen:
     return problems
 
 
-def decode(data: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
-    if len(data) > MAX_FILE_BYTES:
-        return None, [diag(path, 1, f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for one case; split it or trim pasted logs")]
+def decode(data: bytes, path: str, limit: int = MAX_FILE_BYTES,
+           kind: str = "for one case; split it or trim pasted logs") -> tuple[str | None, list[Diagnostic]]:
+    if len(data) > limit:
+        return None, [diag(path, 1, f"file is {len(data):,} bytes, over the {limit:,}-byte limit {kind}")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -275,13 +279,17 @@ def load_root_causes(file: Path, root: Path | None = None) -> tuple[dict[str, ob
     if not file.exists():
         return {}, {}, []
     try:
+        size = file.stat().st_size
+        if size > MAX_ROOT_CAUSES_BYTES:  # checked before reading: the bound is there for memory
+            return None, {}, [diag(path, 1, f"file is {size:,} bytes, over the {MAX_ROOT_CAUSES_BYTES:,}-byte limit "
+                                            "for the root-causes file; archive root causes nobody references")]
         data_bytes = file.read_bytes()
     except OSError as exc:  # a folder, or no permission: every case naming a root cause then says so
         what = "is a folder, not a file" if file.is_dir() else f"cannot be read ({exc.strerror or exc})"
         return None, {}, [diag(path, 1, f"{what}; the root causes must be one YAML file (set the plugin's root_causes)")]
     if not data_bytes.strip():
         return {}, {}, []
-    text, problems = decode(data_bytes, path)
+    text, problems = decode(data_bytes, path, MAX_ROOT_CAUSES_BYTES, "for the root-causes file")
     if text is None:
         return None, {}, problems
     data, lines, problems = parse_yaml(text, path)

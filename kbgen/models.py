@@ -145,6 +145,7 @@ class NearMiss:
     a: str
     b: str
     score: float
+    why: str = ""  # e.g. "solution 96, problem 40" or "solution 100, different error codes (E1, E2)"
 
 
 @dataclass(frozen=True)

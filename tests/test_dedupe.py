@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import random
+import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from kbgen.dedupe import DEFAULT_THRESHOLD, dedupe, score_pair, words
+from kbgen.dedupe import DEFAULT_THRESHOLD, dedupe, pair_scorer, score_pair, words
 from kbgen.models import Case, Group, Section
 
 PAIRS = Path(__file__).parent / "data" / "dedupe_pairs.yml"
@@ -76,17 +80,23 @@ def test_labelled_set_is_big_and_has_the_traps() -> None:
 
 
 def test_labelled_pairs_precision_and_recall() -> None:
+    """Each pair is judged with word weights from the whole labelled set, as dedupe weighs a product's cases."""
+    labelled = labelled_cases()
+    everyone = [side for _, a, b in labelled for side in (a, b)]
+    groups = dedupe(everyone).groups
     tp = fp = fn = 0
     wrong = []
-    for pair, a, b in labelled_cases():
-        merged = len(dedupe([a, b]).groups) == 1
-        assert merged == (score_pair(a, b)[0] >= DEFAULT_THRESHOLD)  # dedupe agrees with the pair score
+    for pair, a, b in labelled:
+        score, why = score_pair(a, b, everyone)
+        merged = together(groups, a.id, b.id)
+        if merged:  # every pair dedupe puts together scores over the threshold and quotes no different codes
+            assert score >= DEFAULT_THRESHOLD and "different error" not in why
         want = pair["label"] == "merge"
         tp += merged and want
         fp += merged and not want
         fn += want and not merged
         if merged != want:
-            wrong.append(f"{pair['kind']}: {score_pair(a, b)}")
+            wrong.append(f"{pair['kind']}: {score:.1f} ({why})")
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     print(f"\nlabelled pairs at threshold {DEFAULT_THRESHOLD}: precision {precision:.3f}, recall {recall:.3f}; "
           f"wrong: {wrong}")
@@ -95,8 +105,17 @@ def test_labelled_pairs_precision_and_recall() -> None:
 
 
 def test_generic_traps_never_merge() -> None:
-    for pair, a, b in labelled_cases():
-        if pair["kind"].startswith(("trap-generic-restart", "trap-generic-cache", "trap-subset", "cross-product")):
+    """A fix every problem uses, or a fix that is part of another, never merges two problems; nor do
+    problems quoting different error codes. (The labelled set is too small for its IDF to know that
+    every step of a trap-generic-steps pair without codes is generic: such a pair may merge there,
+    and the precision test counts it.)"""
+    labelled = labelled_cases()
+    groups = dedupe([side for _, a, b in labelled for side in (a, b)]).groups
+    for pair, a, b in labelled:
+        coded = pair["kind"] == "trap-generic-steps" and "different error codes" in score_pair(a, b)[1]
+        if coded or pair["kind"].startswith(("trap-generic-restart", "trap-generic-cache", "trap-subset",
+                                             "cross-product")):
+            assert not together(groups, a.id, b.id), pair["kind"]
             assert len(dedupe([a, b]).groups) == 2, pair["kind"]
 
 
@@ -148,17 +167,18 @@ def test_chain_does_not_pull_in_a_far_case() -> None:
     a = case("CH-A", problem, PROXY_FIX, resolved=date(2026, 1, 1))
     b = case("CH-B", problem, step_b, resolved=date(2026, 1, 2))
     c = case("CH-C", problem, step_c, resolved=date(2026, 1, 3))
+    everyone = [a, b, c]
+    ab, bc, ac = (score_pair(x, y, everyone)[0] for x, y in ((a, b), (b, c), (a, c)))
     # the trap: A~B and B~C pass the threshold, A~C does not
-    assert score_pair(a, b)[0] >= DEFAULT_THRESHOLD and score_pair(b, c)[0] >= DEFAULT_THRESHOLD
-    assert score_pair(a, c)[0] < DEFAULT_THRESHOLD
-    groups = dedupe([c, b, a]).groups
+    assert min(ab, bc) > ac
+    threshold = (min(ab, bc) + ac) / 2
+    groups = dedupe([c, b, a], threshold).groups
     assert not together(groups, "CH-A", "CH-C")
-    assert together(groups, "CH-A", "CH-B")  # B is closest to the earliest case, which leads
-    for group in groups:  # every member is close enough to its canonical case
-        for member in group.members:
-            if member != group.canonical:
-                by_id = {"CH-A": a, "CH-B": b, "CH-C": c}
-                assert score_pair(by_id[member], by_id[group.canonical])[0] >= DEFAULT_THRESHOLD
+    assert together(groups, "CH-A", "CH-B")  # B is closest to the earliest case, which comes first
+    by_id = {"CH-A": a, "CH-B": b, "CH-C": c}
+    for group in groups:  # every member agrees with every other
+        for x, y in combinations(group.members, 2):
+            assert score_pair(by_id[x], by_id[y], everyone)[0] >= threshold
 
 
 def test_duplicate_of_merges_whatever_the_text_says() -> None:
@@ -257,7 +277,7 @@ def test_every_case_in_exactly_one_group_sorted_by_canonical() -> None:
 def test_group_score_is_the_lowest_pairwise_score() -> None:
     cases = [pending("L-1", resolved=date(2026, 1, 1)), pending_mac("L-2"), pending("L-3", title="Pending files")]
     [group] = dedupe(cases).groups
-    lowest = min(score_pair(a, b)[0] for i, a in enumerate(cases) for b in cases[i + 1:])
+    lowest = min(score_pair(a, b, cases)[0] for i, a in enumerate(cases) for b in cases[i + 1:])
     assert group.score == pytest.approx(lowest)
 
 
@@ -267,8 +287,9 @@ def test_near_misses_are_pairs_just_below_the_threshold() -> None:
     assert result.near_misses
     by_id = {c.id: c for c in cases}
     for miss in result.near_misses:
-        assert DEFAULT_THRESHOLD - 10 <= miss.score < DEFAULT_THRESHOLD
-        assert miss.score == pytest.approx(score_pair(by_id[miss.a], by_id[miss.b])[0])
+        score, why = score_pair(by_id[miss.a], by_id[miss.b], cases)  # weighed among all the cases, as dedupe does
+        assert miss.score == pytest.approx(score)
+        assert DEFAULT_THRESHOLD - 10 <= miss.score < DEFAULT_THRESHOLD or "different error" in why
         assert not together(result.groups, miss.a, miss.b)
     assert [m.score for m in result.near_misses] == sorted((m.score for m in result.near_misses), reverse=True)
 
@@ -290,3 +311,157 @@ def test_fast_path_finds_what_scoring_every_pair_finds() -> None:
     fast, full = dedupe(cases), dedupe(cases, exhaustive=True)
     assert fast.groups == full.groups
     assert set(fast.near_misses) <= set(full.near_misses)  # the exhaustive run sees more pairs below the threshold
+
+
+# ---------------------------------------------------------------- real text nobody here wrote
+
+ASKUBUNTU = Path("/work/shared/data/askubuntu-dev.tsv")  # see /work/shared/data/README.md
+GENERIC_STEPS = ["Restart the computer.", "Sign out and sign in again.", "Clear the cache.", "Update to the latest version.",
+                 "Reinstall the application.", "Check the network connection.", "Run the update manager.",
+                 "Reboot into recovery mode.", "Remove the configuration folder.", "Install the missing package."]
+
+
+def question_case(k: int, question: str, solution: str) -> Case:
+    import html
+
+    body_at = question.find("<")
+    title, body = (question[:body_at], question[body_at:]) if body_at > 0 else (question, "")
+    body = re.sub(r"<blockquote>\s*<p><strong>Possible Duplicate:.*?</blockquote>", " ", body, flags=re.DOTALL)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    return case(f"AU-{k:04d}", text.strip() or title, solution, title=title.strip(), product="Ubuntu")
+
+
+def askubuntu_cases(solution: str) -> tuple[list[Case], list[tuple[str, str, str]]]:
+    """Each distinct question a case; ``solution`` is "unique" (meaningless words) or "generic" (shared steps)."""
+    rng = random.Random(11)
+    ids: dict[str, str] = {}
+    cases: list[Case] = []
+    pairs = []
+    for line in ASKUBUNTU.read_text(encoding="utf-8").splitlines():
+        label, *questions = line.split("\t")
+        for q in questions:
+            if q not in ids:
+                ids[q] = f"AU-{len(ids):04d}"
+                if solution == "unique":
+                    text = " ".join("".join(rng.choice("bcdfghjklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+                                    for _ in range(6)) + "."
+                else:
+                    text = "\n".join(f"{n}. {s}" for n, s in enumerate(rng.sample(GENERIC_STEPS, 3), 1))
+                cases.append(question_case(len(cases), q, text))
+        pairs.append((label, ids[questions[0]], ids[questions[1]]))
+    return cases, pairs
+
+
+@pytest.mark.skipif(not ASKUBUNTU.exists(), reason="the AskUbuntu development sample is not on this machine")
+def test_real_questions_with_meaningless_solutions_never_merge() -> None:
+    cases, _ = askubuntu_cases("unique")
+    groups = dedupe(cases).groups
+    assert len(cases) > 900 and [g.members for g in groups if len(g.members) > 1] == []
+
+
+@pytest.mark.skipif(not ASKUBUNTU.exists(), reason="the AskUbuntu development sample is not on this machine")
+def test_real_questions_with_shared_generic_steps_merge_only_when_the_question_agrees() -> None:
+    """Every question gets 3 of 10 generic steps, so hundreds of unrelated questions share a fix word for word."""
+    cases, pairs = askubuntu_cases("generic")
+    groups = dedupe(cases).groups
+    merged = [g for g in groups if len(g.members) > 1]
+    wrong = sum(together(groups, a, b) for label, a, b in pairs if label != "duplicate")
+    print(f"\nAskUbuntu, {len(cases)} questions, shared generic steps: {len(merged)} groups of "
+          f"{sum(len(g.members) for g in merged)} questions; labelled duplicates merged "
+          f"{sum(together(groups, a, b) for label, a, b in pairs if label == 'duplicate')}, non-duplicates merged {wrong}")
+    assert wrong == 0
+    assert sum(len(g.members) for g in merged) <= len(cases) // 50  # without the problem, ~1 in 4 would merge
+
+
+# ---------------------------------------------------------------- issue 11: the problem must agree, at scale
+
+SPECIFIC_FIX = """1. Open **Admin > Integrations > Ledger bridge**.
+2. Set `bridgeBatchSize` to `50` in `C:\\ProgramData\\Initech\\bridge.ini`.
+3. Restart the Ledger bridge service and run the export again."""
+
+
+def test_different_error_codes_never_merge_whatever_the_fix() -> None:
+    a = case("EC-1", "The bank export fails with `E4410 Timeout` after the nightly run.", SPECIFIC_FIX)
+    b = case("EC-2", "The bank export fails with `E5120 Timeout` after the nightly run.", SPECIFIC_FIX)
+    score, why = score_pair(a, b)
+    assert "different error codes (E4410, E5120)" in why
+    result = dedupe([a, b])
+    assert len(result.groups) == 2
+    assert [(m.a, m.b) for m in result.near_misses] == [("EC-1", "EC-2")]  # shown to a person, who decides
+    assert result.near_misses[0].score == pytest.approx(score)
+
+
+def test_a_person_can_still_merge_different_codes() -> None:
+    a = case("EC-3", "Export fails with `E4410 Timeout`.", SPECIFIC_FIX)
+    b = case("EC-4", "Export fails with `E5120 Timeout`.", SPECIFIC_FIX, duplicate_of="EC-3")
+    [group] = dedupe([a, b]).groups
+    assert group.members == ("EC-3", "EC-4")
+
+
+def test_a_code_only_one_case_quotes_does_not_keep_copies_apart() -> None:
+    a = case("OC-1", "The bank export fails with `E4410 Timeout` after the nightly run.", SPECIFIC_FIX)
+    b = case("OC-2", "The bank export times out after the nightly run.", SPECIFIC_FIX)
+    assert len(dedupe([a, b]).groups) == 1
+
+
+FEATURES = ["upload", "login", "sharing", "preview", "search", "backup", "invites", "thumbnails", "calendar", "export",
+            "import", "printing", "invoices", "payroll", "scanner", "webhooks", "reports", "dashboard", "archive",
+            "templates", "signatures", "contacts", "licences", "barcodes", "receipts", "recordings", "subtitles",
+            "mailboxes", "folders", "tags", "comments", "mentions", "reminders", "labels", "filters", "widgets",
+            "shortcuts", "plugins", "themes", "fonts"]
+
+
+def problem_sample(copies: int, seed: int) -> tuple[list[Case], list[str]]:
+    """40 problems of one product, ``copies`` cases each, every one fixed by three of the same five generic steps
+    in varying order; half the problems quote an error code, the other half only name what fails."""
+    rng = random.Random(seed)
+    steps = ["Sign out of Acme Sync and sign in again.", "Restart the sync agent service.",
+             "Clear the cache under **Settings > Storage**.", "Restart the computer.",
+             "Add `*.acme.example` to the proxy bypass list."]
+    cases, problems = [], []
+    for p, feature in enumerate(FEATURES):
+        quoted = f" with `E{7100 + p} Conflict`" if p % 2 else ""
+        for _ in range(copies):
+            fix = rng.sample(steps[:3] if p % 4 < 2 else steps[2:], 3)
+            cases.append(case(f"GS-{len(cases):04d}", f"The {feature} fails{quoted} for some users.",
+                              "\n".join(f"{i}. {s}" for i, s in enumerate(fix, 1)), title=f"{feature} stopped working"))
+            problems.append(feature)
+    return cases, problems
+
+
+def test_the_same_generic_steps_for_different_problems_make_different_articles() -> None:
+    cases, problems = problem_sample(6, 3)
+    problem_of = {c.id: p for c, p in zip(cases, problems, strict=True)}
+    groups = dedupe(cases).groups
+    assert all(len({problem_of[m] for m in g.members}) == 1 for g in groups)  # no article mixes problems
+    assert sorted(len(g.members) for g in groups) == [6] * 40  # and each problem's copies are one article
+
+
+def test_generated_hard_shape_merges_copies_and_only_copies(tmp_path: Path) -> None:
+    """bench/generate.py's hard shape: power law, a code per problem, fixes from a small pool of generic steps."""
+    from kbgen import load, validate
+
+    subprocess.run([sys.executable, str(Path(__file__).parent.parent / "bench" / "generate.py"), "1500", str(tmp_path),
+                    "--shape", "hard", "--seed", "5"], check=True)
+    raws, problems = load.load_cases(tmp_path / "cases", tmp_path)
+    rc_data, rc_lines, rc_problems = load.load_root_causes(tmp_path / "root-causes.yml", tmp_path)
+    assert not [p for p in problems + rc_problems if p.severity == "error"]
+    cases = [c for c in validate.validate(raws, rc_data, rc_lines, "root-causes.yml").cases if c.public]
+    truth = dict(line.split("\t") for line in (tmp_path / "truth.tsv").read_text().splitlines())
+    groups = dedupe(cases).groups
+    cells = Counter((k, truth[m]) for k, g in enumerate(groups) for m in g.members)
+    together_pairs = sum(n * (n - 1) // 2 for n in cells.values())
+    merged = sum(len(g.members) * (len(g.members) - 1) // 2 for g in groups)
+    true_pairs = sum(n * (n - 1) // 2 for n in Counter(truth[c.id] for c in cases).values())
+    print(f"\ngenerated hard shape, {len(cases)} cases: pair precision {together_pairs / merged:.4f}, "
+          f"recall {together_pairs / true_pairs:.4f}")
+    assert together_pairs / merged >= 0.99 and together_pairs / true_pairs >= 0.95
+    top = Counter(truth[c.id] for c in cases).most_common(1)[0][0]
+    assert len({k for k, p in cells if p == top}) == 1  # the top problem is one article
+    scorer = pair_scorer(cases)
+    by_id = {c.id: c for c in cases}
+    for g in groups:  # every pair inside a group agrees, and the group's score is its exact lowest pair
+        if 1 < len(g.members) <= 40:
+            lowest = min(scorer(by_id[x], by_id[y])[0] for x, y in combinations(g.members, 2))
+            assert g.score == pytest.approx(lowest) and lowest >= DEFAULT_THRESHOLD
+        assert g.score >= DEFAULT_THRESHOLD
