@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import privacy
+from . import placeholders, privacy
 from .load import LineMap, diag
 from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, RawCase, RootCause, Section
 
@@ -218,6 +218,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     f.unknown(CASE_FIELDS, "front-matter")
     problems = f.problems
     problems += _sections(raw)
+    problems += placeholders.find(raw.path, raw.meta, raw.meta_lines, raw.sections)
     public = tuple(s for s in raw.sections if not s.internal)
     if visibility == "public":
         shown = [(str(v), raw.meta_lines.get(k, 1)) for k, v in ((k, raw.meta.get(k)) for k in ("title", "product", "component")) if v]
