@@ -339,7 +339,7 @@ def serve(config_file: str, dev_addr: str, as_of: Any) -> None:
 @click.option("--product", default="", help="Product name.")
 @click.option("--dir", "folder", default=None, type=click.Path(file_okay=False), help="Where to write (default: the cases folder).")
 def new(config_file: str, title: str, product: str, folder: str | None) -> None:
-    """Write a new case file with a fresh id and the section skeleton; prints its path."""
+    """Write a new case file with a fresh id and the section skeleton, every blank marked TODO; prints its path."""
     cfg, plugin = open_config(config_file)
     opts = plugin.options(cfg)
     target = Path(folder) if folder else opts.cases_dir

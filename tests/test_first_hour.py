@@ -283,3 +283,17 @@ def test_pages_load_no_fonts_from_google_unless_the_site_asks(tmp_path: Path, de
     assert kbgen("init", str(init), "--site-url", "https://kb.example.com/").exit_code == 0
     assert kbgen("build", "--strict", cwd=init).exit_code == 0
     assert "fonts.googleapis.com" not in (init / "site" / "index.html").read_text()
+
+
+def test_mkdocs_serve_keeps_previewing_the_good_pages_when_a_case_is_rejected(tmp_path: Path):
+    from tests.test_serve import fetch, free_port, wait_for
+
+    write_kb(tmp_path, {"good.md": case_text("GOOD-1"), "bad.md": case_text("BAD-1", resolved="2026-02-30")})
+    port = free_port()
+    proc = subprocess.Popen([str(VENV_BIN / "mkdocs"), "serve", "-a", f"127.0.0.1:{port}"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: "Sign in again" in fetch(f"http://127.0.0.1:{port}/kb/good-1/")), "serve stopped at the rejected case"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
