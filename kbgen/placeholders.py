@@ -46,8 +46,10 @@ def _values(value: object) -> Iterable[str]:
         yield from (v for v in value if isinstance(v, str))
 
 
-def find(path: str, meta: Mapping[str, object], meta_lines: Mapping[str, int], sections: Sequence[Section]) -> list[Diagnostic]:
-    """Every field and public section line still holding placeholder text, as errors with their lines."""
+def find(path: str, meta: Mapping[str, object], meta_lines: Mapping[str, int], sections: Sequence[Section],
+         required: Sequence[str] = ()) -> list[Diagnostic]:
+    """Every field and public section line still holding placeholder text, as errors with their lines.
+    ``required`` are the section keys that cannot simply be deleted."""
     problems: list[Diagnostic] = []
     for key in FIELDS:
         for value in _values(meta.get(key)):
@@ -58,9 +60,9 @@ def find(path: str, meta: Mapping[str, object], meta_lines: Mapping[str, int], s
     for section in sections:
         if section.internal:
             continue  # never published, so a left-over note there harms nobody
+        fix = "replace it with the real text" + ("" if section.key in required else ", or delete the section (it is optional)")
         for offset, line in enumerate(section.body.split("\n"), 1):
             if line.strip() and is_placeholder(line):
                 problems.append(Diagnostic(path, section.line + offset, "error",
-                                           f"section '## {section.title.strip()}' still holds the placeholder {line.strip()!r}; "
-                                           "replace it with the real text, or delete the section if it is optional"))
+                                           f"section '## {section.title.strip()}' still holds the placeholder {line.strip()!r}; {fix}"))
     return problems

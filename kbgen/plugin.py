@@ -217,12 +217,14 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
                 log.info(f"search: {search.index_site(Path(config.site_dir))}")
             except search.SearchIndexError as exc:
                 raise PluginError(f"kbgen: building the search index failed: {exc}") from exc
-        rejected = [o.path for o in self.result.outcomes if o.status == "rejected"] if self.result else []
-        if rejected and self.rejected_fails_build and not serving(config):
+        errors = self.result.errors if self.result else []
+        if errors and self.rejected_fails_build and not serving(config):
+            rejected = [o.path for o in self.result.outcomes if o.status == "rejected"] if self.result else []
+            files = f"{', '.join(rejected[:5])}{', ...' if len(rejected) > 5 else ''}"
             raise PluginError(
-                f"kbgen: {count(len(rejected), 'case file')} rejected and not published ({', '.join(rejected[:5])}"
-                f"{', ...' if len(rejected) > 5 else ''}); the errors above say why. Every other page was written to "
-                f"{config.site_dir}. `kbgen check` lists every problem; `kbgen build` also swaps the site in atomically."
+                f"kbgen: {count(len(errors), 'error')} (listed above): {count(len(rejected), 'case file')} rejected and not "
+                f"published{f' ({files})' if rejected else ''}. Every other page was written to {config.site_dir}. "
+                "`kbgen check` lists every problem; `kbgen build` also swaps the site in atomically."
             )
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:

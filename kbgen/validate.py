@@ -218,7 +218,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     f.unknown(CASE_FIELDS, "front-matter")
     problems = f.problems
     problems += _sections(raw)
-    problems += placeholders.find(raw.path, raw.meta, raw.meta_lines, raw.sections)
+    problems += placeholders.find(raw.path, raw.meta, raw.meta_lines, raw.sections, REQUIRED_SECTIONS)
     public = tuple(s for s in raw.sections if not s.internal)
     if visibility == "public":
         shown = [(str(v), raw.meta_lines.get(k, 1)) for k, v in ((k, raw.meta.get(k)) for k in ("title", "product", "component")) if v]
