@@ -14,7 +14,8 @@ from tests.test_first_hour import REGISTRY_SOLUTION
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"desktop": (1280, 800), "wide": (1920, 1080), "phone": (390, 844)}
+WIDTHS = {"desktop": (1280, 800), "wide": (1920, 1080), "tablet": (800, 1000), "phone": (390, 844)}
+CARDS = ("tablet", "phone")  # below 960 px each issue is a card: the root cause under the problem
 
 LAYOUT = """() => {
   const box = e => e.getBoundingClientRect();
@@ -44,7 +45,7 @@ def test_top_issues_table_shows_every_column_at_every_width(demo_site: Path, ser
         for row in layout["rows"]:
             for cell in row["cells"]:  # every cell of every row is on screen, none clipped at the right edge
                 assert cell["visible"] and 0 <= cell["r"]["left"] and cell["r"]["right"] <= w + 0.5, (width, cell)
-        if width == "phone":
+        if width in CARDS:
             for row in layout["rows"]:  # the root cause reads under the problem, not in a far-off column
                 assert row["rc"]["top"] >= row["problem"]["bottom"] - 1
                 assert abs(row["rc"]["left"] - row["problem"]["left"]) < 2
