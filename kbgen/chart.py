@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import words
 from .models import TopIssue, TopIssues
 
 # A narrow viewBox so text stays legible when a phone shrinks the chart to ~360 px.
@@ -77,7 +78,7 @@ def pareto_svg(top: TopIssues, count: int = 5, currency: str = "", *, others: bo
     out += _axes(bars)
     if not bars:
         out.append(f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2:.1f}" text-anchor="middle">No cases in the '
-                   f"{top.window_days} days to {top.as_of.isoformat()}</text>")
+                   f"{words.count(top.window_days, 'day')} to {top.as_of.isoformat()}</text>")
     else:
         out += _bars(bars)
         out += _line(bars)
@@ -92,7 +93,7 @@ def _bar(issue: TopIssue) -> Bar:
 
 
 def _alternative(top: TopIssues, shown: int, bars: Sequence[Bar], currency: str) -> tuple[str, str]:
-    span = f"in the {top.window_days} days to {top.as_of.isoformat()}"
+    span = f"in the {words.count(top.window_days, 'day')} to {top.as_of.isoformat()}"
     if not bars:
         return f"Top issues: no cases {span}", f"No case was resolved {span}, so there is nothing to chart."
     title = f"Top {shown} issues of {top.total_cases} case{_s(top.total_cases)} {span}"

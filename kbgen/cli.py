@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -17,7 +20,7 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-from . import deploy, pipeline, rank, scaffold
+from . import deploy, pipeline, rank, scaffold, sitecheck, words
 from .models import Diagnostic, Result
 from .plugin import KbgenPlugin
 
@@ -109,27 +112,46 @@ def main() -> None:
     """kbgen: resolved support cases in, a searchable self-help knowledge base and a top-issues page out."""
 
 
+def this_command() -> str:
+    """How to run this very kbgen from any folder: `kbgen` when that is what PATH finds, else its full path."""
+    script = Path(sys.argv[0])
+    if script.name != "kbgen":  # run as `python -m kbgen.cli` or from a test runner
+        return f"{shlex.quote(sys.executable)} -m kbgen.cli"
+    found = shutil.which("kbgen")
+    if found and Path(found).resolve() == script.resolve():
+        return "kbgen"
+    return shlex.quote(str(script.resolve()))
+
+
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--name", default="Knowledge base", show_default=True, help="The site's name.")
-def init(directory: str, name: str) -> None:
+@click.option("--site-url", default="", help="Where the site will be published, e.g. https://support.example.com/ (sets site_url).")
+def init(directory: str, name: str, site_url: str) -> None:
     """Scaffold a new knowledge base in DIRECTORY that builds as it is."""
     target = Path(directory)
+    if site_url and not re.match(r"^https?://\S+$", site_url):
+        raise click.UsageError(f"--site-url must be an http(s) URL, not {site_url!r}")
     try:
-        written = scaffold.init(target, name)
+        written = scaffold.init(target, name, site_url=site_url)
     except FileExistsError as exc:
         raise click.UsageError(f"{exc}: kbgen init never overwrites; pick an empty folder") from exc
     for path in written:
         click.echo(f"created {path}")
-    click.echo(f"\nNext: cd {directory} && kbgen build --strict")
+    if not site_url:
+        click.echo(f"\nSet site_url in {target / 'mkdocs.yml'} before you publish: feed and JSON links need it "
+                   "(`build --strict` fails until then).")
+    strict = " --strict" if site_url else ""
+    click.echo(f"\nNext: cd {shlex.quote(directory)} && {this_command()} build{strict}")
 
 
 def summary_lines(result: Result, limit: int = 300, team: bool = False) -> list[str]:
     counts = {s: sum(o.status == s for o in result.outcomes) for s in ("published", "merged", "internal", "rejected")}
     total = len(result.outcomes)
+    published = counts["published"]
     lines = [
-        f"{total} case files: {counts['published']} published as articles, {counts['merged']} merged into an article, "
-        f"{counts['internal']} internal, {counts['rejected']} rejected"
+        f"{words.count(total, 'case file')}: {published} published as {'an article' if published == 1 else 'articles'}, "
+        f"{counts['merged']} merged into an article, {counts['internal']} internal, {counts['rejected']} rejected"
     ]
     detail = [o for o in result.outcomes if o.status != "published"]
     shown = detail if len(detail) <= limit else [o for o in detail if o.status == "rejected"]
@@ -173,6 +195,7 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
     _logging(verbose)
     start = time.perf_counter()
     cfg, plugin = open_config(config_file, as_of, audience, strict=strict)
+    plugin.rejected_fails_build = False  # the good pages are swapped in below, then this command exits 1
     site = Path(site_dir).resolve() if site_dir else plugin.internal_site_dir(cfg) if plugin.team else Path(cfg.site_dir)
     check_site_dir(site, cfg, plugin)
     tmp = deploy.prepare(site)
@@ -183,7 +206,7 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
         deploy.discard(tmp)
         if plugin.result is not None:
             click.echo("\n".join(summary_lines(plugin.result)), err=True)
-        click.echo(f"Build failed, {site} left as it was: {exc}", err=True)
+        click.echo(f"Build failed, {site} left as it was: {mkdocs_counts(str(exc))}", err=True)
         sys.exit(EXIT_INVALID)
     except BaseException:
         deploy.discard(tmp)
@@ -196,10 +219,18 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
     click.echo("\n".join(summary_lines(result, team=plugin.team)))
     edition = "the team's edition" if plugin.team else "the public edition"
     articles = result.team_articles if plugin.team else result.articles
-    click.echo(f"Built {edition}, {len(articles)} articles, into {site} in {time.perf_counter() - start:.1f} s (as of {result.as_of}).")
+    click.echo(f"Built {edition}, {words.count(len(articles), 'article')}, into {site} in {time.perf_counter() - start:.1f} s "
+               f"(as of {result.as_of}).")
     if result.errors:
-        click.echo(f"{len(result.errors)} errors: the files above were not published. `kbgen check` lists every problem.", err=True)
+        rejected = sum(o.status == "rejected" for o in result.outcomes)
+        click.echo(f"{words.count(len(result.errors), 'error')}: {words.count(rejected, 'case file')} rejected (listed above) and not published. "
+                   "`kbgen check` lists every problem.", err=True)
         sys.exit(EXIT_INVALID)
+
+
+def mkdocs_counts(message: str) -> str:
+    """MkDocs' own "Aborted with 1 warnings in strict mode!" with its plurals right."""
+    return re.sub(r"\b(\d+) (error|warning)s\b", lambda m: words.count(int(m.group(1)), m.group(2)), message)
 
 
 def format_diagnostic(d: Diagnostic, fmt: str) -> str:
@@ -220,12 +251,14 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
               help="`github` prints GitHub Actions annotations.")
 def check(config_file: str, strict: bool, as_of: Any, fmt: str) -> None:
     """Validate cases and root causes without rendering; list every problem as path:line: message."""
-    result = run_pipeline(*open_config(config_file, as_of))
+    cfg, plugin = open_config(config_file, as_of)
+    result = run_pipeline(cfg, plugin)
+    result.diagnostics += sitecheck.site_url(cfg.site_url, Path(cfg.config_file_path or config_file).name)
     for d in result.diagnostics:
         click.echo(format_diagnostic(d, fmt))
     files = len(result.outcomes)
     if fmt == "text":
-        click.echo(f"{len(result.errors)} errors, {len(result.warnings)} warnings in {files} case files.")
+        click.echo(f"{words.count(len(result.errors), 'error')}, {words.count(len(result.warnings), 'warning')} in {words.count(files, 'case file')}.")
     if result.errors or (strict and result.warnings):
         sys.exit(EXIT_INVALID)
 
@@ -257,7 +290,9 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
             click.echo(f"    {n.a} ~ {n.b}  {n.score:5.1f}  {n.why}")
         if len(result.near_misses) > near_limit:
             click.echo(f"    ... {len(result.near_misses) - near_limit} more (--near-misses N, or --json)")
-    click.echo(f"\n{len(groups)} groups merge {sum(len(g.members) for g in groups)} cases; {len(result.near_misses)} near misses.")
+    merged = sum(len(g.members) for g in groups)
+    click.echo(f"\n{words.count(len(groups), 'group')} {words.verb(len(groups), 'merges', 'merge')} {words.count(merged, 'case')}; "
+               f"{words.count(len(result.near_misses), 'near miss', 'near misses')}.")
 
 
 @main.command()
@@ -277,7 +312,7 @@ def top(config_file: str, as_of: Any, as_json: bool, count: int | None, audience
         click.echo(json.dumps(rank.issues_to_json(t, cfg.site_url or "", team_fields=team_fields), indent=2, ensure_ascii=False))
         return
     n = count or plugin.config.top_count
-    click.echo(f"Top issues: {t.total_cases} cases in the {t.window_days} days to {t.as_of}\n")
+    click.echo(f"Top issues: {words.count(t.total_cases, 'case')} in the {words.count(t.window_days, 'day')} to {t.as_of}\n")
     currency = plugin.config.currency
     click.echo(f"{'#':>2}  {'cases':>5} {'share':>6} {'cum.':>6} {'cust.':>5} {'hours':>7} {'cost ' + currency:>11} {'prev':>5}  {'root cause':<28} article")
     for i in t.issues[:n]:
@@ -312,7 +347,7 @@ def serve(config_file: str, dev_addr: str, as_of: Any, audience: str | None) -> 
 @click.option("--product", default="", help="Product name.")
 @click.option("--dir", "folder", default=None, type=click.Path(file_okay=False), help="Where to write (default: the cases folder).")
 def new(config_file: str, title: str, product: str, folder: str | None) -> None:
-    """Write a new case file with a fresh id and the section skeleton; prints its path."""
+    """Write a new case file with a fresh id and the section skeleton, every blank marked TODO; prints its path."""
     cfg, plugin = open_config(config_file)
     opts = plugin.options(cfg)
     target = Path(folder) if folder else opts.cases_dir
@@ -320,7 +355,16 @@ def new(config_file: str, title: str, product: str, folder: str | None) -> None:
         path = scaffold.new_case(opts.cases_dir, target, title=title, product=product, today=date.today())
     except FileExistsError as exc:
         raise click.UsageError(f"{exc.filename} already exists; its id differs from its file name, so pick the id by hand") from exc
-    click.echo(str(path))
+    click.echo(shown_path(path))
+
+
+def shown_path(path: Path) -> str:
+    """A path as you would type it here: relative under the current folder, absolute elsewhere."""
+    absolute = path.resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(absolute)
 
 
 @main.command()

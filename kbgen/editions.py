@@ -1,9 +1,9 @@
 """Two editions from one source: the public knowledge base, and the team's edition for agents and developers.
 
-Pure functions over the pipeline's result. The pipeline deduplicates every case, internal ones
-too, into one set of groups (``Result.team_articles``) and derives the public articles from them
-(``Result.articles``: internal cases left out), so a public article has the same URL in both
-editions. What only the team may see is added here, and only when ``render`` is asked for the
+Pure functions over the pipeline's result. The pipeline deduplicates the public cases
+(``Result.articles``) and adds each internal case to the article it duplicates, or to articles of
+internal cases only (``Result.team_articles``, ``pipeline.team_groups``), so a public article has the
+same URL in both editions and internal cases never change the public one. What only the team may see is added here, and only when ``render`` is asked for the
 team's edition:
 
 - each article's internal notes, in a marked box, and the customers affected (name, case, date);

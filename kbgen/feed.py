@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
@@ -15,10 +16,21 @@ def _when(day: object) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC)  # type: ignore[arg-type]
 
 
+def feed_id(settings: Settings) -> str:
+    """The site's URL; without one a UUID derived from the site's name, so two sites' feeds never share an id."""
+    return settings.site_url or uuid.uuid5(uuid.NAMESPACE_URL, f"kbgen:{settings.site_name}").urn
+
+
+def entry_id(settings: Settings, article_id: str) -> str:
+    """An article's URL; without a site URL a UUID derived from the feed's, stable as long as the site's name is."""
+    if settings.site_url:
+        return f"{settings.site_url}kb/{article_id.lower()}/"
+    return uuid.uuid5(uuid.UUID(feed_id(settings).removeprefix("urn:uuid:")), article_id).urn
+
+
 def atom(result: Result, settings: Settings) -> str:
-    base = settings.site_url or "urn:kbgen:"
     fg = FeedGenerator()
-    fg.id(settings.site_url or "urn:kbgen:feed")
+    fg.id(feed_id(settings))
     fg.title(settings.site_name)
     fg.subtitle("New problems and fixes that did not stop the cases" if settings.team else "New and updated articles")
     fg.link(href=f"{settings.site_url}feed.xml" if settings.site_url else "feed.xml", rel="self")
@@ -32,7 +44,7 @@ def atom(result: Result, settings: Settings) -> str:
     for changed, article, why in reversed(entries):  # feedgen prepends, so add the oldest first
         e = fg.add_entry()
         url = f"{settings.site_url}{article.url}" if settings.site_url else article.url
-        e.id(url if settings.site_url else f"{base}{article.id}")
+        e.id(entry_id(settings, article.id))
         e.title(article.best.title)
         e.link(href=url)
         e.published(_when(article.first_resolved))

@@ -1,5 +1,17 @@
 // Copy buttons on articles: plain text an agent pastes into a reply. No tracking, no network.
 (function () {
+  // Opened straight from disk, the browser refuses to load search: say how to get it instead of showing a dead button.
+  if (window.location.protocol === "file:") {
+    document.querySelectorAll(".kb-search-button").forEach(function (button) {
+      var note = document.createElement("p");
+      note.className = "kb-search-offline";
+      note.setAttribute("role", "note");
+      note.innerHTML = "Search needs the site to be served: run <code>kbgen serve</code>, or any web server in the site " +
+        "folder (for example <code>python3 -m http.server -d site</code>) and open the address it prints.";
+      button.replaceWith(note);
+    });
+  }
+
   function pageUrl(button) {
     return button.getAttribute("data-kb-url") || window.location.href.split("#")[0].split("?")[0];
   }

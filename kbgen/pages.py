@@ -13,13 +13,13 @@ import json
 import re
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 import yaml
 
-from . import chart, editions, markdown, rank, safety
+from . import chart, editions, markdown, plaintext, rank, safety, words
 from .models import Article, Case, Result, RootCause, TopIssue
 
 PAGE_SIZE = 100
@@ -172,11 +172,14 @@ def _versions(article: Article) -> list[str]:
     return sorted({v for c in article.cases for v in c.versions}, key=key)
 
 
-def summary(case: Case, limit: int = 2, sep: str = " ") -> str:
-    """The first steps of a solution as plain text, for a reply an agent pastes."""
-    lines = [re.sub(r"^\s*(\d+[.)]|[-*+])\s+", "", line).strip() for line in case.solution.split("\n")]
-    plain = [re.sub(r"[`*_]", "", line) for line in lines if line]
-    return sep.join(plain[:limit])
+def summary(case: Case, limit: int = 300) -> str:
+    """The solution as one line of plain text (code verbatim), cut at a word: meta description and feed summary."""
+    return plaintext.shorten(plaintext.to_line(case.solution), limit)
+
+
+def reply(case: Case) -> str:
+    """What "Copy reply" copies before the link: the title, then every step of the solution, numbered, code verbatim."""
+    return f"{plaintext.to_line(case.title)}\n\n{plaintext.to_text(case.solution)}"
 
 
 ALSO_REPORTED_LIMIT = 25
@@ -240,10 +243,10 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
         out.append("")
     meta: dict[str, object] = {
         "title": esc(best.title),
-        "description": esc(summary(best, 1)[:160]),
+        "description": esc(summary(best, 160)),
         "template": "kb-article.html",
         "kb_id": article.id,
-        "kb_reply": f"{best.title}\n\n{summary(best, 2, chr(10))}",
+        "kb_reply": reply(best),
         "kb_updated": article.last_resolved.isoformat(),
         "tags": [esc(t) for t in tags],  # themes print tags unescaped
         "search": {"boost": 2},
@@ -327,7 +330,7 @@ def browse_pages(articles: Sequence[Article]) -> list[Page]:
             lines.append(f"- [{md_inline(comp)}](../products/{pslug}/{cslug}/index.md) ({len(comps[comp])})")
             pages += paginated(f"products/{pslug}/{cslug}/", f"{product}: {comp}", f"Articles about {md_inline(comp)} in {md_inline(product)}, newest first.", newest(comps[comp]))
         lines.append("")
-        pages += paginated(f"products/{pslug}/", product, f"All {len(group)} articles about {md_inline(product)}, newest first.", newest(group))
+        pages += paginated(f"products/{pslug}/", product, f"All {words.count(len(group), 'article')} about {md_inline(product)}, newest first.", newest(group))
     pages.append(Page("browse/index.md", {"title": "Browse", "search": {"exclude": True}}, "\n".join(lines), in_nav=True))
     return pages
 
@@ -376,8 +379,8 @@ def known_issues_pages(result: Result, team: bool = False) -> list[Page]:
         track = f' · <a href="{esc(rc.tracker)}">tracker</a>' if rc.tracker else ""
         lines.append(f"<p class=\"kb-rc\"><strong>{esc(headline)}</strong> · kind: {esc(rc.kind)} · status: {esc(rc.status)}{track}</p>\n")
         cases = sum(len(a.cases) for a in arts)
-        lines.append(f"{len(arts)} articles, {cases} cases.\n" if arts else "No public articles.\n")
-        lines += [f"- [{md_inline(a.best.title)}](../kb/{a.slug}/index.md) ({len(a.cases)} cases)" for a in arts[:KNOWN_ISSUE_ARTICLES]]
+        lines.append(f"{words.count(len(arts), 'article')}, {words.count(cases, 'case')}.\n" if arts else "No public articles.\n")
+        lines += [f"- [{md_inline(a.best.title)}](../kb/{a.slug}/index.md) ({words.count(len(a.cases), 'case')})" for a in arts[:KNOWN_ISSUE_ARTICLES]]
         if len(arts) > KNOWN_ISSUE_ARTICLES:
             base = f"known-issues/{rc_slugs[rc.id]}/"
             lines.append(f"- [All {len(arts)} articles](../{base}index.md)")
@@ -405,16 +408,14 @@ def _trend(issue: TopIssue) -> str:
     return f"{arrow} {issue.cases - issue.previous_cases:+d} (was {issue.previous_cases})"
 
 
-def _rc_cell(issue: TopIssue) -> str:
+def _rc_cell(issue: TopIssue, settings: Settings) -> str:
     rc = issue.article.root_cause
     if rc is None:
-        return "—"
-    bits = [f"{esc(rc.id)}: {esc(rc.title)}", f"{esc(rc.kind)}, {esc(rc.status)}"]
-    if rc.fixed_in:
-        bits.append(f"fixed in {esc(rc.fixed_in)}")
+        return '<span class="kb-none">none yet</span>'
+    status = [esc(rc.kind), f"fixed in {esc(rc.fixed_in)}" if rc.fixed_in else esc(rc.status)]
     if rc.tracker:
-        bits.append(f'<a href="{esc(rc.tracker)}">tracker</a>')
-    return "<br>".join(bits)
+        status.append(f'<a href="{esc(rc.tracker)}">tracker</a>')
+    return f"<strong>{esc(rc.id)}</strong> {esc(rc.title)}<br><small>{' · '.join(status)}</small>"
 
 
 FLAG_WORDS = {
@@ -423,40 +424,69 @@ FLAG_WORDS = {
 }
 
 
+def _problem_cell(issue: TopIssue, settings: Settings) -> str:
+    flags = "".join(f'<span class="kb-flag kb-flag--{esc(f)}">{esc(FLAG_WORDS.get(f, f))}</span>' for f in issue.flags)
+    return f'<a href="../kb/{esc(issue.article.slug)}/">{esc(issue.article.best.title)}</a>{flags}'
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the top-issues table. ``key`` names it, so an edition can leave columns out by key."""
+
+    key: str
+    head: str
+    cell: Callable[[TopIssue, Settings], str]
+    kind: str = ""  # "num": narrow, right-aligned, labelled inline on a phone; "rc": under the problem on a phone
+
+
+TOP_COLUMNS: tuple[Column, ...] = (
+    Column("rank", "#", lambda i, s: str(i.rank), "rank"),
+    Column("problem", "Problem", _problem_cell, "problem"),
+    Column("cases", "Cases", lambda i, s: f"{i.cases} <small>{i.share:.0%}, cum. {i.cumulative_share:.0%}</small>", "num"),
+    Column("customers", "Customers", lambda i, s: str(i.customers), "num"),
+    Column("hours", "Agent hours", lambda i, s: f"{i.agent_hours:.1f} <small>{esc(_money(i.cost, s.currency))}</small>", "num"),
+    Column("days", "Days to resolve", lambda i, s: "—" if i.median_days_to_resolve is None else f"{i.median_days_to_resolve:g}", "num"),
+    Column("trend", "Trend", lambda i, s: esc(_trend(i)), "num"),
+    Column("root_cause", "Root cause", _rc_cell, "rc"),
+)
+
+
+TEAM_COLUMNS = frozenset({"customers", "hours"})
+"""Columns for the team, not the public: shown only with ``public_top_issues: full`` and in the team's edition."""
+
+
+def top_issues_table(shown: Sequence[TopIssue], settings: Settings, columns: Sequence[Column] = TOP_COLUMNS) -> str:
+    """The table as HTML: one row per issue, cells labelled for the phone layout (kbgen.css turns rows into cards)."""
+    head = "".join(f'<th scope="col" class="kb-col-{c.kind or c.key}">{esc(c.head)}</th>' for c in columns)
+    rows = [
+        "<tr>" + "".join(f'<td class="kb-col-{c.kind or c.key}" data-label="{esc(c.head)}">{c.cell(i, settings)}</td>' for c in columns) + "</tr>"
+        for i in shown
+    ]
+    return "\n".join(['<div class="kb-top" tabindex="0">', '<table class="kb-top-table">', f"<thead><tr>{head}</tr></thead>", "<tbody>",
+                      *rows, "</tbody>", "</table>", "</div>"])
+
+
 def top_issues_page(result: Result, settings: Settings) -> Page:
     top = result.top
     assert top is not None
     shown = top.issues[: settings.top_count]
     lines = ["# Top issues\n"]
+    days = words.count(top.window_days, "day")
     if not shown:
-        lines.append(f"No cases in the {top.window_days} days to {top.as_of}.\n")
+        lines.append(f"No cases in the {days} to {top.as_of}.\n")
     else:
         share = shown[-1].cumulative_share
+        problems = "The top problem" if len(shown) == 1 else f"The top {len(shown)} problems"
         lines.append(
-            f'<p class="kb-headline">The top {len(shown)} problems caused <strong>{share:.0%}</strong> of the '
-            f"{top.total_cases} cases in the {top.window_days} days to {top.as_of}.</p>\n"
+            f'<p class="kb-headline">{problems} caused <strong>{share:.0%}</strong> of the '
+            f"{words.count(top.total_cases, 'case')} in the {days} to {top.as_of}.</p>\n"
         )
         lines.append(f'<figure class="kb-pareto">\n{chart.pareto_svg(top, settings.top_count, settings.currency)}\n</figure>\n')
-        full = settings.top_issues == "full"
-        head = ["#", "Problem", "Cases", "Share (cumulative)", *(["Customers", "Agent hours (cost)"] if full else []),
-                "Days to resolve", "Trend", "Root cause"]
-        rows = ['<div class="kb-top">', "<table>", "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
-        for i in shown:
-            flags = "".join(f'<br><span class="kb-flag kb-flag--{esc(f)}">{esc(FLAG_WORDS.get(f, f))}</span>' for f in i.flags)
-            days = "—" if i.median_days_to_resolve is None else f"{i.median_days_to_resolve:g}"
-            cells = [
-                str(i.rank),
-                f'<a href="../kb/{esc(i.article.slug)}/">{esc(i.article.best.title)}</a>{flags}',
-                str(i.cases), f"{i.share:.0%} ({i.cumulative_share:.0%})",
-                *([str(i.customers), f"{i.agent_hours:.1f} ({esc(_money(i.cost, settings.currency))})"] if full else []),
-                days, esc(_trend(i)), _rc_cell(i),
-            ]
-            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        rows += ["</tbody>", "</table>", "</div>"]
-        lines += ["\n".join(rows), ""]
+        columns = [c for c in TOP_COLUMNS if settings.top_issues == "full" or c.key not in TEAM_COLUMNS]
+        lines += [top_issues_table(shown, settings, columns), ""]
     lines.append(
-        f"Cases are counted in the {top.window_days} days up to and including {top.as_of}; the trend compares them with the "
-        f"{top.window_days} days before, and says up or down only when chance is an unlikely explanation (p < 0.05). "
+        f"Cases are counted in the {days} up to and including {top.as_of}; the trend compares them with the "
+        f"{days} before, and says up or down only when chance is an unlikely explanation (p < 0.05). "
         "Days to resolve is the median from opened to resolved. "
         "The full ranking is in [api/top-issues.json](../api/top-issues.json).\n"
     )

@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from . import dedupe, link, load, rank, validate
-from .models import Case, Group, Outcome, Result
+from .models import Case, Diagnostic, Group, Outcome, Result
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,16 @@ def run(options: Options, progress: load.Progress | None = None) -> Result:
     result.cases = checked.cases
     result.root_causes = checked.root_causes
     step("validate", len(raws))
-    # One dedupe over every case, internal ones too, so both editions share groups and URLs; the public
-    # edition then leaves the internal cases out of each group (and groups of internal cases only).
-    found = dedupe.dedupe(checked.cases, options.threshold)
+    public = [c for c in checked.cases if c.public]
+    found = dedupe.dedupe(public, options.threshold)
     result.groups, result.near_misses = found.groups, found.near_misses
     result.diagnostics += found.diagnostics
-    step("dedupe", len(checked.cases))
+    step("dedupe", len(public))
     by_id = {c.id: c for c in checked.cases}
-    result.team_articles, linked = link.link(found.groups, by_id, checked.root_causes)
-    result.articles, public_linked = link.link(public_groups(found.groups, by_id), by_id, checked.root_causes)
-    result.diagnostics += linked + public_linked
+    result.articles, linked = link.link(found.groups, by_id, checked.root_causes)
+    groups, attached = team_groups(found.groups, by_id, [c for c in checked.cases if not c.public], options.threshold)
+    result.team_articles, team_linked = link.link(groups, by_id, checked.root_causes)
+    result.diagnostics += linked + team_linked + attached
     result.top = rank.rank(result.articles, options.as_of, options.window_days, options.hourly_rate)
     result.team_top = rank.rank(result.team_articles, options.as_of, options.window_days, options.hourly_rate,
                                 include_internal=True)
@@ -67,21 +68,48 @@ def run(options: Options, progress: load.Progress | None = None) -> Result:
     return result
 
 
-def public_groups(groups: Sequence[Group], cases: Mapping[str, Case]) -> list[Group]:
-    """The public edition's groups: internal cases left out, groups of internal cases only dropped.
+def team_groups(public: Sequence[Group], cases: Mapping[str, Case], internal: Sequence[Case],
+                threshold: float) -> tuple[list[Group], list[Diagnostic]]:
+    """The team's edition's groups: the public groups, each with the internal cases of its problem, and groups of
+    internal cases only.
 
-    A group's canonical case is public whenever it has a public member (dedupe's rule), so every
-    public article keeps its URL; the text shown is the best public case's.
+    The public edition is deduplicated from public cases alone, so nothing internal changes what the public
+    sees. An internal case then joins the public group its ``duplicate_of`` names, or the one whose article
+    (canonical case) it is deduplicated with among the articles and the other internal cases; the rest form
+    groups of their own. Public groups are never split or joined, so every public article keeps its URL.
     """
+    if not internal:
+        return list(public), []
+    group_of = {m.lower(): g.canonical for g in public for m in g.members}
+    attached: dict[str, list[str]] = defaultdict(list)
+    rest: list[Case] = []
+    for case in internal:
+        target = group_of.get((case.duplicate_of or "").lower())
+        if target is not None:
+            attached[target].append(case.id)
+        else:
+            rest.append(case)
+    found = dedupe.dedupe([cases[g.canonical] for g in public] + rest, threshold)
+    own: list[Group] = []
+    for group in found.groups:
+        # dedupe makes a public case canonical whenever a group has one: here, always an article's canonical
+        inside = [m for m in group.members if not cases[m].public]
+        if cases[group.canonical].public:
+            attached[group.canonical] += inside
+        elif inside:
+            own.append(group)
     out: list[Group] = []
-    for group in groups:
-        members = tuple(m for m in group.members if cases[m].public)
-        if not members:
-            continue
-        best = group.best if cases[group.best].public else dedupe.best_case([cases[m] for m in members]).id
-        reasons = tuple(r for r in group.reasons if cases[r[0]].public and cases[r[1]].public)
-        out.append(replace(group, best=best, members=members, reasons=reasons))
-    return out
+    for group in public:
+        extra = attached.get(group.canonical)
+        if extra:
+            members = (*group.members, *sorted(extra, key=lambda m: (cases[m].resolved, m.lower(), m)))
+            best = dedupe.best_case([cases[m] for m in members]).id
+            group = replace(group, members=members, best=best)
+        out.append(group)
+    # dedupe's own warnings about internal cases (duplicate_of conflicts); public ones were reported already
+    paths = {c.path for c in rest}
+    problems = [d for d in found.diagnostics if d.path in paths]
+    return out + own, problems
 
 
 def outcomes(raws: Sequence[tuple[str, object]], checked: validate.Validated, result: Result) -> list[Outcome]:

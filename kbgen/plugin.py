@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -21,12 +22,15 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import dedupe, editions, feed, pages, pipeline, safety, search
+from . import dedupe, editions, feed, pages, pipeline, safety, search, sitecheck
 from .models import Result
+from .words import count
 
 log = get_plugin_logger(__name__)
 PACKAGE = Path(__file__).parent
 ASSETS = ("assets/kbgen/kbgen.css", "assets/kbgen/kbgen.js")
+MATERIAL_DEFAULT_FONT = {"text": "Roboto", "code": "Roboto Mono"}
+"""Material's mkdocs_theme.yml default: what theme.font holds when the site did not set it."""
 
 
 class _Switch(c.Choice):
@@ -115,6 +119,13 @@ def terminal_progress() -> Callable[[str, int, int], None] | None:
     return show
 
 
+def serving(config: MkDocsConfig) -> bool:
+    """`mkdocs serve` points site_url at its own address. (An on_startup hook would say so directly, but it makes
+    MkDocs keep one plugin instance for the whole process, so settings would leak from one build into the next.)"""
+    host, port = config.dev_addr
+    return urlsplit(config.site_url or "").netloc in (f"{host}:{port}", f"[{host}]:{port}")
+
+
 class KbgenPlugin(BasePlugin[KbgenConfig]):
     supports_multiple_instances = False
 
@@ -123,6 +134,9 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         self.audience_override: str | None = None
         self.result: Result | None = None
         self.meta: dict[str, dict[str, object]] = {}  # generated page -> its metadata, set in on_page_markdown
+        # A rejected case fails `mkdocs build` (after the good pages are written), as it does `kbgen build`. Not while
+        # serving: the preview keeps showing the rest. `kbgen build` turns it off: it swaps the site in, then exits 1.
+        self.rejected_fails_build = True
 
     def check_config(self, config: MkDocsConfig) -> None:
         """Settings MkDocs' option types cannot bound: one clean error, exit 2 from the CLI."""
@@ -188,6 +202,10 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return Path(config.config_file_path or ".").resolve().parent / self.config.internal_site_dir
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if config.theme.name == "material" and config.theme.get("font") == MATERIAL_DEFAULT_FONT:
+            # Material loads Roboto from Google by default: offline that fails, online it tells Google about every
+            # reader. The system font stack, unless the site chose fonts itself (anything but Material's default).
+            config.theme["font"] = False
         dirs = config.theme.dirs
         dirs.insert(1 if config.theme.custom_dir else 0, str(PACKAGE / "templates"))
         config.extra_css.append(ASSETS[0])
@@ -199,6 +217,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         self.meta = {}
         self.result = result = pipeline.run(self.options(config), terminal_progress())
+        result.diagnostics += sitecheck.site_url(config.site_url, Path(config.config_file_path or "mkdocs.yml").name)
         for d in result.diagnostics:
             (log.error if d.severity == "error" else log.warning)(d.format())
         settings = self.settings(config)
@@ -248,12 +267,20 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return editions.mark_page(output) if self.team and template_name.endswith(".html") else output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if not self.pagefind:
-            return
-        try:
-            log.info(f"search: {search.index_site(Path(config.site_dir))}")
-        except search.SearchIndexError as exc:
-            raise PluginError(f"kbgen: building the search index failed: {exc}") from exc
+        if self.pagefind:
+            try:
+                log.info(f"search: {search.index_site(Path(config.site_dir))}")
+            except search.SearchIndexError as exc:
+                raise PluginError(f"kbgen: building the search index failed: {exc}") from exc
+        errors = self.result.errors if self.result else []
+        if errors and self.rejected_fails_build and not serving(config):
+            rejected = [o.path for o in self.result.outcomes if o.status == "rejected"] if self.result else []
+            files = f"{', '.join(rejected[:5])}{', ...' if len(rejected) > 5 else ''}"
+            raise PluginError(
+                f"kbgen: {count(len(errors), 'error')} (listed above): {count(len(rejected), 'case file')} rejected and not "
+                f"published{f' ({files})' if rejected else ''}. Every other page was written to {config.site_dir}. "
+                "`kbgen check` lists every problem; `kbgen build` also swaps the site in atomically."
+            )
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         opts = self.options(config)

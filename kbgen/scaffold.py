@@ -22,26 +22,32 @@ customer:
 root_cause:
 ---
 
+<!-- Replace every TODO line (kbgen check rejects the case while one is left), then run `kbgen check`.
+     Environment and Cause are optional: delete them if you have nothing to say. -->
+
 ## Problem
-What the customer saw, in their words. Quote the exact error message in `backticks`.
+TODO: what the customer saw, in their words. Quote the exact error message in `backticks`.
 
 ## Environment
-- Product and version, operating system
+- TODO: product and version, operating system
 
 ## Solution
-1. The first step.
-2. The next step.
+1. TODO: the first step.
+2. TODO: the next step.
 
 ## Cause
-Why it happened.
+TODO: why it happened.
 
 ## Internal notes
 Never published: ticket links, customer contacts, remarks for colleagues.
 """
 
 
-def init(target: Path, site_name: str, today: date | None = None) -> list[Path]:
-    """Copy the skeleton into ``target``; refuse to overwrite anything."""
+SITE_URL_LINE = re.compile(r"^# site_url: .*$", re.MULTILINE)
+
+
+def init(target: Path, site_name: str, today: date | None = None, site_url: str = "") -> list[Path]:
+    """Copy the skeleton into ``target``; refuse to overwrite anything. Without ``site_url`` its line stays a comment."""
     files = sorted(p for p in SKELETON.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     dests = [target / p.relative_to(SKELETON) for p in files]
     for dest in dests:
@@ -51,6 +57,8 @@ def init(target: Path, site_name: str, today: date | None = None) -> list[Path]:
     for src, dest in zip(files, dests, strict=False):
         dest.parent.mkdir(parents=True, exist_ok=True)
         text = src.read_text(encoding="utf-8")
+        if site_url:
+            text = SITE_URL_LINE.sub(f"site_url: {json.dumps(site_url)}", text)
         dest.write_text(re.sub(r"\{(site_name|today)\}", lambda m: values[m.group(1)], text), encoding="utf-8")
     return dests
 
@@ -72,7 +80,8 @@ def new_case(cases_dir: Path, folder: Path, title: str, product: str, today: dat
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{case_id}.md"
     title = title or "TODO: the problem as the customer would search for it"
-    text = CASE_TEMPLATE.format(id=case_id, title=json.dumps(title), product=json.dumps(product or "TODO"), today=today.isoformat())
+    product = product or "TODO: the product name"
+    text = CASE_TEMPLATE.format(id=case_id, title=json.dumps(title), product=json.dumps(product), today=today.isoformat())
     with path.open("x", encoding="utf-8") as out:  # never overwrite a file that is already there
         out.write(text)
     return path

@@ -33,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import words
+
 PACKAGE = Path(__file__).parent
 WORKER = "assets/kbgen/search-worker.js"
 """Where the worker lives in the site. The worker finds the site root relative to this path."""
@@ -76,7 +78,7 @@ class IndexStats:
     seconds: float
 
     def __str__(self) -> str:
-        return f"{self.pages:,} pages, {self.files:,} files, {self.bytes / 1e6:.1f} MB in {self.seconds:.1f} s"
+        return f"{words.count(self.pages, 'page')}, {words.count(self.files, 'file')}, {self.bytes / 1e6:.1f} MB in {self.seconds:.1f} s"
 
 
 def use_worker(html: str, worker: str = WORKER) -> str:

@@ -17,7 +17,7 @@ from datetime import date
 
 import nh3
 
-from . import markdown, privacy
+from . import markdown, placeholders, privacy
 from .load import LineMap, diag
 from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, RawCase, RootCause, Section
 
@@ -290,6 +290,7 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
     problems = f.problems
     problems += _sections(raw)
     problems += unprintable(raw)
+    problems += placeholders.find(raw.path, raw.meta, raw.meta_lines, raw.sections, REQUIRED_SECTIONS)
     public = tuple(s for s in raw.sections if not s.internal)
     if visibility == "public":
         shown = [(str(v), raw.meta_lines.get(k, 1)) for k, v in ((k, raw.meta.get(k)) for k in ("title", "product", "component")) if v]

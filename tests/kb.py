@@ -8,6 +8,7 @@ from pathlib import Path
 
 MKDOCS_YML = """\
 site_name: Test KB
+site_url: https://kb.example.com/
 docs_dir: content/pages
 site_dir: site
 theme:

@@ -15,19 +15,34 @@ DEMO = str(REPO / "mkdocs.yml")
 
 
 def test_init_then_strict_build_works(tmp_path: Path):
-    result = kbgen("init", str(tmp_path / "kb"))
+    result = kbgen("init", str(tmp_path / "kb"), "--site-url", "https://support.example.com/")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "kb" / "mkdocs.yml").exists()
     build = kbgen("build", "--strict", cwd=tmp_path / "kb")
     assert build.exit_code == 0, build.output
-    assert "1 case files: 1 published as articles" in build.output
+    assert "1 case file: 1 published as an article" in build.output
     assert (tmp_path / "kb" / "site" / "kb" / "case-0001" / "index.html").exists()
     again = kbgen("init", str(tmp_path / "kb"))
     assert again.exit_code == 2 and "never overwrites" in again.output
 
 
-def test_new_writes_a_fresh_id_that_checks_clean(tmp_path: Path):
-    kbgen("init", str(tmp_path / "kb"))
+def fill_in(text: str) -> str:
+    """What an agent does with `kbgen new`'s skeleton: real text in every TODO, optional sections kept."""
+    replies = {
+        "TODO: what the customer saw": "Export stops with `E42` when the file name has a colon.",
+        "- TODO: product and version": "- Example App 1.0.0 on Windows 11",
+        "1. TODO: the first step.": "1. Rename the file without the colon.",
+        "2. TODO: the next step.": "2. Export again.",
+        "TODO: why it happened.": "Windows does not allow colons in file names.",
+    }
+    lines = []
+    for line in text.splitlines():
+        lines.append(next((new for old, new in replies.items() if line.startswith(old)), line))
+    return "\n".join(lines) + "\n"
+
+
+def test_new_writes_a_fresh_id_that_must_be_filled_in(tmp_path: Path):
+    kbgen("init", str(tmp_path / "kb"), "--site-url", "https://support.example.com/")
     kb = tmp_path / "kb"
     first = kbgen("new", "--title", "Export fails with `E42`", "--product", "Example App", cwd=kb)
     second = kbgen("new", "--title", "Another", "--product", "Example App", cwd=kb)
@@ -37,6 +52,16 @@ def test_new_writes_a_fresh_id_that_checks_clean(tmp_path: Path):
     text = p1.read_text()
     for section in ("## Problem", "## Solution", "## Internal notes"):
         assert section in text
+    assert "Replace every TODO line" in text  # the skeleton tells the agent what to do
+    untouched = kbgen("check", "--strict", cwd=kb)
+    assert untouched.exit_code == 1
+    rel = first.output.strip()
+    lines = text.splitlines()
+    todo_lines = [n for n, line in enumerate(lines, 1) if "TODO" in line and not line.startswith("<!--")]
+    for n in todo_lines:
+        assert f"{rel}:{n}: error: section '## " in untouched.output, (n, untouched.output)
+    p1.write_text(fill_in(text))
+    p2.write_text(fill_in(p2.read_text()))
     check = kbgen("check", "--strict", cwd=kb)
     assert check.exit_code == 0, check.output
 
@@ -47,7 +72,7 @@ def test_check_reports_file_and_line_for_a_broken_case(tmp_path: Path):
     assert result.exit_code == 1
     assert "content/cases/sub/bad.md:7: error: 'opened' must be a date" in result.output or "content/cases/sub/bad.md:7: error:" in result.output
     assert "content/cases/sub/bad.md:6: warning: unknown front-matter field 'resolved2'" in result.output
-    assert "1 errors, 1 warnings in 2 case files." in result.output
+    assert "1 error, 1 warning in 2 case files." in result.output
 
 
 def test_warnings_fail_only_under_strict(tmp_path: Path):
@@ -146,7 +171,9 @@ def test_similar_finds_the_article_for_a_paraphrased_draft(tmp_path: Path, demo_
 def test_top_issues_page_agrees_with_the_json(demo_site: Path):
     top = json.loads((demo_site / "api" / "top-issues.json").read_text())
     html = (demo_site / "top-issues" / "index.html").read_text()
-    rows = re.findall(r"<tr><td>(\d+)</td><td><a href=\"\.\./kb/([^/]+)/\">.*?</td><td>(\d+)</td><td>(\d+)% \((\d+)%\)</td>", html)
+    rows = re.findall(r'<tr><td class="kb-col-rank" data-label="#">(\d+)</td><td [^>]*><a href="\.\./kb/([^/]+)/">.*?</td>'
+                      r'<td [^>]*data-label="Cases">(\d+) <small>(\d+)%, cum. (\d+)%</small></td>', html)
+    assert 'data-label="Customers"' not in html and 'data-label="Agent hours"' not in html
     assert len(rows) == 5
     for (rank, slug, cases, share, cumulative), issue in zip(rows, top["issues"][:5], strict=True):
         assert int(rank) == issue["rank"] and slug == issue["article"].lower()

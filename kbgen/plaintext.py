@@ -1,0 +1,148 @@
+"""Markdown to plain text for what leaves the site as text: the reply an agent pastes, the feed summary.
+
+The text comes from a real Markdown parse (Python-Markdown, the parser the site renders with), so
+code keeps every character (``HKEY_LOCAL_MACHINE`` keeps its underscores), ordered lists keep their
+numbers, and emphasis markers vanish only where Markdown reads them as emphasis.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import markdown
+
+EXTENSIONS = ["tables", "pymdownx.superfences"]
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "tr", "dl", "dt", "dd", "hr"}
+_DROP = {"script", "style", "template"}
+
+
+class _Text(HTMLParser):
+    """Walks the rendered HTML: one line per block, list items numbered and indented, <pre> verbatim."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.line = ""
+        self.lists: list[list[int]] = []  # one [next number] per open list; [0] marks a bulleted list
+        self.pre = 0
+        self.drop = 0
+        self.href: list[str | None] = []
+        self.cells = 0
+        self.marker = ""  # the list marker just written: the item's first paragraph continues its line
+
+    def indent(self) -> str:
+        return "   " * max(0, len(self.lists) - 1)
+
+    def newline(self) -> None:
+        if self.line.strip() and self.line.rstrip() != self.marker.rstrip():
+            self.lines.append(self.line.rstrip())
+            self.line = ""
+            self.marker = ""
+        elif not self.marker:
+            self.line = ""
+
+    def paragraph_break(self) -> None:
+        """Top-level blocks are separated by an empty line, as in a message."""
+        self.newline()
+        if not self.lists and self.lines and self.lines[-1]:
+            self.lines.append("")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROP:
+            self.drop += 1
+        elif tag in ("ol", "ul"):
+            self.newline()
+            start = dict(attrs).get("start") or "1"
+            self.lists.append([int(start) if tag == "ol" and start.isdigit() else 0])
+        elif tag == "li":
+            self.newline()
+            counter = self.lists[-1] if self.lists else [0]
+            marker = f"{counter[0]}." if counter[0] else "-"
+            if counter[0]:
+                counter[0] += 1
+            self.line = self.marker = f"{self.indent()}{marker} "
+        elif tag == "pre":
+            self.newline()
+            self.pre += 1
+        elif tag == "br":
+            self.newline()
+            self.line = self.indent() + ("   " if self.lists else "")
+        elif tag in ("td", "th"):
+            if self.cells:
+                self.line = self.line.rstrip() + " | "
+            self.cells += 1
+        elif tag == "a":
+            self.href.append(dict(attrs).get("href"))
+        elif tag == "img":
+            self.line += dict(attrs).get("alt") or ""
+        elif tag in _BLOCKS:
+            self.newline()
+            if tag == "tr":
+                self.cells = 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP:
+            self.drop = max(0, self.drop - 1)
+        elif tag in ("ol", "ul"):
+            self.newline()
+            if self.lists:
+                self.lists.pop()
+            self.paragraph_break()
+        elif tag == "pre":
+            self.pre = max(0, self.pre - 1)
+            self.paragraph_break()
+        elif tag == "a" and self.href:
+            href = self.href.pop()
+            if href and re.match(r"^(https?|mailto):", href) and href.removeprefix("mailto:") not in self.line:
+                self.line += f" ({href})"  # a pasted reply keeps where the link went
+        elif tag in ("p", "blockquote", "table"):
+            self.paragraph_break()
+        elif tag == "li" or tag in _BLOCKS:
+            self.newline()
+
+    def handle_data(self, data: str) -> None:
+        if self.drop:
+            return
+        if self.pre:
+            # Code blocks verbatim, each line indented under the list item it belongs to.
+            pad = self.indent() + ("   " if self.lists else "") + "    "
+            for n, code_line in enumerate(data.rstrip("\n").split("\n")):
+                if n or self.line.strip():
+                    self.newline()
+                self.line = pad + code_line
+            return
+        text = re.sub(r"\s+", " ", data)
+        if not self.line.strip() or self.line.rstrip() == self.marker.rstrip():
+            text = text.lstrip()
+            if not text:
+                return
+            if self.lists and not self.line:
+                self.line = self.indent() + "   "  # a second paragraph inside a list item
+        self.line += text
+
+    def text(self) -> str:
+        self.newline()
+        return "\n".join(self.lines).strip("\n")
+
+
+def to_text(source: str) -> str:
+    """Plain text of a Markdown block: every step, numbered; code verbatim; links as "text (url)"."""
+    html = markdown.markdown(source, extensions=EXTENSIONS)
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def to_line(source: str) -> str:
+    """Plain text on one line (titles, meta descriptions): inline Markdown read, code kept."""
+    return " ".join(to_text(source).split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word and marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return cut + "…"
