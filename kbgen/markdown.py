@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from pygments import highlight as pygments_highlight
@@ -60,8 +61,37 @@ def _render_code_block(self: object, tokens: Sequence[Token], idx: int, options:
     return code_html(tokens[idx].content, "")
 
 
+def _private_ranges(tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """Source line ranges that are never published: the preamble and every internal section."""
+    starts = [(t.map[0], reads_internal(tokens[i + 1].content)) for i, t in enumerate(tokens) if _is_split(t) and t.map]
+    ranges = [(0, starts[0][0] if starts else 1 << 30)]
+    for n, (line, internal) in enumerate(starts):
+        if internal:
+            ranges.append((line, starts[n + 1][0] if n + 1 < len(starts) else 1 << 30))
+    return ranges
+
+
+def _drop_private_references(state: StateCore) -> None:
+    """A link reference defined in internal notes ('[t]: https://tickets/4411') must not resolve a link
+    in a public section: the definitions are dropped after the block parse, before links are resolved."""
+    if not (isinstance(state.env, dict) and state.env.get(_SECTIONS)):
+        return  # not a whole case body (a section built by hand): nothing in it is private
+    refs = state.env.get("references")
+    if not refs:
+        return
+    ranges = _private_ranges(state.tokens)
+    for label, ref in list(refs.items()):
+        where = ref.get("map") if isinstance(ref, dict) else None
+        if not where or any(lo <= where[0] < hi for lo, hi in ranges):
+            del refs[label]
+
+
+_SECTIONS = "kbgen_sections"
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).use(admon_plugin).enable(["table", "strikethrough"])
+    md.core.ruler.after("block", "kbgen_private_references", _drop_private_references)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
     return md
@@ -149,7 +179,7 @@ def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[S
     are never rendered.
     """
     lines = body.split("\n")
-    env: dict[str, object] = {}
+    env: dict[str, object] = {_SECTIONS: True}
     tokens = _without_comments(MD.parse(body, env))
     problems = _checks(tokens, lines, first_line, path)
     starts = [i for i, t in enumerate(tokens) if _is_split(t)]

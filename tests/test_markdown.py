@@ -64,6 +64,15 @@ def test_section_html_and_source_come_from_one_parse() -> None:
     assert cause.html == "<p>Why.</p>\n"
 
 
+def test_link_references_defined_in_internal_notes_resolve_nothing() -> None:
+    body = "See [the ticket][t] and [docs].\n\n[docs]: https://docs.example/\n\n## Internal notes\n[t]: https://tickets.example/4411 \"SECRET\"\n"
+    raw, problems = read_case((HEAD + body).encode(), "c.md")
+    assert raw is not None and problems == []
+    solution = raw.sections[1].html
+    assert "tickets.example" not in solution and "SECRET" not in solution and "[the ticket][t]" in solution
+    assert '<a href="https://docs.example/">docs</a>' in solution
+
+
 def test_comments_never_reach_the_html() -> None:
     raw, problems = read_case((HEAD + "1. Fix <!-- SECRET --> it.\n<!--\nSECRET\n-->\n2. Done.\n").encode(), "c.md")
     assert raw is not None and problems == []
