@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (  # (what, pattern); see _CLUES for the cheap pre-check
     ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
@@ -83,9 +84,12 @@ class _Lines:
     """Line offsets by position, found by bisection: counting newlines from the start per finding was quadratic."""
 
     def __init__(self, text: str) -> None:
-        self.breaks = [i for i, c in enumerate(text) if c == "\n"] if "\n" in text else []
+        self.text = text
+        self.breaks: list[int] | None = None  # found on the first finding: most texts have none
 
     def __call__(self, pos: int) -> int:
+        if self.breaks is None:
+            self.breaks = [m.start() for m in re.finditer("\n", self.text)]
         return bisect.bisect_left(self.breaks, pos)
 
 
@@ -145,6 +149,12 @@ def fold(text: str) -> str:
     return visible(text).casefold().translate(CONFUSABLES)
 
 
+@lru_cache(maxsize=65536)
+def fold_word(word: str) -> str:
+    """:func:`fold` of one word, remembered: the words of support cases repeat a lot."""
+    return fold(word)
+
+
 _SKELETON = str.maketrans({"1": "l", "i": "l", "|": "l", "!": "l", "0": "o"})
 _INTERNAL_NOTES = ("lnternalnotes", "lnternalnote")
 
@@ -162,6 +172,8 @@ def reads_internal(heading: str) -> bool:
 def reads_internal_notes(line: str) -> bool:
     """A whole line that reads as just 'Internal notes' (markup and tags aside): stricter than
     :func:`reads_internal`, because prose may well start with the word 'internal'."""
+    if line.isascii() and "nternal" not in line.lower():  # most lines: no need to fold them
+        return False
     return _skeleton(re.sub(r"<[^<>]*>", "", line)) in _INTERNAL_NOTES
 
 
@@ -187,7 +199,7 @@ class CustomerNames:
         self.too_short: set[str] = set()
         self.longest = 1
         for name in names:
-            words = [fold(w) for w in _WORD.findall(visible(name))]
+            words = [fold_word(w) for w in _WORD.findall(visible(name))]
             if not words:
                 continue
             if len("".join(words)) < MIN_NAME:
@@ -208,7 +220,7 @@ class CustomerNames:
     def find(self, text: str, any_case: bool = False) -> str | None:
         """The first customer name in ``text``, as written there; ``any_case`` for ids ("globex-17")."""
         originals = _WORD.findall(visible(text))
-        words = [fold(w) for w in originals]
+        words = [fold_word(w) for w in originals]
         for i, word in enumerate(words):
             if word in self.single and (any_case or not originals[i].islower() or word in self.lower_single):
                 return originals[i]
