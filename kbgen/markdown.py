@@ -28,10 +28,11 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .models import Diagnostic, Section
-from .privacy import reads_internal, reads_internal_notes
+from .privacy import fold, reads_internal, reads_internal_notes
 
 _LANG = re.compile(r"^[A-Za-z0-9_+#-]{1,32}$")
 _FORMATTER = HtmlFormatter(nowrap=True)
+_PRIVATE_TITLE = re.compile(r"\b(?:internal|private|confidential)\b")  # 'Notes (internal)', 'Private notes': meant to stay private
 _NO_SPACE = re.compile(r"#{1,6}[^\s#\d]")  # '##Solution': Python-Markdown took it for a heading, CommonMark does not
 
 
@@ -141,7 +142,11 @@ def _checks(tokens: Sequence[Token], lines: Sequence[str], first_line: int, path
     private = False
     for i, token in enumerate(tokens):
         if _is_split(token):
-            private = reads_internal(tokens[i + 1].content)
+            title = tokens[i + 1].content
+            private = reads_internal(title)
+            if not private and token.map is not None and _PRIVATE_TITLE.search(fold(title)):
+                problems.append(_diag(path, first_line + token.map[0], f"section '{title.strip()}' reads as private, but only a heading "
+                                      "that starts with 'Internal' keeps a section off the site; name it '## Internal notes'"))
             continue
         if private or token.map is None:
             continue

@@ -34,6 +34,8 @@ LEAKS: dict[str, tuple[str, str | int]] = {
     "small capitals": ("1. Fix.\n\n## ɪɴᴛᴇʀɴᴀʟ ɴᴏᴛᴇꜱ\nSECRET\n", "cut"),
     "l for I": ("1. Fix.\n\n## lnternal notes\nSECRET\n", "cut"),
     "nested in a nested list in a quote": ("1. Fix.\n\n> - a\n>\n>   Internal notes\n>   ---\n>   SECRET\n", 16),
+    "private title not starting with Internal": ("1. Fix.\n\n## Notes (internal)\nSECRET\n", 14),
+    "private notes": ("1. Fix.\n\n## Private notes\nSECRET\n", 14),
     "inside an HTML details block": ("<details>\n<summary>Internal notes</summary>\nSECRET\n</details>\n", 13),
 }
 

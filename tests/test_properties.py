@@ -203,3 +203,17 @@ def test_real_builds_publish_what_check_passes(files: list[tuple[str, bool]]) ->
             path = f"content/cases/c{n}.md"
             erred = any(line.startswith(f"{path}:") and ": error: " in line for line in checked.output.splitlines())
             assert erred == (status[path] == "rejected"), (checked.output, built.output)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=400), st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")),
+                 st.text(max_size=300).map(lambda t: f"---\nid: A-1\ntitle: T\nproduct: P\nresolved: 2026-01-01\n---\n{t}".encode("utf-8", "surrogatepass"))))
+def test_any_bytes_load_and_validate_without_a_traceback(data: bytes) -> None:
+    """Not only the grammar above: any bytes at all are read, and judged, without an exception."""
+    from kbgen.load import read_case
+    from kbgen.validate import validate
+
+    raw, problems = read_case(data, "any.md")
+    out = validate([("any.md", raw)], {}, {}, "content/root-causes.yml")
+    assert raw is not None or any(p.severity == "error" for p in problems)
+    assert (out.cases != []) != ("any.md" in out.rejected) or raw is None
