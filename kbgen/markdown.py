@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from pygments import highlight as pygments_highlight
@@ -27,10 +28,11 @@ from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .models import Diagnostic, Section
-from .privacy import reads_internal, reads_internal_notes
+from .privacy import fold, reads_internal, reads_internal_notes
 
 _LANG = re.compile(r"^[A-Za-z0-9_+#-]{1,32}$")
 _FORMATTER = HtmlFormatter(nowrap=True)
+_PRIVATE_TITLE = re.compile(r"\b(?:internal|private|confidential)\b")  # 'Notes (internal)', 'Private notes': meant to stay private
 _NO_SPACE = re.compile(r"#{1,6}[^\s#\d]")  # '##Solution': Python-Markdown took it for a heading, CommonMark does not
 
 
@@ -63,11 +65,40 @@ def _render_code_block(self: object, tokens: Sequence[Token], idx: int, options:
 
 MAX_NESTING = 100
 """Token nesting markdown-it follows (a list item inside a list is two levels). Past it markdown-it silently
-skips the rest of the file, so a body that gets close is an error instead (see :func:`parse_body`)."""
+skips the rest of the container, so a body that gets close is an error instead (see :func:`parse_body`)."""
+
+
+def _private_ranges(tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """Source line ranges that are never published: the preamble and every internal section."""
+    starts = [(t.map[0], reads_internal(tokens[i + 1].content)) for i, t in enumerate(tokens) if _is_split(t) and t.map]
+    ranges = [(0, starts[0][0] if starts else 1 << 30)]
+    for n, (line, internal) in enumerate(starts):
+        if internal:
+            ranges.append((line, starts[n + 1][0] if n + 1 < len(starts) else 1 << 30))
+    return ranges
+
+
+def _drop_private_references(state: StateCore) -> None:
+    """A link reference defined in internal notes ('[t]: https://tickets/4411') must not resolve a link
+    in a public section: the definitions are dropped after the block parse, before links are resolved."""
+    if not (isinstance(state.env, dict) and state.env.get(_SECTIONS)):
+        return  # not a whole case body (a section built by hand): nothing in it is private
+    refs = state.env.get("references")
+    if not refs:
+        return
+    ranges = _private_ranges(state.tokens)
+    for label, ref in list(refs.items()):
+        where = ref.get("map") if isinstance(ref, dict) else None
+        if not where or any(lo <= where[0] < hi for lo, hi in ranges):
+            del refs[label]
+
+
+_SECTIONS = "kbgen_sections"
 
 
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING}).use(admon_plugin).enable(["table", "strikethrough"])
+    md.core.ruler.after("block", "kbgen_private_references", _drop_private_references)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
     return md
@@ -117,7 +148,11 @@ def _checks(tokens: Sequence[Token], lines: Sequence[str], first_line: int, path
     private = False
     for i, token in enumerate(tokens):
         if _is_split(token):
-            private = reads_internal(tokens[i + 1].content)
+            title = tokens[i + 1].content
+            private = reads_internal(title)
+            if not private and token.map is not None and _PRIVATE_TITLE.search(fold(title)):
+                problems.append(_diag(path, first_line + token.map[0], f"section '{title.strip()}' reads as private, but only a heading "
+                                      "that starts with 'Internal' keeps a section off the site; name it '## Internal notes'"))
             continue
         if private or token.map is None:
             continue
@@ -155,7 +190,7 @@ def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[S
     are never rendered.
     """
     lines = body.split("\n")
-    env: dict[str, object] = {}
+    env: dict[str, object] = {_SECTIONS: True}
     tokens = _without_comments(MD.parse(body, env))
     problems = _checks(tokens, lines, first_line, path)
     deepest = max(tokens, key=lambda t: t.level, default=None)

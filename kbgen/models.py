@@ -48,8 +48,9 @@ class Section:
 
     @property
     def key(self) -> str:
-        """The heading matched case-insensitively, punctuation ignored: '## Problem:' is 'problem'."""
-        return " ".join(re.sub(r"[^\w\s]", " ", self.title.lower()).split())
+        """The heading as a reader sees it, punctuation ignored: '## Problem:' is 'problem', and so is
+        '## Рroblem' written with a Cyrillic 'Р' or a zero-width space (``privacy.fold``)."""
+        return " ".join(re.sub(r"[^\w\s]", " ", privacy.fold(self.title)).split())
 
     @property
     def internal(self) -> bool:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 GITLAB_CLUES = ("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glimt-", "glptt-", "glagent-", "gloas-", "GR1348941")
 SECRET_PLUGINS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -140,9 +141,12 @@ class _Lines:
     """Line offsets by position, found by bisection: counting newlines from the start per finding was quadratic."""
 
     def __init__(self, text: str) -> None:
-        self.breaks = [i for i, c in enumerate(text) if c == "\n"] if "\n" in text else []
+        self.text = text
+        self.breaks: list[int] | None = None  # found on the first finding: most texts have none
 
     def __call__(self, pos: int) -> int:
+        if self.breaks is None:
+            self.breaks = [m.start() for m in re.finditer("\n", self.text)]
         return bisect.bisect_left(self.breaks, pos)
 
 
@@ -207,6 +211,12 @@ def fold(text: str) -> str:
     return visible(text).casefold().translate(CONFUSABLES)
 
 
+@lru_cache(maxsize=65536)
+def fold_word(word: str) -> str:
+    """:func:`fold` of one word, remembered: the words of support cases repeat a lot."""
+    return fold(word)
+
+
 _SKELETON = str.maketrans({"1": "l", "i": "l", "|": "l", "!": "l", "0": "o"})
 _INTERNAL_NOTES = ("lnternalnotes", "lnternalnote")
 
@@ -224,6 +234,8 @@ def reads_internal(heading: str) -> bool:
 def reads_internal_notes(line: str) -> bool:
     """A whole line that reads as just 'Internal notes' (markup and tags aside): stricter than
     :func:`reads_internal`, because prose may well start with the word 'internal'."""
+    if line.isascii() and "nternal" not in line.lower():  # most lines: no need to fold them
+        return False
     return _skeleton(re.sub(r"<[^<>]*>", "", line)) in _INTERNAL_NOTES
 
 
@@ -249,7 +261,7 @@ class CustomerNames:
         self.too_short: set[str] = set()
         self.longest = 1
         for name in names:
-            words = [fold(w) for w in _WORD.findall(visible(name))]
+            words = [fold_word(w) for w in _WORD.findall(visible(name))]
             if not words:
                 continue
             if len("".join(words)) < MIN_NAME:
@@ -270,7 +282,7 @@ class CustomerNames:
     def find(self, text: str, any_case: bool = False) -> str | None:
         """The first customer name in ``text``, as written there; ``any_case`` for ids ("globex-17")."""
         originals = _WORD.findall(visible(text))
-        words = [fold(w) for w in originals]
+        words = [fold_word(w) for w in originals]
         for i, word in enumerate(words):
             if word in self.single and (any_case or not originals[i].islower() or word in self.lower_single):
                 return originals[i]

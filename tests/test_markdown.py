@@ -34,6 +34,8 @@ LEAKS: dict[str, tuple[str, str | int]] = {
     "small capitals": ("1. Fix.\n\n## ɪɴᴛᴇʀɴᴀʟ ɴᴏᴛᴇꜱ\nSECRET\n", "cut"),
     "l for I": ("1. Fix.\n\n## lnternal notes\nSECRET\n", "cut"),
     "nested in a nested list in a quote": ("1. Fix.\n\n> - a\n>\n>   Internal notes\n>   ---\n>   SECRET\n", 16),
+    "private title not starting with Internal": ("1. Fix.\n\n## Notes (internal)\nSECRET\n", 14),
+    "private notes": ("1. Fix.\n\n## Private notes\nSECRET\n", 14),
     "inside an HTML details block": ("<details>\n<summary>Internal notes</summary>\nSECRET\n</details>\n", 13),
 }
 
@@ -62,6 +64,15 @@ def test_section_html_and_source_come_from_one_parse() -> None:
     assert "## not a heading" in solution.body and "<code>## not a heading\n</code>" in solution.html
     assert "<code>a &lt;b&gt;</code>" in solution.html
     assert cause.html == "<p>Why.</p>\n"
+
+
+def test_link_references_defined_in_internal_notes_resolve_nothing() -> None:
+    body = "See [the ticket][t] and [docs].\n\n[docs]: https://docs.example/\n\n## Internal notes\n[t]: https://tickets.example/4411 \"SECRET\"\n"
+    raw, problems = read_case((HEAD + body).encode(), "c.md")
+    assert raw is not None and problems == []
+    solution = raw.sections[1].html
+    assert "tickets.example" not in solution and "SECRET" not in solution and "[the ticket][t]" in solution
+    assert '<a href="https://docs.example/">docs</a>' in solution
 
 
 def test_comments_never_reach_the_html() -> None:

@@ -63,3 +63,15 @@ def test_hostile_texts_are_scanned_in_one_pass():
         assert NAMES.find(text) is None, what
     found = scan("a." * 100_000 + "x@example.com and a@b.co " * 2000)
     assert len(found) == 1 and found[0].what.endswith(".a.a.x@example.com)")  # one finding per line and kind
+
+
+def test_customer_names_are_compared_as_a_reader_sees_them():
+    names = CustomerNames(["Globex Corp", "31337", "Initech", "HP", "ｘｙ"])
+    assert names.find("ＧＬＯＢＥＸ Corp called") == "GLOBEX Corp"  # full-width letters (NFKC)
+    assert names.find("Glob\u200bex corp") == "Globex corp"  # a zero-width space inside the name
+    assert names.find("Glоbex Corp") == "Glоbex Corp"  # a Cyrillic 'о'
+    assert names.find("globex,\ncorp") == "globex corp"  # wrapped over a line break
+    assert names.find("account 31337 locked") == "31337"  # a numeric customer
+    assert names.find("INITECH asked") == "INITECH" and names.find("initech asked") is None
+    assert names.find("case-initech-4", any_case=True) == "initech"  # ids match whatever their case
+    assert names.too_short == {"HP", "ｘｙ"} and names.find("HP printers") is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import json
 import re
 import tempfile
 from datetime import date
@@ -27,19 +28,17 @@ MARK = "PRIVMARK"
 CUSTOMER = "Zorblax Quint"
 
 WORDS = st.sampled_from(["Sync", "stops", "after", "a", "password", "change", "`401`", "*fix*", "_under_", "café", "x\u200by", "Ωmega",
-                         "\u0441ode", "&amp;", "&lt;b&gt;", "\\#", "internal", "notes", "Internal server error"])
+                         "\u0441ode", "&amp;", "&lt;b&gt;", "\\#", "internal", "notes", "Internal server error", "[t]", "[see][t]"])
 TEXT = st.lists(WORDS, min_size=1, max_size=6).map(" ".join)
 
-PUBLIC_BLOCKS = st.one_of(
+SAFE_BLOCKS = st.one_of(
     TEXT,
     TEXT.map(lambda t: f"```\n{t}\n```"),
     TEXT.map(lambda t: f"~~~sh\n{t}\n~~~"),
     TEXT.map(lambda t: f"Run ```{t}``` now"),
-    TEXT.map(lambda t: f"```sh\n{t}\n```sh"),  # a closing fence may not carry an info string: still open
-    st.just("```"),  # never closed
     TEXT.map(lambda t: f"{t}\n---"),
     TEXT.map(lambda t: f"{t}\n==="),
-    st.sampled_from(["***", "---", "- - -", "## Cause", "## Environment", "# Extra", "### Sub", "##Solution", "## Problem"]),
+    st.sampled_from(["***", "---", "- - -", "## Cause", "## Environment", "# Extra", "### Sub", "##Solution"]),
     TEXT.map(lambda t: f"- {t}\n- {t}\n  1. {t}"),
     TEXT.map(lambda t: f"1. {t}\n\n    ```\n    {t}\n\n    ```"),
     TEXT.map(lambda t: f"> {t}\n> > {t}"),
@@ -49,28 +48,56 @@ PUBLIC_BLOCKS = st.one_of(
     TEXT.map(lambda t: f"<pre>\n\n{t}\n</pre>"),
     TEXT.map(lambda t: f"| a | b |\n|---|---|\n| {t} | x |"),
     TEXT.map(lambda t: f"    {t}"),
-    st.sampled_from([f"<!-- {MARK} -->", f"x <!-- {MARK}\n{MARK} --> y", f"<!--\n## Internal notes\n{MARK}\n-->", f"<!-- {MARK}"]),
+    TEXT.map(lambda t: f"See [{t}][t] or [t]."),  # resolves only against a public definition
+    st.sampled_from([f"<!-- {MARK} -->", f"x <!-- {MARK}\n{MARK} --> y", f"<!--\n## Internal notes\n{MARK}\n-->"]),
+)
+RISKY_BLOCKS = st.one_of(
+    TEXT.map(lambda t: f"```sh\n{t}\n```sh"),  # a closing fence may not carry an info string: still open
+    st.sampled_from(["```", f"<!-- {MARK}", "## Problem"]),  # never closed; a section twice
     # the customer, written so that only folding finds it: these cases must be rejected
     st.sampled_from(["Zorblax Quint called", "ZORBLAX\nQUINT", "Zor**blax** Quint", "Zorbl&#97;x Quint", "\uff3aorblax Quint",
                      "Zorbl\u0430x Quint", "Zorblax\u00a0Quint", '<span title="Zorblax Quint">x</span>', "`zorblax-quint`"]),
 )
 
-PRIVATE_HEADINGS = st.sampled_from([
+TOP_PRIVATE_HEADINGS = [
     "## Internal notes", "## Internal Notes:", "Internal notes\n---", "Internal notes\n===", "# internal", "## Іntеrnаl nоtеs",
     "## Inter\u200bnal notes", "   ## Internal notes", "## INTERNAL", "## lnternal notes", "## ɪɴᴛᴇʀɴᴀʟ ɴᴏᴛᴇꜱ",
+]
+PRIVATE_HEADINGS = st.sampled_from([
+    *TOP_PRIVATE_HEADINGS,
     # not where a section starts: errors, so the case is rejected
     "- x\n\n  ## Internal notes", "> ## Internal notes", "!!! note\n    ## Internal notes", "### Internal notes",
     "<h2>Internal notes</h2>", "**Internal notes**", "<details><summary>Internal notes</summary>",
 ])
-PRIVATE_BLOCKS = st.tuples(PRIVATE_HEADINGS, TEXT).map(lambda p: f"{p[0]}\n{MARK} {p[1]}\nCustomer {CUSTOMER}, ticket 4411")
 
-BLOCKS = st.lists(st.one_of(PUBLIC_BLOCKS, PUBLIC_BLOCKS, PRIVATE_BLOCKS), max_size=8)
 
-IDS = st.sampled_from(["A-1", "A-2", "a-1", "0042", '"0042"', "1_000", "1.10", "zorblax-quint-9", "'B-7'"])
-VERSIONS = st.sampled_from(["", "versions: [5.10, 5.2]\n", 'versions: ["4.10"]\n', "versions: 4.2\n", "versions: [[1]]\n"])
-CUSTOMERS = st.sampled_from(["", f"customer: {CUSTOMER}\n", f"customer: [{CUSTOMER}, Initech]\n", "customer: 31337\n", "customer: HP\n"])
-EXTRA = st.sampled_from(["", "duplicate_of: A-1\n", "duplicate_of: A-2\n", "not_duplicate_of: [NOPE]\n", "tags: [2024, x]\n",
-                         "handle_minutes: 1e999\n", "opened: 2027-01-01\n", "title2: x\n"])
+def _private(p: tuple[str, str]) -> str:
+    return f"{p[0]}\n{MARK} {p[1]}\nCustomer {CUSTOMER}, ticket 4411\n\n[t]: https://{MARK}.example/4411 \"{MARK}\""
+
+
+PRIVATE_BLOCKS = st.tuples(PRIVATE_HEADINGS, TEXT).map(_private)
+CLEAN_BLOCKS = st.lists(st.one_of(SAFE_BLOCKS, SAFE_BLOCKS, st.tuples(st.sampled_from(TOP_PRIVATE_HEADINGS), TEXT).map(_private)), max_size=8)
+
+BLOCKS = st.lists(st.one_of(SAFE_BLOCKS, SAFE_BLOCKS, SAFE_BLOCKS, RISKY_BLOCKS, PRIVATE_BLOCKS, PRIVATE_BLOCKS), max_size=8)
+
+
+def mostly(usual: list[str], odd: list[str]) -> st.SearchStrategy[str]:
+    """Usually a value that passes, sometimes one that must not: so that many random cases are published."""
+    return st.one_of(st.sampled_from(usual), st.sampled_from(usual), st.sampled_from(usual), st.sampled_from(odd))
+
+
+USUAL = {
+    "id": ["A-1", "A-2", "A-3", "'B-7'", '"0042"'],
+    "versions": ["", 'versions: ["4.10"]\n'],
+    "customer": ["", f"customer: {CUSTOMER}\n", "customer: 31337\n"],
+    "extra": ["", "", "tags: [2024, x]\n"],
+}
+ODD = {
+    "id": ["a-1", "0042", "1_000", "1.10", "zorblax-quint-9"],
+    "versions": ["versions: [5.10, 5.2]\n", "versions: 4.2\n", "versions: [[1]]\n"],
+    "customer": [f"customer: [{CUSTOMER}, Initech]\n", "customer: HP\n"],
+    "extra": ["duplicate_of: A-1\n", "duplicate_of: A-2\n", "not_duplicate_of: [NOPE]\n", "handle_minutes: 1e999\n", "opened: 2027-01-01\n", "title2: x\n"],
+}
 PRIVATE_FLAGS = st.sampled_from(["visibility: internal\n", "visibilty: internal\n", "Visibility: internal\n", "private: true\n",
                                  "visiblity: internal\n"])
 LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r"])
@@ -80,11 +107,15 @@ LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r"])
 def case_files(draw: st.DrawFn) -> tuple[str, bool]:
     """(file text, whether the whole case is private: every text in it then carries the marker)."""
     private = draw(st.booleans()) and draw(st.integers(0, 3)) == 0
-    cid = draw(IDS)
-    title = f"{MARK} title" if private else draw(TEXT).replace('"', "")
-    meta = f'id: {cid}\ntitle: "{title}"\nproduct: Acme\nresolved: 2026-03-03\n'
-    meta += draw(VERSIONS) + draw(CUSTOMERS) + draw(EXTRA) + (draw(PRIVATE_FLAGS) if private else "")
-    blocks = draw(BLOCKS)
+    clean = draw(st.booleans())  # half the files hold only what passes, so that many random cases are published
+
+    def field(name: str) -> str:
+        return draw(st.sampled_from(USUAL[name]) if clean else mostly(USUAL[name], ODD[name]))
+
+    title = f"{MARK} title" if private else draw(TEXT)
+    meta = f"id: {field('id')}\ntitle: {json.dumps(title)}\nproduct: Acme\nresolved: 2026-03-03\n"
+    meta += field("versions") + field("customer") + field("extra") + (draw(PRIVATE_FLAGS) if private else "")
+    blocks = draw(CLEAN_BLOCKS if clean else BLOCKS)
     if private:
         blocks = [f"{b}\n{MARK}" for b in blocks]
     body = "## Problem\n" + draw(TEXT) + "\n\n" + "\n\n".join(blocks[: len(blocks) // 2])
@@ -172,3 +203,17 @@ def test_real_builds_publish_what_check_passes(files: list[tuple[str, bool]]) ->
             path = f"content/cases/c{n}.md"
             erred = any(line.startswith(f"{path}:") and ": error: " in line for line in checked.output.splitlines())
             assert erred == (status[path] == "rejected"), (checked.output, built.output)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=400), st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")),
+                 st.text(max_size=300).map(lambda t: f"---\nid: A-1\ntitle: T\nproduct: P\nresolved: 2026-01-01\n---\n{t}".encode("utf-8", "surrogatepass"))))
+def test_any_bytes_load_and_validate_without_a_traceback(data: bytes) -> None:
+    """Not only the grammar above: any bytes at all are read, and judged, without an exception."""
+    from kbgen.load import read_case
+    from kbgen.validate import validate
+
+    raw, problems = read_case(data, "any.md")
+    out = validate([("any.md", raw)], {}, {}, "content/root-causes.yml")
+    assert raw is not None or any(p.severity == "error" for p in problems)
+    assert (out.cases != []) != ("any.md" in out.rejected) or raw is None
