@@ -15,6 +15,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
@@ -195,9 +196,16 @@ def test_no_hostile_page_or_search_result_runs_anything(hostile: Built, serve, b
     assert page.evaluate("window.__pwned") is None
     results = [a.get_attribute("href") for a in page.query_selector_all(".md-search-result__item a")][:6]
     assert results
+    here = page.url
     for href in results:
-        page.goto(page.url.split("#")[0].rsplit("/", 1)[0] + "/" + (href or "") if not (href or "").startswith("http") else href or "")
+        page.goto(urljoin(here, href or ""))
+        assert "/kb/" in page.url and page.query_selector("article h1"), page.url
         assert page.evaluate("window.__pwned") is None, href
+    evil = "%3Cimg%20src%3Dx%20onerror%3Dwindow.__pwned%3D1%3E"
+    for url in (f"{base}kb/hx-1-2/?h={evil}", f"{base}?q={evil}hostilesearch"):  # search.highlight and search.share read the URL
+        page.goto(url)
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.__pwned") is None, url
     assert dialogs == []
     assert [u for u in requests if "evil" in u] == []
     context.close()
