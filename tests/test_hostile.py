@@ -47,6 +47,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Built:
     else:
         unreadable.write_text(case_text("HX-6-99"))
         unreadable.chmod(0)
+    (root / "cases" / "c6-dangling-link.md").symlink_to(root / "cases" / "gone.md")
     check = kbgen("check", "-f", str(root / "mkdocs.yml"))
     build = kbgen("build", "-f", str(root / "mkdocs.yml"), "--report", str(root / "report.tsv"))
     assert check.exit_code == 1 and build.exit_code == 1, check.output + build.output  # some files are rejected, none crash
@@ -116,6 +117,7 @@ EXPECTED = {  # file -> what the build's report says (the diagnostics `kbgen che
     "cases/c6-nan.md": "'handle_minutes' must be a number of minutes from 0 to 525600 (a year), not nan",
     "cases/c6-inf.md": "'handle_minutes' must be a number of minutes from 0 to 525600 (a year), not inf",
     "cases/c6-unreadable.md": "cannot be read (",
+    "cases/c6-dangling-link.md": "cannot be read (No such file or directory)",
     "cases/c6-bad-date.md": "'resolved' is not a real date",
 }
 PUBLISHED = ["c1-config", "c1-tooltips", "c1-labels", "c1-mermaid", "c1-classic", "c1-instant", "c1-annotate", "c3-good", "c6-long-product",
