@@ -227,12 +227,12 @@ def read_limited(file: Path, path: str, limit: int) -> tuple[bytes | None, list[
 
 def iter_case_files(cases_dir: Path) -> Iterator[Path]:
     """Every ``*.md`` under the cases folder, sorted so output never depends on the file system's order."""
-    yield from sorted(p for p in cases_dir.rglob("*.md") if p.is_file())
+    yield from sorted(p for p in cases_dir.rglob("*.md") if p.is_file() or p.is_symlink())  # a broken link is reported, not skipped
 
 
 def display_path(path: Path, root: Path | None) -> str:
     if root is not None:
-        for candidate, base in ((path.resolve(), root.resolve()), (path.absolute(), root.absolute())):  # a symlinked file: its own name
+        for candidate, base in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):  # a symlinked file: its own name
             try:
                 return candidate.relative_to(base).as_posix()
             except ValueError:

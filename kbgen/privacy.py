@@ -121,10 +121,9 @@ def _allowed(address: str, allow: Sequence[str]) -> bool:
 
 
 @functools.cache
-def _clue_index() -> tuple[_ByClue, re.Pattern[str]]:
-    """One regex finds every clue in a text in one pass (a lookahead, so overlapping clues are all seen)."""
-    clues = sorted({c for r in secret_rules() for c in r.clues}, key=lambda c: (-len(c), c))
-    return _ByClue(), re.compile("(?=(" + "|".join(re.escape(c) for c in clues) + "))")
+def _clue_index() -> tuple[_ByClue, tuple[str, ...]]:
+    """Every clue once (44 substring tests a text cost less than one regex with 44 alternatives at each position)."""
+    return _ByClue(), tuple(sorted({c for r in secret_rules() for c in r.clues}))
 
 
 class _ByClue(dict[frozenset[str], list[Rule]]):
@@ -154,8 +153,9 @@ def scan(text: str, allow_emails: Sequence[str] = ()) -> list[Finding]:
     """Secrets, email addresses and phone numbers in ``text``, one finding per line and kind, in line order."""
     found: dict[tuple[int, str], Finding] = {}
     _line_of = _Lines(text)
-    rules, clue_re = _clue_index()
-    present = frozenset(clue_re.findall(text.lower()))
+    rules, clues = _clue_index()
+    lower = text.lower()
+    present = frozenset(c for c in clues if c in lower)
     for rule in rules[present] if len(present) <= 2 else rules.__missing__(present):
         for m in rule.pattern.finditer(text):
             offset = _line_of(m.start())

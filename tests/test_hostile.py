@@ -14,6 +14,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
@@ -44,6 +45,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Built:
     else:
         unreadable.write_text(case_text("HX-6-99"))
         unreadable.chmod(0)
+    (root / "cases" / "c6-dangling-link.md").symlink_to(root / "cases" / "gone.md")
     check = kbgen("check", "-f", str(root / "mkdocs.yml"))
     build = kbgen("build", "-f", str(root / "mkdocs.yml"), "--report", str(root / "report.tsv"))
     assert check.exit_code == 1 and build.exit_code == 1, check.output + build.output  # some files are rejected, none crash
@@ -112,6 +114,7 @@ EXPECTED = {  # file -> what the build's report says (the diagnostics `kbgen che
     "cases/c6-nan.md": "'handle_minutes' must be a number of minutes from 0 to 525600 (a year), not nan",
     "cases/c6-inf.md": "'handle_minutes' must be a number of minutes from 0 to 525600 (a year), not inf",
     "cases/c6-unreadable.md": "cannot be read (",
+    "cases/c6-dangling-link.md": "cannot be read (No such file or directory)",
     "cases/c6-bad-date.md": "'resolved' is not a real date",
     # markdown-it stops reading past its nesting limit: the rest of the file would be lost, so it is an error
     "cases/c6-nested-list.md": "lists or quotes are nested more than 49 levels deep here; flatten them",
@@ -192,9 +195,16 @@ def test_no_hostile_page_or_search_result_runs_anything(hostile: Built, serve, b
     assert page.evaluate("window.__pwned") is None
     results = [a.get_attribute("href") for a in page.query_selector_all(".md-search-result__item a")][:6]
     assert results
+    here = page.url
     for href in results:
-        page.goto(page.url.split("#")[0].rsplit("/", 1)[0] + "/" + (href or "") if not (href or "").startswith("http") else href or "")
+        page.goto(urljoin(here, href or ""))
+        assert "/kb/" in page.url and page.query_selector("article h1"), page.url
         assert page.evaluate("window.__pwned") is None, href
+    evil = "%3Cimg%20src%3Dx%20onerror%3Dwindow.__pwned%3D1%3E"
+    for url in (f"{base}kb/hx-1-2/?h={evil}", f"{base}?q={evil}hostilesearch"):  # search.highlight and search.share read the URL
+        page.goto(url)
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.__pwned") is None, url
     assert dialogs == []
     assert [u for u in requests if "evil" in u] == []
     context.close()
