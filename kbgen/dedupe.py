@@ -104,7 +104,7 @@ SPECIFIC_MASS = 6.0
 
 SOLUTION_STRETCH = 1.25
 """The score never exceeds ``100 - SOLUTION_STRETCH * (100 - solution)``: however well the problems agree,
-the fixes must be near-identical (at the default threshold, a solution similarity of about 66)."""
+the fixes must be near-identical (at the default threshold, a solution similarity of about 64)."""
 
 IDF_POWER = 1.5
 """Word weights are normalised IDF to this power: above 1 sharpens the gap between generic and specific words."""
@@ -255,9 +255,9 @@ class _Weights:
     """Per product: how specific each word is, from how many different problems use it.
 
     A problem is counted once however many copies it has: cases quoting the same error codes count
-    as one problem, cases without codes count once per distinct text. A word's weight is
-    ``log(1 + N/df) / log(1 + N)``: 1 for a word one problem uses, near 0 for a step every problem
-    shares ("restart", "cache").
+    as one problem, cases without codes once per distinct problem text. A word's weight is
+    ``(log(1 + N/df) / log(1 + N)) ** IDF_POWER``: 1 for a word one problem uses, near 0 for a step
+    every problem shares ("restart", "cache").
     """
 
     def __init__(self, texts: Sequence[_Text]) -> None:
