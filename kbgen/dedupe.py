@@ -110,7 +110,10 @@ IDF_POWER = 1.5
 """Word weights are normalised IDF to this power: above 1 sharpens the gap between generic and specific words."""
 
 MESSAGE_WORDS = 12
-"""A quoted span of at most this many words is a message on screen; a longer one is the customer talking."""
+"""A span in backticks of at most this many words is a message on screen; a longer one is a log or a story."""
+
+SAID_WORDS = 5
+"""The same for double quotes, where customers' own words often are."""
 
 SHARED_CODE_PROBLEM = 60.0
 """Two problems quoting the same error code agree at least this much, however differently they are told."""
@@ -194,12 +197,13 @@ def codes(text: str) -> frozenset[str]:
 
 
 def quoted_words(text: str) -> list[str]:
-    """The words of the messages a problem quotes (in backticks or double quotes). A longer quote is the
-    customer's own account, not a message on screen, and does not count."""
+    """The words of the messages a problem quotes: in backticks (where the case format asks for the
+    exact error message), or a few words in double quotes ("Indexing"). A longer quote is the
+    customer telling the story, not a message on screen, and does not count."""
     out = []
     for match in _QUOTED.finditer(text):
         found = words(next(g for g in match.groups() if g))
-        if len(found) <= MESSAGE_WORDS:
+        if len(found) <= (MESSAGE_WORDS if match.group(1) else SAID_WORDS):
             out += found
     return out
 
