@@ -88,7 +88,7 @@ import re
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -177,6 +177,16 @@ class _Rep:
     problem: frozenset[str]
     codes: frozenset[str]
     quoted: frozenset[str]
+    solution_mass: float = field(default=0.0, compare=False)  # total weight of the words
+    problem_mass: float = field(default=0.0, compare=False)
+    text: str = field(default="", compare=False)  # solution words sorted, for rapidfuzz
+    key: int = field(default=0, compare=False, repr=False)
+
+    def __post_init__(self) -> None:  # reps are hashed often: once is enough
+        object.__setattr__(self, "key", hash((self.product, self.solution, self.problem, self.codes, self.quoted)))
+
+    def __hash__(self) -> int:
+        return self.key
 
 
 def words(markdown: str) -> list[str]:
@@ -299,7 +309,8 @@ class _Weights:
             sol.setdefault(word, 1.0)
         for word in rep.problem:
             prob.setdefault(word, 1.0)
-        return rep
+        return replace(rep, solution_mass=sum(map(sol.__getitem__, rep.solution)),
+                       problem_mass=sum(map(prob.__getitem__, rep.problem)), text=" ".join(sorted(rep.solution)))
 
     def table(self, rep: _Rep, problem: bool) -> dict[str, float]:
         return (self.prob if problem else self.sol)[rep.product]
@@ -341,16 +352,9 @@ class _Scorer:
 
     def __init__(self, weights: _Weights) -> None:
         self.weights = weights
-        self._mass: dict[tuple[_Rep, bool], float] = {}
-        self._texts: dict[_Rep, str] = {}
 
     def mass(self, rep: _Rep, problem: bool = False) -> float:
-        key = (rep, problem)
-        hit = self._mass.get(key)
-        if hit is None:
-            words = rep.problem if problem else rep.solution
-            hit = self._mass[key] = sum(map(self.weights.table(rep, problem).__getitem__, words))
-        return hit
+        return rep.problem_mass if problem else rep.solution_mass
 
     def _similarity(self, a: _Rep, b: _Rep, problem: bool) -> float:
         """Mean of weighted Dice (edits) and weighted overlap (a sentence added), 0-100.
@@ -367,19 +371,13 @@ class _Scorer:
         both = sum(map(self.weights.table(a, problem).__getitem__, shared))
         return min(100.0, 100 * both / (ma + mb) + 50 * both / min(ma, mb))  # rounding never passes 100
 
-    def _text(self, rep: _Rep) -> str:
-        hit = self._texts.get(rep)
-        if hit is None:
-            hit = self._texts[rep] = " ".join(sorted(rep.solution))
-        return hit
-
     def _solution(self, a: _Rep, b: _Rep) -> float:
         """Weighted similarity, blended with rapidfuzz's ratio on the sorted words: reworded steps
         ("remove the entries" / "delete the items") and typos lose characters, not whole words."""
         weighted = self._similarity(a, b, False)
         if not FUZZY_SHARE:
             return weighted
-        return (1 - FUZZY_SHARE) * weighted + FUZZY_SHARE * fuzz.ratio(self._text(a), self._text(b))
+        return (1 - FUZZY_SHARE) * weighted + FUZZY_SHARE * fuzz.ratio(a.text, b.text)
 
     def __call__(self, a: _Rep, b: _Rep) -> tuple[float, str]:
         if a.product != b.product:
@@ -430,7 +428,7 @@ class _Scorer:
         ids = np.array([quote_id.get((r.codes, r.quoted), -1) for r in reps])
         empty = np.array([not r.solution for r in reps])
         ncodes = np.array([len(r.codes) for r in reps], dtype=np.float64)
-        texts = [self._text(r) for r in reps]
+        texts = [r.text for r in reps]
         sol_empty = smass <= 1e-12
         coded = ncodes > 0
         for start in range(0, k, MATRIX_ROWS):
