@@ -8,7 +8,7 @@ Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it 
 - for N up to --exhaustive-max, the exhaustive reference (every pair in a product scored
   with the same score_pair and clustered the same way): the share of its same-group pairs
   that the fast path also groups together, and pairs the fast path groups that it does not;
-- peak resident memory of the process.
+- peak resident memory of the process, before and after dedupe.
 """
 
 from __future__ import annotations
@@ -127,7 +127,10 @@ def main() -> None:
     cases = [c for c in (checked if checked is not None else plain) if c.public]
     print(f"public cases: {len(cases)}")
 
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     fast, dedupe_s = timed("dedupe", dedupe.dedupe, cases, args.threshold)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {before:.0f} MB with the cases read, {after:.0f} MB after dedupe (+{after - before:.0f} MB)")
     merged = [g for g in fast.groups if len(g.members) > 1]
     print(f"groups: {len(fast.groups)} ({len(merged)} of 2+ cases, largest {max(len(g.members) for g in fast.groups)}), "
           f"near misses: {len(fast.near_misses)}")

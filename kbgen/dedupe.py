@@ -89,7 +89,7 @@ import re
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -105,13 +105,16 @@ SPECIFIC_MASS = 6.0
 
 SOLUTION_STRETCH = 1.25
 """The score never exceeds ``100 - SOLUTION_STRETCH * (100 - solution)``: however well the problems agree,
-the fixes must be near-identical (at the default threshold, a solution similarity of about 66)."""
+the fixes must be near-identical (at the default threshold, a solution similarity of about 64)."""
 
 IDF_POWER = 1.5
 """Word weights are normalised IDF to this power: above 1 sharpens the gap between generic and specific words."""
 
 MESSAGE_WORDS = 12
-"""A quoted span of at most this many words is a message on screen; a longer one is the customer talking."""
+"""A span in backticks of at most this many words is a message on screen; a longer one is a log or a story."""
+
+SAID_WORDS = 5
+"""The same for double quotes, where customers' own words often are."""
 
 SHARED_CODE_PROBLEM = 60.0
 """Two problems quoting the same error code agree at least this much, however differently they are told."""
@@ -175,6 +178,16 @@ class _Rep:
     problem: frozenset[str]
     codes: frozenset[str]
     quoted: frozenset[str]
+    solution_mass: float = field(default=0.0, compare=False)  # total weight of the words
+    problem_mass: float = field(default=0.0, compare=False)
+    text: str = field(default="", compare=False)  # solution words sorted, for rapidfuzz
+    key: int = field(default=0, compare=False, repr=False)
+
+    def __post_init__(self) -> None:  # reps are hashed often: once is enough
+        object.__setattr__(self, "key", hash((self.product, self.solution, self.problem, self.codes, self.quoted)))
+
+    def __hash__(self) -> int:
+        return self.key
 
 
 def words(markdown: str) -> list[str]:
@@ -195,12 +208,13 @@ def codes(text: str) -> frozenset[str]:
 
 
 def quoted_words(text: str) -> list[str]:
-    """The words of the messages a problem quotes (in backticks or double quotes). A longer quote is the
-    customer's own account, not a message on screen, and does not count."""
+    """The words of the messages a problem quotes: in backticks (where the case format asks for the
+    exact error message), or a few words in double quotes ("Indexing"). A longer quote is the
+    customer telling the story, not a message on screen, and does not count."""
     out = []
     for match in _QUOTED.finditer(text):
         found = words(next(g for g in match.groups() if g))
-        if len(found) <= MESSAGE_WORDS:
+        if len(found) <= (MESSAGE_WORDS if match.group(1) else SAID_WORDS):
             out += found
     return out
 
@@ -256,9 +270,9 @@ class _Weights:
     """Per product: how specific each word is, from how many different problems use it.
 
     A problem is counted once however many copies it has: cases quoting the same error codes count
-    as one problem, cases without codes count once per distinct text. A word's weight is
-    ``log(1 + N/df) / log(1 + N)``: 1 for a word one problem uses, near 0 for a step every problem
-    shares ("restart", "cache").
+    as one problem, cases without codes once per distinct problem text. A word's weight is
+    ``(log(1 + N/df) / log(1 + N)) ** IDF_POWER``: 1 for a word one problem uses, near 0 for a step
+    every problem shares ("restart", "cache").
     """
 
     def __init__(self, texts: Sequence[_Text]) -> None:
@@ -296,7 +310,8 @@ class _Weights:
             sol.setdefault(word, 1.0)
         for word in rep.problem:
             prob.setdefault(word, 1.0)
-        return rep
+        return replace(rep, solution_mass=sum(map(sol.__getitem__, rep.solution)),
+                       problem_mass=sum(map(prob.__getitem__, rep.problem)), text=" ".join(sorted(rep.solution)))
 
     def table(self, rep: _Rep, problem: bool) -> dict[str, float]:
         return (self.prob if problem else self.sol)[rep.product]
@@ -338,16 +353,9 @@ class _Scorer:
 
     def __init__(self, weights: _Weights) -> None:
         self.weights = weights
-        self._mass: dict[tuple[_Rep, bool], float] = {}
-        self._texts: dict[_Rep, str] = {}
 
     def mass(self, rep: _Rep, problem: bool = False) -> float:
-        key = (rep, problem)
-        hit = self._mass.get(key)
-        if hit is None:
-            words = rep.problem if problem else rep.solution
-            hit = self._mass[key] = sum(map(self.weights.table(rep, problem).__getitem__, words))
-        return hit
+        return rep.problem_mass if problem else rep.solution_mass
 
     def _similarity(self, a: _Rep, b: _Rep, problem: bool) -> float:
         """Mean of weighted Dice (edits) and weighted overlap (a sentence added), 0-100.
@@ -364,19 +372,13 @@ class _Scorer:
         both = sum(map(self.weights.table(a, problem).__getitem__, shared))
         return min(100.0, 100 * both / (ma + mb) + 50 * both / min(ma, mb))  # rounding never passes 100
 
-    def _text(self, rep: _Rep) -> str:
-        hit = self._texts.get(rep)
-        if hit is None:
-            hit = self._texts[rep] = " ".join(sorted(rep.solution))
-        return hit
-
     def _solution(self, a: _Rep, b: _Rep) -> float:
         """Weighted similarity, blended with rapidfuzz's ratio on the sorted words: reworded steps
         ("remove the entries" / "delete the items") and typos lose characters, not whole words."""
         weighted = self._similarity(a, b, False)
         if not FUZZY_SHARE:
             return weighted
-        return (1 - FUZZY_SHARE) * weighted + FUZZY_SHARE * fuzz.ratio(self._text(a), self._text(b))
+        return (1 - FUZZY_SHARE) * weighted + FUZZY_SHARE * fuzz.ratio(a.text, b.text)
 
     def __call__(self, a: _Rep, b: _Rep) -> tuple[float, str]:
         if a.product != b.product:
@@ -427,7 +429,7 @@ class _Scorer:
         ids = np.array([quote_id.get((r.codes, r.quoted), -1) for r in reps])
         empty = np.array([not r.solution for r in reps])
         ncodes = np.array([len(r.codes) for r in reps], dtype=np.float64)
-        texts = [self._text(r) for r in reps]
+        texts = [r.text for r in reps]
         sol_empty = smass <= 1e-12
         coded = ncodes > 0
         for start in range(0, k, MATRIX_ROWS):

@@ -465,3 +465,14 @@ def test_generated_hard_shape_merges_copies_and_only_copies(tmp_path: Path) -> N
             lowest = min(scorer(by_id[x], by_id[y])[0] for x, y in combinations(g.members, 2))
             assert g.score == pytest.approx(lowest) and lowest >= DEFAULT_THRESHOLD
         assert g.score >= DEFAULT_THRESHOLD
+
+
+def test_different_short_messages_keep_apart_but_a_customer_quote_is_not_a_message() -> None:
+    indexing = case("QM-1", 'Acme Sync stays at "Indexing" for hours after the first install.', SPECIFIC_FIX)
+    connecting = case("QM-2", 'Acme Sync stays at "Connecting" for hours after the network changed.', SPECIFIC_FIX)
+    assert "different error messages" in score_pair(indexing, connecting)[1]
+    assert len(dedupe([indexing, connecting]).groups) == 2
+    told = case("QM-3", '"Our bank export stops every night and the accountants cannot see the new payments."',
+                SPECIFIC_FIX)
+    shown = case("QM-4", "The nightly bank export stops with `Ledger bridge timeout`.", SPECIFIC_FIX)
+    assert "different error messages" not in score_pair(told, shown)[1]
