@@ -182,15 +182,34 @@ def test_results_are_deterministic_and_respect_limit(labelled: tuple[list[Articl
     twin_a = make_article(make_case("TWIN-B", "Printer offline", "The printer is offline."))
     twin_b = make_article(make_case("TWIN-A", "Printer offline", "The printer is offline."))
     pool = [*articles, twin_a, twin_b]
-    first = search(pool, "printer offline sync", 10)
+    first = Index(pool).search("printer offline sync", 10, tail=0)
     shuffled = pool[:]
     random.Random(7).shuffle(shuffled)
-    assert [(a.id, s) for a, s in search(shuffled, "printer offline sync", 10)] == [(a.id, s) for a, s in first]
+    assert [(a.id, s) for a, s in Index(shuffled).search("printer offline sync", 10, tail=0)] == [(a.id, s) for a, s in first]
     assert [a.id for a, _ in first[:2]] == ["TWIN-A", "TWIN-B"]  # equal scores: by id
     assert len(first) == 10 and [s for _, s in first] == sorted((s for _, s in first), reverse=True)
     assert all(0 < s <= 1 for _, s in first)
-    assert len(search(pool, "sync", 3)) == 3
+    assert len(Index(pool).search("sync", 3, tail=0)) == 3
     assert search(pool, "sync", 0) == []
+
+
+def test_the_tail_is_cut_where_scores_fall_off(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, _ = labelled
+    index = Index(articles)
+    query = "Sync stops with 401 Unauthorized after I changed my password"
+    everything = index.search(query, 100, tail=0)
+    shown = index.search(query, 100)
+    assert shown[0][0].id == "SYNC-401" and len(everything) > 10  # many articles share a word or two
+    assert 3 <= len(shown) < len(everything) / 2
+    assert all(s >= 0.4 * shown[0][1] for _, s in shown[3:])
+    assert [a.id for a, _ in shown] == [a.id for a, _ in everything[:len(shown)]]
+
+
+def test_a_published_draft_is_not_its_own_duplicate(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, _ = labelled
+    index = Index(articles)
+    assert index.search("Sync stops with 401 Unauthorized after a password change", 1)[0][0].id == "SYNC-401"
+    assert index.search("Sync stops with 401 Unauthorized after a password change", 10, exclude=["SYNC-401"])[0][0].id != "SYNC-401"
 
 
 @pytest.mark.parametrize("query", ["", "   ", "the and of it", "zebra quasar marmalade"])
