@@ -216,3 +216,84 @@ def test_a_published_draft_is_not_its_own_duplicate(labelled: tuple[list[Article
 def test_no_match_is_empty(labelled: tuple[list[Article], list[dict[str, str]]], query: str) -> None:
     assert search(labelled[0], query) == []
     assert search([], "sync") == []
+
+
+TRACEBACK = """Traceback (most recent call last):
+  File "/srv/billing/sync_orders.py", line 42, in <module>
+    orders = client.shipments.list(status="open", page_size=100)
+  File "/usr/lib/python3.11/site-packages/acme_gateway/client.py", line 318, in request
+    response = self._session.send(prepared, timeout=self.timeout, verify=self.verify)
+  File "/usr/lib/python3.11/site-packages/requests/adapters.py", line 517, in send
+    raise SSLError(e, request=request)
+ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1006)
+"""
+
+PASTED = {
+    "The process cannot access the file because it is being used by another process (0x80070020)":
+        r"2026-09-14 08:12:55,123 ERROR [engine] C:\Users\jdoe\AppData\Local\Microsoft\Outlook\jdoe@example.com.ost: "
+        "The process cannot access the file because it is being used by another process (0x80070020) - retry 4 of 5",
+    "acme_gateway.errors.RateLimitError: 429 rate limit exceeded":
+        "[2026-10-02T11:04:09Z] WARN worker-3 acme_gateway.client: giving up after 3 retries: "
+        "acme_gateway.errors.RateLimitError: 429 rate limit exceeded (request id 7f3a9c2e, endpoint /v3/shipments)",
+    "Validation error: PDF/A-3 requires all fonts to be embedded (Helvetica-Bold)":
+        "Nov 12 09:41:07 app01 invoicing[2211]: export job 88213 failed: Validation error: PDF/A-3 requires all fonts "
+        "to be embedded (Helvetica-Bold); output discarded",
+    "certificate verify failed: self-signed certificate in certificate chain": TRACEBACK,
+}
+
+
+@pytest.fixture(scope="module")
+def demo_index() -> tuple[Index, list[Article]]:
+    from kbgen import pipeline
+
+    repo = Path(__file__).resolve().parent.parent
+    result = pipeline.run(pipeline.Options(cases_dir=repo / "content" / "cases", root_causes=repo / "content" / "root-causes.yml", root=repo))
+    return Index(result.articles), result.articles
+
+
+@pytest.mark.parametrize("message", list(PASTED))
+def test_a_pasted_log_line_or_traceback_finds_its_article_first(demo_index: tuple[Index, list[Article]], message: str) -> None:
+    index, articles = demo_index
+    quoting = {a.id for a in articles if any(message in f"{c.title}\n{c.problem}" for c in a.cases)}
+    assert quoting, "the demo quotes this message in some article"
+    hits = index.search(PASTED[message], 10)
+    assert hits[0][0].id in quoting, [(e.id, e.title, s) for e, s in hits[:3]]
+    assert len(hits) < len(articles) / 4  # a long paste shares a word with most articles: the tail is cut
+
+
+def test_similar_command_answers_from_its_cache_and_never_from_a_stale_one(tmp_path: Path) -> None:
+    import json
+
+    from tests.conftest import kbgen
+    from tests.kb import case_text, write_kb
+
+    config = write_kb(tmp_path, {
+        "a.md": case_text("CASE-1", "Sync stops with `401 Unauthorized` after a password change", "The tray icon shows `401 Unauthorized`."),
+        "b.md": case_text("CASE-2", "Invoice PDF shows the wrong currency", "Totals show USD instead of EUR.", "1. Set the currency."),
+        "c.md": case_text("CASE-3", "Printer queue stuck", "Jobs stay in the queue.", "1. Restart the spooler."),
+    })
+
+    def similar(*args: str) -> list[dict[str, object]]:
+        result = kbgen("similar", *args, "--json", "-f", str(config))
+        assert result.exit_code == 0, result.output
+        return list(json.loads(result.output)["results"])
+
+    assert similar(TRACEBACK.replace("certificate verify failed", "401 Unauthorized"))[0]["article"] == "CASE-1"
+    cache = tmp_path / ".cache" / "kbgen"
+    first = sorted(p.name for p in cache.iterdir())
+    assert len(first) == 1 and first[0].startswith("similar-")
+    assert [r["article"] for r in similar("wrong currency on the invoice")][:1] == ["CASE-2"]
+    assert sorted(p.name for p in cache.iterdir()) == first  # same content: the saved index answered
+    # an edited case is seen at once: a new index replaces the old one
+    (tmp_path / "content" / "cases" / "b.md").write_text(
+        case_text("CASE-2", "Invoice PDF shows the wrong currency symbol", "Totals show USD instead of EUR.", "1. Set the currency."))
+    assert similar("wrong currency on the invoice")[0]["title"] == "Invoice PDF shows the wrong currency symbol"
+    second = sorted(p.name for p in cache.iterdir())
+    assert len(second) == 1 and second != first
+    # a draft that is already published is not listed as its own duplicate
+    draft = tmp_path / "draft.md"
+    draft.write_text(case_text("CASE-1", "Sync stops with `401 Unauthorized` after a password change", "The tray icon shows `401 Unauthorized`."))
+    assert "CASE-1" not in [r["article"] for r in similar(str(draft))]
+    # a damaged cache is rebuilt, not trusted
+    (cache / second[0] / "index.json").write_text("{", encoding="utf-8")
+    assert similar("wrong currency on the invoice")[0]["article"] == "CASE-2"
