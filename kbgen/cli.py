@@ -326,7 +326,6 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
     """The published articles closest to DRAFT (a case file or a quoted text), best first."""
     import dataclasses
 
-    from . import load
     from . import similar as sim  # imported here: only this command needs it
 
     cfg, plugin = open_config(config_file)
@@ -336,9 +335,9 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
         raise click.UsageError(str(exc)) from exc
     # The index is kept per content hash of every input (cases, root causes, options): an unchanged
     # knowledge base answers without running the pipeline, a changed one is re-indexed.
-    inputs = [*(load.iter_case_files(opts.cases_dir) if opts.cases_dir.is_dir() else ()), opts.root_causes]
-    key = sim.content_key(dataclasses.replace(opts, as_of=date.min), inputs, opts.root or Path.cwd())
-    index = sim.cached_index((opts.root or Path.cwd()) / ".cache" / "kbgen", key, lambda: run_pipeline(cfg, plugin).articles)
+    cache = (opts.root or Path.cwd()) / ".cache" / "kbgen"
+    key = sim.content_key(dataclasses.replace(opts, as_of=date.min), sim.input_files(opts.cases_dir, opts.root_causes), cache / "files.json")
+    index = sim.cached_index(cache, key, lambda: run_pipeline(cfg, plugin).articles)
     try:
         is_file = "\n" not in draft and len(draft) < 4096 and Path(draft).is_file()
     except OSError:

@@ -46,9 +46,12 @@ import functools
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -367,24 +370,62 @@ class Index:
         return index
 
 
-def content_key(options: object, files: Iterable[Path], root: Path) -> str:
-    """A hash of everything the published articles depend on: the pipeline options (as written by
-    ``repr``, minus nothing: an option change rebuilds too), every input file's path and bytes, and the
-    kbgen version and index :data:`FORMAT`. A missing file hashes differently from an empty one."""
+def input_files(cases_dir: Path, *others: Path) -> list[str]:
+    """Every file the pipeline may read: ``*.md`` under the cases folder (as :func:`load.iter_case_files`
+    finds them: symlinked folders are not entered) and ``others``. Plain strings from os.walk: at 10,000
+    files pathlib's objects cost more than the answer. :func:`content_key` skips what is not a file."""
+    return [*(os.path.join(top, name) for top, _, names in os.walk(cases_dir) for name in names if name.endswith(".md")), *map(str, others)]
+
+
+RACY_NS = 2_000_000_000
+"""A recorded file changed less than this long before its record was written may change again within the
+same timestamp: it is hashed again next time (git's "racy clean" rule)."""
+
+
+def content_key(options: object, files: Iterable[str], manifest: Path | None = None) -> str:
+    """A hash of everything the published articles depend on: the pipeline options (``repr``: an option
+    change rebuilds too), every input file's path and content, the kbgen version and index :data:`FORMAT`.
+
+    With ``manifest`` (a JSON file kbgen keeps), a file whose size and modification time are those recorded
+    there is not read again: its recorded hash is used, as git's index does. Any edit changes the time; a file
+    only touched is read and hashes the same. A missing file hashes differently from an empty one."""
+    try:
+        known = json.loads(manifest.read_text(encoding="utf-8")) if manifest else {}
+        written, recorded = int(known["written"]), dict(known["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        written, recorded = 0, {}
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{FORMAT}\0{__version__}\0{options!r}\0".encode())
-    for path in files:
+    now = time.time_ns()
+    fresh: dict[str, list[object]] = {}
+    for name in sorted(files):
         try:
-            name = path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            name = str(path)
-        try:
-            content = path.read_bytes()
+            st = os.stat(name)
         except OSError:
             h.update(f"{name}\0missing\0".encode())
             continue
-        h.update(f"{name}\0{len(content)}\0".encode())
-        h.update(content)
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        old = recorded.get(name)
+        if isinstance(old, list) and len(old) == 3 and old[:2] == [st.st_size, st.st_mtime_ns] and st.st_mtime_ns < written - RACY_NS:
+            digest = str(old[2])
+        else:
+            try:
+                with open(name, "rb") as f:
+                    digest = hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+            except OSError:
+                h.update(f"{name}\0unreadable\0".encode())
+                continue
+        fresh[name] = [st.st_size, st.st_mtime_ns, digest]
+        h.update(f"{name}\0{digest}\0".encode())
+    if manifest is not None and fresh != recorded:
+        try:
+            manifest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = manifest.with_name(f".{manifest.name}.{os.getpid()}")
+            tmp.write_text(json.dumps({"written": now, "files": fresh}), encoding="utf-8")
+            os.replace(tmp, manifest)
+        except OSError:
+            pass  # a read-only checkout: every call reads every file
     return h.hexdigest()
 
 

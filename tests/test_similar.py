@@ -280,15 +280,15 @@ def test_similar_command_answers_from_its_cache_and_never_from_a_stale_one(tmp_p
 
     assert similar(TRACEBACK.replace("certificate verify failed", "401 Unauthorized"))[0]["article"] == "CASE-1"
     cache = tmp_path / ".cache" / "kbgen"
-    first = sorted(p.name for p in cache.iterdir())
+    first = sorted(p.name for p in cache.glob("similar-*"))
     assert len(first) == 1 and first[0].startswith("similar-")
     assert [r["article"] for r in similar("wrong currency on the invoice")][:1] == ["CASE-2"]
-    assert sorted(p.name for p in cache.iterdir()) == first  # same content: the saved index answered
+    assert sorted(p.name for p in cache.glob("similar-*")) == first  # same content: the saved index answered
     # an edited case is seen at once: a new index replaces the old one
     (tmp_path / "content" / "cases" / "b.md").write_text(
         case_text("CASE-2", "Invoice PDF shows the wrong currency symbol", "Totals show USD instead of EUR.", "1. Set the currency."))
     assert similar("wrong currency on the invoice")[0]["title"] == "Invoice PDF shows the wrong currency symbol"
-    second = sorted(p.name for p in cache.iterdir())
+    second = sorted(p.name for p in cache.glob("similar-*"))
     assert len(second) == 1 and second != first
     # a draft that is already published is not listed as its own duplicate
     draft = tmp_path / "draft.md"
