@@ -222,7 +222,7 @@ def speed(n: int, keep: bool) -> None:
     reading = time.perf_counter() - start
 
     top = json.loads(out)["results"][0]["article"]
-    next(p for p in (work / "cases").rglob("*.md") if p.stem.startswith(top)).unlink()
+    next(p for p in (work / "cases").rglob("*.md") if p.stem.lower() == top.lower()).unlink()
     stale, out2 = timed(query, work)
     gone = top not in [r["article"] for r in json.loads(out2)["results"]]
     again, _ = timed(query, work)

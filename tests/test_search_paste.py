@@ -94,3 +94,13 @@ def test_a_pasted_log_line_or_traceback_lists_its_article_first(demo, message: s
 
 def _quoting(message: str) -> set[str]:
     return {slug for m, slugs in MESSAGES.items() if message in m for slug in slugs}
+
+
+def test_the_excerpt_shows_a_merged_cases_title_that_matched(demo) -> None:
+    page, _ = demo
+    listed, _ = ask(page, "Upgrade to Acme Sync 4.3.0 rolls back with Error 1603")
+    assert listed[0] == "case-2026-0102"  # shown as "MSI deployment fails ..."; the query is a merged case's title
+    first = page.locator("li.md-search-result__item").first
+    marked = [m.lower() for m in first.locator("mark").all_inner_texts()]
+    assert {"rolls", "back", "1603"} <= set(marked), marked
+    assert "rolls back with Error 1603" in first.inner_text()
