@@ -392,32 +392,33 @@ def content_key(options: object, files: Iterable[str], manifest: Path | None = N
     try:
         known = json.loads(manifest.read_text(encoding="utf-8")) if manifest else {}
         written, recorded = int(known["written"]), dict(known["files"])
+        if not all(isinstance(v, list) and len(v) == 3 for v in recorded.values()):
+            raise ValueError("damaged manifest")
     except (OSError, ValueError, KeyError, TypeError):
         written, recorded = 0, {}
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{FORMAT}\0{__version__}\0{options!r}\0".encode())
     now = time.time_ns()
+    parts = [f"{FORMAT}\0{__version__}\0{options!r}"]
     fresh: dict[str, list[object]] = {}
     for name in sorted(files):
         try:
             st = os.stat(name)
         except OSError:
-            h.update(f"{name}\0missing\0".encode())
+            parts.append(f"{name}\0missing")
             continue
         if not stat.S_ISREG(st.st_mode):
             continue
         old = recorded.get(name)
-        if isinstance(old, list) and len(old) == 3 and old[:2] == [st.st_size, st.st_mtime_ns] and st.st_mtime_ns < written - RACY_NS:
+        if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and st.st_mtime_ns < written - RACY_NS:
             digest = str(old[2])
         else:
             try:
                 with open(name, "rb") as f:
                     digest = hashlib.blake2b(f.read(), digest_size=16).hexdigest()
             except OSError:
-                h.update(f"{name}\0unreadable\0".encode())
+                parts.append(f"{name}\0unreadable")
                 continue
         fresh[name] = [st.st_size, st.st_mtime_ns, digest]
-        h.update(f"{name}\0{digest}\0".encode())
+        parts.append(f"{name}\0{digest}")
     if manifest is not None and fresh != recorded:
         try:
             manifest.parent.mkdir(parents=True, exist_ok=True)
@@ -426,7 +427,7 @@ def content_key(options: object, files: Iterable[str], manifest: Path | None = N
             os.replace(tmp, manifest)
         except OSError:
             pass  # a read-only checkout: every call reads every file
-    return h.hexdigest()
+    return hashlib.blake2b("\0\0".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def cached_index(cache_dir: Path, key: str, build: Callable[[], Sequence[Article]]) -> Index:
