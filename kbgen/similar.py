@@ -445,14 +445,18 @@ def cached_index(cache_dir: Path, key: str, build: Callable[[], Sequence[Article
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".similar-", dir=cache_dir))
+    except OSError:
+        return index  # a read-only checkout still answers, just not faster next time
+    try:
         index.save(tmp)
         tmp.rename(folder)  # whole or not at all: a reader never sees a half-written index
-        for old in cache_dir.glob("similar-*"):
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
-    except OSError:
-        pass  # a read-only checkout still answers, just not faster next time
+    except OSError:  # no room, or another call saved the same index first
+        shutil.rmtree(tmp, ignore_errors=True)
+    for old in cache_dir.glob("similar-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
     return index
+
 
 def _fields(article: Article) -> Iterable[tuple[str, str]]:
     best = article.best

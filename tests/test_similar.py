@@ -297,3 +297,16 @@ def test_similar_command_answers_from_its_cache_and_never_from_a_stale_one(tmp_p
     # a damaged cache is rebuilt, not trusted
     (cache / second[0] / "index.json").write_text("{", encoding="utf-8")
     assert similar("wrong currency on the invoice")[0]["article"] == "CASE-2"
+
+
+def test_cached_index_round_trips_and_survives_an_unwritable_cache(labelled: tuple[list[Article], list[dict[str, str]]], tmp_path: Path) -> None:
+    from kbgen.similar import cached_index
+
+    articles, queries = labelled
+    built = cached_index(tmp_path / "cache", "k1", lambda: articles)
+    loaded = cached_index(tmp_path / "cache", "k1", lambda: pytest.fail("an unchanged key must not rebuild"))  # type: ignore[arg-type,return-value]
+    for q in queries[:20]:
+        assert loaded.search(q["query"], 10) == built.search(q["query"], 10)
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["similar-k1"]  # no half-written leftovers
+    (tmp_path / "blocked").write_text("a file where the cache folder would go")
+    assert cached_index(tmp_path / "blocked", "k1", lambda: articles).search("401 Unauthorized", 1)[0][0].id == "SYNC-401"
