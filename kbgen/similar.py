@@ -75,8 +75,6 @@ ERROR_WEIGHT = 1.0
 """An exact error string multiplies the text score by ``1 + ERROR_WEIGHT * specificity``."""
 TITLE_MATCH = 0.5
 """Weight of the query against the articles' titles alone (the shown and merged titles), next to 1 for all fields."""
-KEEP = 3
-"""Always shown, when they share anything with the query: the tail cut starts after them."""
 TAIL = 0.4
 """Articles scoring below this share of the best one are cut: that is where the scores fall off."""
 MAX_ERROR_WORDS = 32
@@ -326,7 +324,7 @@ class Index:
         return np.round(np.minimum(text, 1.0), 12)  # rounding keeps equal scores equal (ties then go by id)
 
     def search(self, query: str | Draft, limit: int = 10, tail: float = TAIL, exclude: Iterable[str] = ()) -> list[tuple[Entry, float]]:
-        """Best first (ties by article id): the first :data:`KEEP`, then down to ``tail`` times the best score.
+        """Best first (ties by article id), down to ``tail`` times the best score.
 
         Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate)."""
         if limit <= 0 or not self.entries:
@@ -340,8 +338,7 @@ class Index:
             return []
         floor = float(score[found].max()) * tail
         order = sorted(found.tolist(), key=lambda i: (-score[i], i))
-        shown = max(min(KEEP, len(order)), sum(1 for i in order if score[i] >= floor))
-        return [(self.entries[i], float(score[i])) for i in order[:min(limit, shown)]]
+        return [(self.entries[i], float(score[i])) for i in order[:limit] if score[i] >= floor]
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (created): numpy arrays and JSON only."""
