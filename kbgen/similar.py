@@ -323,7 +323,7 @@ class Index:
             text[i] *= 1 + ERROR_WEIGHT * e
         return np.round(np.minimum(text, 1.0), 12)  # rounding keeps equal scores equal (ties then go by id)
 
-    def search(self, query: str | Draft, limit: int = 10, tail: float = TAIL, exclude: Iterable[str] = ()) -> list[tuple[Entry, float]]:
+    def search(self, query: str | Draft, limit: int = 10, tail: float | None = None, exclude: Iterable[str] = ()) -> list[tuple[Entry, float]]:
         """Best first (ties by article id), down to ``tail`` times the best score.
 
         Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate)."""
@@ -336,7 +336,7 @@ class Index:
         found = np.flatnonzero(score > 0)
         if not len(found):
             return []
-        floor = float(score[found].max()) * tail
+        floor = float(score[found].max()) * (TAIL if tail is None else tail)
         order = sorted(found.tolist(), key=lambda i: (-score[i], i))
         return [(self.entries[i], float(score[i])) for i in order[:limit] if score[i] >= floor]
 
