@@ -1,54 +1,128 @@
-"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--seed 1]``.
+"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only]``.
 
-On the labelled set (tests/data/similar_queries.yml: paraphrased drafts, each labelled with its
-article) prints hit@1, hit@3 and MRR for kbgen's search, plain BM25 (bm25s over the concatenated
-titles, problems and solution) and rapidfuzz's token_set_ratio, for the dev queries (the method
-was tuned on them), the held-out ones and all; then all queries with N synthetic articles
-(bench/generate.py's problems, 1-3 cases each) mixed in as distractors, with index build time and
-time per query; then kbgen with one part switched off at a time (what each part earns, and how
-much rests on the synonym table written alongside the dev queries).
+Quality, in one run, recall@1, recall@3 and MRR of:
+
+- ``kbgen similar``: this version (``kbgen.similar.Index``, tail cut included: what the command lists);
+- ``bm25s (title + problem)``: plain BM25 (bm25s, English stop words) over each article's case titles and problems;
+- ``kbgen similar before``: the ranking before issue 12 (``bench/similar_before.py``);
+
+on two sets: the dev half of the real AskUbuntu duplicates (``bench/askubuntu.py``: each question an
+article, each question of a duplicate pair a draft whose answer is the other; the draft's own article is
+left out), and the project's support-style paraphrases (``tests/data/similar_queries.yml``, read as data).
+Then what each part of the method earns (one switched off at a time).
+
+Speed: a knowledge base of N generated cases (``bench/generate.py --distinct``: about N articles) is
+written to a temporary folder; ``kbgen similar`` is run as a command (first call builds and saves the
+index; later calls load it), timed in-process too (content hash + index load + query), and once more
+after the top result's case file was deleted (a stale index must not be used: it is rebuilt).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import contextlib
+import json
+import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
-from generate import edit_solution, make_problem
-from test_similar import Ranker, bm25s_ranker, evaluate, fuzzy_ranker, kbgen_ranker, load_labelled
+import askubuntu  # noqa: E402
+import similar_before  # noqa: E402
+import yaml  # noqa: E402
+from generate import generate  # noqa: E402
 
-from kbgen import similar
-from kbgen.models import Article, Case, Section
+from kbgen import similar  # noqa: E402
+from kbgen.models import Article, Case, Section  # noqa: E402
+
+SUPPORT = HERE.parent / "tests" / "data" / "similar_queries.yml"
 
 
-def synthetic(n: int, seed: int) -> list[Article]:
-    """N articles in generate.py's support style; an article merges 1-3 cases with different titles."""
-    rng = random.Random(seed)
+@dataclass(frozen=True)
+class Query:
+    draft: str
+    """What the agent passes to ``kbgen similar`` (a draft case file or free text)."""
+    answer: str
+    own: str = ""
+    """The draft's own article, left out of the ranking (AskUbuntu: every question is also an article)."""
+
+
+Ranker = Callable[[Query], list[str]]
+"""A query -> article ids, best first."""
+
+
+def evaluate(rank: Ranker, queries: Sequence[Query]) -> dict[str, float]:
+    hit1 = hit3 = rr = 0.0
+    for q in queries:
+        ids = [i for i in rank(q) if i != q.own]
+        position = ids.index(q.answer) + 1 if q.answer in ids else 0
+        hit1 += position == 1
+        hit3 += 0 < position <= 3
+        rr += 1 / position if position else 0.0
+    n = len(queries) or 1
+    return {"r@1": hit1 / n, "r@3": hit3 / n, "mrr": rr / n}
+
+
+def kbgen_ranker(articles: Sequence[Article]) -> Ranker:
+    index = similar.Index(articles)
+    return lambda q: [e.id for e, _ in index.search(similar.parse_draft(q.draft), 20, exclude=[q.own] if q.own else [])]
+
+
+def before_ranker(articles: Sequence[Article]) -> Ranker:
+    index = similar_before.Index(articles)
+    return lambda q: [a.id for a, _ in index.search(similar_before.draft_query(q.draft), 21)]
+
+
+def bm25s_ranker(articles: Sequence[Article]) -> Ranker:
+    """Plain BM25 (bm25s, English stop words, no stemming) over the titles and problems of an article's cases."""
+    import bm25s
+
+    retriever = bm25s.BM25()
+    texts = ["\n".join(f"{c.title}\n{c.problem}" for c in a.cases) for a in articles]
+    retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+
+    def rank(q: Query) -> list[str]:
+        tokens = bm25s.tokenize([similar.draft_query(q.draft)], stopwords="en", show_progress=False)
+        if not tokens.vocab:
+            return []
+        docs, scores = retriever.retrieve(tokens, k=min(21, len(articles)), show_progress=False)
+        return [articles[int(d)].id for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    return rank
+
+
+def askubuntu_set(path: Path) -> tuple[list[Article], list[Query]]:
+    questions, pairs = askubuntu.load(path)
+    return [askubuntu.article(q) for q in questions], [Query(q.draft(), answer, q.id) for q, answer in pairs]
+
+
+def support_set() -> tuple[list[Article], list[Query]]:
+    data = yaml.safe_load(SUPPORT.read_text(encoding="utf-8"))
     articles = []
-    for k in range(n):
-        p = make_problem(rng)
-        cases = tuple(
-            Case(id=f"SYN-{k:05d}-{j}", title=p.titles[j], product=p.product, resolved=date(2026, 1, 1), path="", component=p.component,
-                 tags=tuple(p.tags), sections=(Section("Problem", p.statements[j], 1), Section("Solution", edit_solution(rng, p), 1)))
-            for j in range(rng.choice([1, 1, 2, 3]))
-        )
+    for a in data["articles"]:
+        def case(case_id: str, title: str, problem: str, a: dict[str, object] = a) -> Case:
+            return Case(id=case_id, title=title, product=str(a["product"]), resolved=date(2026, 3, 1), path=f"cases/{case_id}.md",
+                        component=a.get("component"), tags=tuple(a.get("tags", ())),  # type: ignore[arg-type]
+                        sections=(Section("Problem", problem, 8), Section("Solution", str(a["solution"]), 11)))
+        cases = (case(str(a["id"]), str(a["title"]), str(a["problem"])),
+                 *(case(f"{a['id']}-{n}", m["title"], m["problem"]) for n, m in enumerate(a.get("also", ()), 1)))  # type: ignore[attr-defined]
         articles.append(Article(canonical=cases[0], best=cases[0], cases=cases))
-    return articles
+    return articles, [Query(q["query"], q["article"]) for q in data["queries"]]
 
 
-@contextmanager
+@contextlib.contextmanager
 def patched(**values: object) -> Iterator[None]:
     """Switch a part of kbgen.similar off for an ablation row."""
     old = {k: getattr(similar, k) for k in values}
@@ -63,62 +137,128 @@ def patched(**values: object) -> Iterator[None]:
         similar._term.cache_clear()
 
 
-def row(name: str, scores: dict[str, float], extra: str = "") -> None:
-    print(f"  {name:<34} {scores['hit@1']:6.3f} {scores['hit@3']:6.3f} {scores['mrr']:6.3f}  {extra}")
+def fmt(scores: dict[str, float]) -> str:
+    return f"{scores['r@1']:6.3f} {scores['r@3']:6.3f} {scores['mrr']:6.3f}"
 
 
-def timed(build: Callable[[Sequence[Article]], Ranker], articles: Sequence[Article], queries: Sequence[dict[str, str]]) -> tuple[Ranker, str]:
+def quality(sets: dict[str, tuple[list[Article], list[Query]]]) -> None:
+    rankers = {"kbgen similar": kbgen_ranker, "bm25s (title + problem)": bm25s_ranker, "kbgen similar before": before_ranker}
+    for name, (articles, queries) in sets.items():
+        print(f"\n{name}: {len(articles)} articles, {len(queries)} queries")
+        print(f"  {'':<28} {'r@1':>6} {'r@3':>6} {'MRR':>6}")
+        results = {r: evaluate(build(articles), queries) for r, build in rankers.items()}
+        for r, scores in results.items():
+            print(f"  {r:<28} {fmt(scores)}")
+        margin = results["kbgen similar"]["r@3"] - results["bm25s (title + problem)"]["r@3"]
+        print(f"  recall@3 margin over bm25s: {margin:+.3f}")
+    print("\nablations: kbgen similar without ... (r@1 r@3 MRR per set)")
+    ablations: dict[str, dict[str, object]] = {
+        "nothing (full method)": {},
+        "title-only match": {"TITLE_MATCH": 0.0},
+        "draft title counted 3x": {"QUERY_TITLE_WEIGHT": 1},
+        "field weights (all 1)": {"FIELD_WEIGHTS": dict.fromkeys(similar.FIELD_WEIGHTS, 1)},
+        "error-string matches": {"ERROR_WEIGHT": 0.0},
+        "synonym table and phrases": {"_CANON": {}, "_PHRASE": re.compile(r"(?!)")},
+        "tail cut": {"TAIL": 0.0},
+    }
+    for label, values in ablations.items():
+        with patched(**values):
+            cells = "   ".join(fmt(evaluate(kbgen_ranker(a), q)) for a, q in sets.values())
+        print(f"  {label:<28} {cells}")
+
+
+KB_YML = """site_name: Bench KB
+docs_dir: pages
+theme:
+  name: material
+plugins:
+  - search
+  - kbgen:
+      cases_dir: cases
+      root_causes: root-causes.yml
+"""
+
+
+def timed(args: list[str], cwd: Path) -> tuple[float, str]:
     start = time.perf_counter()
-    rank = build(articles)
-    built = time.perf_counter() - start
-    times = []
-    for q in queries:
-        text = similar.draft_query(q["query"])
-        start = time.perf_counter()
-        rank(text)
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return rank, (f"index {built:6.2f} s, per query median {statistics.median(times) * 1000:6.1f} ms, "
-                  f"p95 {times[int(0.95 * (len(times) - 1))] * 1000:6.1f} ms")
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, proc.stdout
+
+
+def speed(n: int, keep: bool) -> None:
+    work = Path(tempfile.mkdtemp(prefix=f"kbgen-similar-{n}-"))
+    generate(n, work, seed=1, distinct=True)
+    (work / "pages").mkdir()
+    (work / "mkdocs.yml").write_text(KB_YML)
+    kbgen = str(Path(sys.executable).with_name("kbgen"))
+    os.environ["CI"] = "1"
+    case = sorted((work / "cases").rglob("*.md"))[n // 2]
+    title = next(line.split(":", 1)[1].strip().strip('"') for line in case.read_text().splitlines() if line.startswith("title:"))
+    query = [kbgen, "similar", title, "--json", "-f", "mkdocs.yml"]
+    first, out = timed(query, work)
+    articles = len(similar.Index.load(next((work / ".cache" / "kbgen").glob("similar-*"))))
+    calls = [timed(query, work) for _ in range(5)]
+    assert all(o == out for _, o in calls), "a cached answer differs from the first"
+    version, _ = timed([kbgen, "--version"], work)
+
+    # in-process: what a call does besides starting Python and reading mkdocs.yml
+    from kbgen.cli import open_config, run_pipeline
+
+    cfg, plugin = open_config(str(work / "mkdocs.yml"))
+    opts = plugin.options(cfg)
+    cache = work / ".cache" / "kbgen"
+    parts: dict[str, list[float]] = {"list inputs": [], "hash inputs (manifest)": [], "load index": [], "query": [], "total": [],
+                                     "hash inputs (read every file)": []}
+    for _ in range(7):  # interleaved, so load from other processes hits every part alike
+        t0 = time.perf_counter()
+        files = similar.input_files(opts.cases_dir, opts.root_causes)
+        t1 = time.perf_counter()
+        key = similar.content_key(replace(opts, as_of=date.min), files, cache / "files.json")
+        t2 = time.perf_counter()
+        index = similar.cached_index(cache, key, lambda: [])
+        t3 = time.perf_counter()
+        index.search(similar.parse_draft(title), 10)
+        t4 = time.perf_counter()
+        similar.content_key(replace(opts, as_of=date.min), files)
+        t5 = time.perf_counter()
+        for name, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, t5 - t4), strict=True):
+            parts[name].append(dt)
+    start = time.perf_counter()
+    uncached = similar.Index(run_pipeline(cfg, plugin).articles).search(similar.parse_draft(title), 10)
+    before = time.perf_counter() - start
+    assert uncached, "no result without the cache"
+
+    top = json.loads(out)["results"][0]["article"]
+    next(p for p in (work / "cases").rglob("*.md") if p.stem.lower() == top.lower()).unlink()
+    stale, out2 = timed(query, work)
+    gone = top not in [r["article"] for r in json.loads(out2)["results"]]
+    again, _ = timed(query, work)
+
+    print(f"\nspeed: {n:,} cases -> {articles:,} articles in {work}")
+    print(f"  first call (pipeline + index + save):   {first:6.2f} s")
+    print(f"  cached call, whole command (median of 5): {statistics.median(t for t, _ in calls):6.2f} s "
+          f"(of which starting Python and kbgen: `kbgen --version` {version:.2f} s)")
+    print("  cached call in-process, ms (min / median of 7):")
+    for name, times in parts.items():
+        print(f"    {name:<30} {min(times) * 1000:6.0f} / {statistics.median(times) * 1000:6.0f}")
+    print(f"  reference, in-process without a cache (pipeline + index + query, as before): {before:6.2f} s")
+    print(f"  after deleting the top result's case file: {stale:6.2f} s (rebuilt; the deleted article is "
+          f"{'gone' if gone else 'STILL LISTED: stale index'}), next call {again:.2f} s")
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10_000, help="synthetic distractor articles")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--n", type=int, default=10_000, help="generated cases for the speed run (0: skip it)")
+    parser.add_argument("--data", type=Path, default=askubuntu.DEV, help="the AskUbuntu pairs (tab-separated)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated knowledge base")
+    parser.add_argument("--speed-only", action="store_true", help="skip the quality tables")
     args = parser.parse_args()
-    articles, queries = load_labelled()
-    splits = {"dev": [q for q in queries if q.get("split", "dev") == "dev"], "heldout": [q for q in queries if q.get("split") == "heldout"],
-              "all": queries}
-    print(f"labelled set: {len(articles)} articles, {len(queries)} queries "
-          f"({len(splits['dev'])} dev, {len(splits['heldout'])} held out: written after the method was frozen)")
-    print(f"  {'':<34} {'hit@1':>6} {'hit@3':>6} {'MRR':>6}")
-    for split, subset in splits.items():
-        for name, build in (("kbgen similar", kbgen_ranker), ("bm25s", bm25s_ranker), ("rapidfuzz token_set_ratio", fuzzy_ranker)):
-            row(f"{split:<8} {name}", evaluate(build(articles), subset))
-
-    pool = articles + synthetic(args.n, args.seed)
-    print(f"all labelled queries among {len(pool)} articles ({args.n} synthetic distractors)")
-    for name, build in (("kbgen similar", kbgen_ranker), ("bm25s", bm25s_ranker)):
-        rank, timing = timed(build, pool, queries)
-        row(name, evaluate(rank, queries), timing)
-    start = time.perf_counter()
-    similar.search(pool, similar.draft_query(queries[0]["query"]))
-    print(f"  one `kbgen similar` call (index + query, no cache): {time.perf_counter() - start:.2f} s")
-
-    print(f"ablations, all queries: kbgen similar without ... (MRR on {len(articles)} / on {len(pool)} articles)")
-    ablations: dict[str, dict[str, object]] = {
-        "nothing (full method)": {},
-        "synonym table and phrases": {"_CANON": {}, "_PHRASE": re.compile(r"(?!)")},
-        "typo correction": {"TYPO_WEIGHT": 0.0},
-        "error-string matches": {"ERROR_WEIGHT": 0.0},
-        "field weights (all 1)": {"FIELD_WEIGHTS": dict.fromkeys(similar.FIELD_WEIGHTS, 1.0)},
-        "merged phrasings": {"_fields": lambda a, f=similar._fields: f(Article(a.canonical, a.best, (a.best,)))},
-    }
-    for name, values in ablations.items():
-        with patched(**values):
-            small, large = evaluate(kbgen_ranker(articles), queries), evaluate(kbgen_ranker(pool), queries)
-        print(f"  {name:<34} {small['mrr']:6.3f} / {large['mrr']:6.3f}")
+    if not args.speed_only:
+        quality({"AskUbuntu dev half (real wording)": askubuntu_set(args.data), "support-style paraphrases (similar_queries.yml)": support_set()})
+    if args.n:
+        speed(args.n, args.keep)
 
 
 if __name__ == "__main__":

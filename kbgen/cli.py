@@ -374,25 +374,36 @@ def shown_path(path: Path) -> str:
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]}.')
 def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
     """The published articles closest to DRAFT (a case file or a quoted text), best first."""
+    import dataclasses
+
     from . import similar as sim  # imported here: only this command needs it
 
     cfg, plugin = open_config(config_file)
-    result = run_pipeline(cfg, plugin)
+    try:
+        opts = plugin.options(cfg)
+    except PluginError as exc:
+        raise click.UsageError(str(exc)) from exc
+    # The index is kept per content hash of every input (cases, root causes, options): an unchanged
+    # knowledge base answers without running the pipeline, a changed one is re-indexed.
+    cache = (opts.root or Path.cwd()) / ".cache" / "kbgen"
+    key = sim.content_key(dataclasses.replace(opts, as_of=date.min), sim.input_files(opts.cases_dir, opts.root_causes), cache / "files.json")
+    index = sim.cached_index(cache, key, lambda: run_pipeline(cfg, plugin).articles)
     try:
         is_file = "\n" not in draft and len(draft) < 4096 and Path(draft).is_file()
     except OSError:
         is_file = False
     text = Path(draft).read_text(encoding="utf-8") if is_file else draft
     site_url = cfg.site_url or ""
-    hits = sim.search(result.articles, sim.draft_query(text), limit)
+    query = sim.parse_draft(text)
+    hits = index.search(query, limit, exclude=[query.id] if query.id else [])
     if as_json:
-        click.echo(json.dumps({"results": [{"article": a.id, "title": a.best.title, "url": f"{site_url}{a.url}", "score": round(s, 3)}
+        click.echo(json.dumps({"results": [{"article": a.id, "title": a.title, "url": f"{site_url}{a.url}", "score": round(s, 3)}
                                            for a, s in hits]}, indent=2, ensure_ascii=False))
         return
     if not hits:
         click.echo("No similar articles: write the case.")
     for a, s in hits:
-        click.echo(f"{s:6.2f}  {a.url}  {a.best.title}")
+        click.echo(f"{s:6.2f}  {a.url}  {a.title}")
 
 
 if __name__ == "__main__":  # pragma: no cover

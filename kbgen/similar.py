@@ -1,6 +1,8 @@
 """`kbgen similar`: the published articles closest to a draft case, so an agent links one instead of writing a duplicate.
 
 Customers describe one problem in many words, so this is relevance ranking, not string similarity.
+``bench/bench_similar.py`` measures it on real duplicate questions (AskUbuntu) and on the project's
+support-style paraphrases (``tests/data/similar_queries.yml``), next to plain BM25.
 
 **Text.** Lower case; a few multi-word phrases become one word ("sign in", "log on" -> ``login``);
 words are split on anything that is not a letter or digit, and identifiers such as ``qt5gui.dll``,
@@ -8,53 +10,77 @@ words are split on anything that is not a letter or digit, and identifiers such 
 suffix stemmer (``crashes``, ``crashed``, ``crashing`` -> ``crash``) and a small table of support
 synonyms (bill = invoice, pc = laptop = computer, removed = deleted, ...) map variants onto one term.
 
-**BM25F.** Each article is one document whose fields are weighted (:data:`FIELD_WEIGHTS`): the
+**BM25** (bm25s). Each article is one document whose fields count :data:`FIELD_WEIGHTS` times: the
 shown title, the titles of the cases merged into it (the other phrasings customers used), the
 problems and environments of all its cases, product/component/tags, and the solution and cause.
-A term's frequency is the weighted sum over fields; the usual BM25 saturation (``K1``) and length
-normalisation (``B``) apply. A query word that no article uses is replaced by the closest
-vocabulary term within one edit (two for long words), at a lower weight (typos).
+The draft counts the same way: its title :data:`QUERY_TITLE_WEIGHT` times, its problem once (a title
+is the problem said in one line; a long problem carries much that is not the problem). Next to that,
+the draft's words are matched against the articles' titles alone (:data:`TITLE_MATCH`): an article
+whose headline is about them beats one whose long body happens to mention them. (Typo correction,
+replacing an unknown word by the closest vocabulary term, changed no result on either measured set
+and was dropped.)
 
 **Error strings.** Code spans and double-quoted text in the titles and problems of an article's
 cases (``0x80070070``, ``401 Unauthorized``, ``NET::ERR_CERT_DATE_INVALID``) and the codes inside
-them (``5.7.26``, ``401``) are matched as exact, punctuation-insensitive phrases in the query. A
-match counts ``1 / (articles that share the string)``, or that share its most specific code
-(``HTTP 401`` says no more than ``401``), so a unique code is strong evidence and a common one
-barely counts.
+them (``5.7.26``, ``401``) are matched as exact, punctuation-insensitive phrases in the query, however
+long the query (a whole log line or traceback). A match counts ``1 / (articles that share the string)``,
+or that share its most specific code (``HTTP 401`` says no more than ``401``), so a unique code is
+strong evidence and a common one barely counts.
 
-**Score** (0-1, higher is better). ``text`` is the BM25F score divided by the best score the
-query's terms could reach (every term present at saturating frequency), i.e. roughly the share of
-the draft's rarity-weighted words that the article covers; words no article knows count against it,
-because a draft full of unknown words is likely a new problem. An error match lifts it:
-``score = 1 - (1 - text) * (1 - ERROR_WEIGHT * error)``. A unique exact error string thus puts its
-article above ``ERROR_WEIGHT``. Articles sharing nothing with the query are not returned.
+**Score** (0-1, higher is better). ``text`` is the BM25 score divided by the best score the
+query's terms could reach, i.e. roughly the share of the draft's rarity-weighted words that the
+article covers; words no article knows count against it, because a draft full of unknown words is
+likely a new problem. An error match lifts it: ``score = 1 - (1 - text) * (1 - ERROR_WEIGHT * error)``.
+Articles sharing nothing with the query are not returned, nor those scoring below
+:data:`TAIL` times the best one (where the scores fall off).
 
-``bench/bench_similar.py`` measures hit@1, hit@3 and MRR on ``tests/data/similar_queries.yml``
-against plain BM25 (bm25s) and rapidfuzz's ``token_set_ratio``.
+**Speed.** :class:`Index` saves to a folder and loads back without running the pipeline (numpy
+arrays and JSON, no pickle: the folder may sit in an untrusted checkout); :func:`cached_index`
+keeps one per content hash of the inputs, so an unchanged knowledge base is never re-indexed and a
+changed one never answers from a stale index.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
+import os
 import re
+import shutil
+import stat
+import tempfile
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import yaml
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
-from . import load
+from . import __version__, load
 from .models import Article, Case
 
-K1 = 1.2
+K1 = 1.5
 B = 0.75
-FIELD_WEIGHTS = {"title": 3.0, "titles": 2.0, "problem": 1.0, "meta": 1.0, "rest": 0.5}
-"""title: the shown case's; titles: the merged cases'; problem: Problem and Environment of every case;
+FIELD_WEIGHTS = {"title": 3, "titles": 3, "problem": 1, "meta": 1, "rest": 1}
+"""How many times each field counts (bm25s takes plain token lists, so a weight is a repeat count).
+title: the shown case's; titles: the merged cases'; problem: Problem and Environment of every case;
 meta: product, component, tags; rest: the shown case's Solution and Cause."""
-ERROR_WEIGHT = 0.6
-TYPO_WEIGHT = 0.7
+QUERY_TITLE_WEIGHT = 3
+"""How many times a draft's title counts against its problem text."""
+ERROR_WEIGHT = 1.0
+"""An exact error string multiplies the text score by ``1 + ERROR_WEIGHT * specificity``."""
+TITLE_MATCH = 0.5
+"""Weight of the query against the articles' titles alone (the shown and merged titles), next to 1 for all fields."""
+TAIL = 0.4
+"""Articles scoring below this share of the best one are cut: that is where the scores fall off."""
+MAX_ERROR_WORDS = 32
+"""Error strings longer than this many words are not matched (a whole pasted block is no error message)."""
+FORMAT = 1
+"""Version of the saved index layout and of the ranking: a change rebuilds every cached index."""
 
 _STOP_WORDS = """
 a about above after again against all also am an and any are as at be because been before being below between both but by
@@ -161,80 +187,272 @@ def _is_code(token: str) -> bool:
     return any(ch.isdigit() for ch in token) or "_" in token or "::" in token or "." in token.strip(".")
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What a result shows of an article; all an index keeps of it, so a saved index answers alone."""
+
+    id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A query: the draft's title (counts :data:`QUERY_TITLE_WEIGHT` times) and the rest of its text."""
+
+    title: str
+    text: str
+    id: str = ""
+    """The draft's own id, when its front matter has one: an article of that id is not a duplicate of it."""
+
+    def __str__(self) -> str:
+        return "\n".join(p for p in (self.title, self.text) if p)
+
+
+@dataclass
+class Matrix:
+    """One bm25s index: each term's column of precomputed per-article BM25 scores (CSC), and the vocabulary."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    vocab: dict[str, int]
+
+    @classmethod
+    def build(cls, docs: Sequence[list[str]]) -> Matrix:
+        import bm25s  # imported here: only building an index needs it, loading a saved one does not
+
+        if not docs:
+            return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), {})
+        retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        retriever.index([d or [""] for d in docs], show_progress=False)
+        scores = retriever.scores
+        return cls(np.asarray(scores["data"], dtype=np.float32), np.asarray(scores["indices"], dtype=np.int32),
+                   np.asarray(scores["indptr"], dtype=np.int64), {str(t): int(i) for t, i in retriever.vocab_dict.items() if t})
+
+    def df(self, term: str) -> int:
+        t = self.vocab.get(term)
+        return 0 if t is None else int(self.indptr[t + 1] - self.indptr[t])
+
+    def add(self, into: np.ndarray, term: str, weight: float) -> None:
+        t = self.vocab.get(term)
+        if t is not None:
+            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
+            np.add.at(into, self.indices[lo:hi], self.data[lo:hi] * weight)
+
+    def save(self, folder: Path, name: str) -> dict[str, int]:
+        for part in ("data", "indices", "indptr"):
+            np.save(folder / f"{name}.{part}.npy", getattr(self, part))
+        return self.vocab
+
+    @classmethod
+    def load(cls, folder: Path, name: str, vocab: dict[str, int]) -> Matrix:
+        data, indices, indptr = (np.load(folder / f"{name}.{part}.npy", allow_pickle=False) for part in ("data", "indices", "indptr"))
+        if len(data) != len(indices) or len(indptr) < len(vocab) + 1 or (len(vocab) and max(vocab.values()) >= len(indptr) - 1):
+            raise ValueError(f"{folder}: the saved {name} index is inconsistent")
+        return cls(data, indices, indptr, vocab)
+
+
 class Index:
-    """The articles prepared for many queries: an inverted BM25F index and the error strings."""
+    """The articles prepared for many queries: bm25s indexes of their fields and of their titles, and their error strings."""
 
     def __init__(self, articles: Sequence[Article]) -> None:
-        self.articles = sorted(articles, key=lambda a: a.id)
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self.errors: dict[str, list[int]] = defaultdict(list)
+        ordered = sorted(articles, key=lambda a: a.id)
+        self.entries = [Entry(a.id, a.best.title, a.url) for a in ordered]
+        errors: dict[str, list[int]] = defaultdict(list)
         codes: dict[str, frozenset[str]] = {}
-        lengths: list[float] = []
-        for i, article in enumerate(self.articles):
-            tf: dict[str, float] = defaultdict(float)
-            length = 0.0
-            for name, text in _fields(article):
-                weight = FIELD_WEIGHTS[name]
-                for term in tokenize(text):
-                    tf[term] += weight
-                    length += weight
-            for term, freq in tf.items():
-                self.postings[term].append((i, freq))
-            lengths.append(length)
+        for i, article in enumerate(ordered):
             symptoms = " ".join(f"{c.title}\n{c.problem}" for c in article.cases or (article.best,))
             for s, inside in error_strings(symptoms).items():
-                self.errors[s].append(i)
-                codes[s] = codes.get(s, frozenset()) | inside
-        avg = sum(lengths) / len(lengths) if lengths else 1.0
-        self.norm = [K1 * (1 - B + B * length / (avg or 1.0)) for length in lengths]
-        self.vocabulary = sorted(self.postings)
+                if len(s.split()) <= MAX_ERROR_WORDS:
+                    errors[s].append(i)
+                    codes[s] = codes.get(s, frozenset()) | inside
+        self.body = Matrix.build([[t for name, text in _fields(a) for t in tokenize(text) * FIELD_WEIGHTS[name]] for a in ordered])
+        self.titles = Matrix.build([tokenize(" ".join(dict.fromkeys(c.title for c in a.cases or (a.best,)))) for a in ordered])
+        self.errors = dict(errors)
         # How much an exact match says: 1 / articles sharing the string, or sharing its most specific code
         # (`HTTP 401` in one article says no more than the `401` that several articles show).
-        self.specificity = {s: 1 / max(len(docs), min((len(self.errors[c]) for c in codes[s]), default=1)) for s, docs in self.errors.items()}
+        self.specificity = {s: 1 / max(len(docs), min((len(errors[c]) for c in codes[s]), default=1)) for s, docs in errors.items()}
+        self._prepare()
 
-    def idf(self, term: str) -> float:
-        n, df = len(self.articles), len(self.postings.get(term, ()))
+    def _prepare(self) -> None:
+        self.error_words = max((len(s.split()) for s in self.errors), default=0)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def idf(self, term: str, matrix: Matrix | None = None) -> float:
+        """bm25s' (Lucene's) idf; a term no article uses has the highest."""
+        n, df = len(self.entries), (matrix or self.body).df(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def query_terms(self, query: str) -> dict[str, float]:
-        """Query term -> weight; an unknown word becomes its closest vocabulary term (a typo) or stays, unmatched."""
-        terms: dict[str, float] = {}
-        for term in dict.fromkeys(tokenize(query)):
-            weight = 1.0
-            if term not in self.postings and term.isalpha() and len(term) >= 5:
-                near = process.extractOne(term, self.vocabulary, scorer=OSA.distance, score_cutoff=1 if len(term) < 9 else 2)
-                if near is not None:
-                    term, weight = near[0], TYPO_WEIGHT
-            terms[term] = max(terms.get(term, 0.0), weight)
-        return terms
+    def query_terms(self, query: str | Draft) -> dict[str, float]:
+        """Query term -> weight: how often it occurs, title words :data:`QUERY_TITLE_WEIGHT` times."""
+        draft = query if isinstance(query, Draft) else Draft("", query)
+        counts: dict[str, float] = defaultdict(float)
+        for term in tokenize(draft.title):
+            counts[term] += QUERY_TITLE_WEIGHT
+        for term in tokenize(draft.text):
+            counts[term] += 1
+        return dict(counts)
 
-    def error_matches(self, query: str) -> dict[int, float]:
-        """Article -> specificity of its best exact error-string match in the query."""
-        padded = f" {_norm(query)} "
+    def error_matches(self, query: str | Draft) -> dict[int, float]:
+        """Article -> specificity of its best exact error-string match in the query (every run of its words)."""
+        words = _norm(str(query)).split()
         found: dict[int, float] = {}
-        for s, docs in self.errors.items():
-            if f" {s} " in padded:
-                for i in docs:
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + self.error_words) + 1):
+                s = " ".join(words[start:end])
+                for i in self.errors.get(s, ()):
                     found[i] = max(found.get(i, 0.0), self.specificity[s])
         return found
 
-    def search(self, query: str, limit: int = 10) -> list[tuple[Article, float]]:
-        """Best first (ties by article id); see the module docstring for what the score means."""
-        if limit <= 0 or not self.articles:
-            return []
+    def scores(self, query: str | Draft) -> np.ndarray:
+        """Every article's score for ``query`` (0 for those sharing nothing with it)."""
+        text = np.zeros(len(self.entries), dtype=np.float64)
         terms = self.query_terms(query)
-        best = sum(w * self.idf(t) * (K1 + 1) for t, w in terms.items())
+        best = sum(w * self.idf(t) for t, w in terms.items())
+        title_best = sum(w * self.idf(t, self.titles) for t, w in terms.items())
         if not best:
+            return text
+        for term in sorted(terms):  # a fixed order: float sums, and so ties, do not depend on the query's word order
+            self.body.add(text, term, terms[term] / best / (1 + TITLE_MATCH))
+            if TITLE_MATCH:
+                self.titles.add(text, term, terms[term] / title_best * TITLE_MATCH / (1 + TITLE_MATCH))
+        for i, e in self.error_matches(query).items():
+            text[i] *= 1 + ERROR_WEIGHT * e
+        return np.round(np.minimum(text, 1.0), 12)  # rounding keeps equal scores equal (ties then go by id)
+
+    def search(self, query: str | Draft, limit: int = 10, tail: float | None = None, exclude: Iterable[str] = ()) -> list[tuple[Entry, float]]:
+        """Best first (ties by article id), down to ``tail`` times the best score.
+
+        Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate)."""
+        if limit <= 0 or not self.entries:
             return []
-        text: dict[int, float] = defaultdict(float)
-        for term in sorted(terms):
-            w_idf = terms[term] * self.idf(term) * (K1 + 1) / best
-            for i, freq in self.postings.get(term, ()):
-                text[i] += w_idf * freq / (freq + self.norm[i])
-        errors = self.error_matches(query)
-        scored = [(1 - (1 - text.get(i, 0.0)) * (1 - ERROR_WEIGHT * errors.get(i, 0.0)), i) for i in text.keys() | errors.keys()]
-        scored.sort(key=lambda si: (-si[0], si[1]))  # articles are sorted by id, so the index breaks ties by id
-        return [(self.articles[i], s) for s, i in scored[:limit] if s > 0]
+        score = self.scores(query)
+        skip = set(exclude)
+        if skip:
+            score[[i for i, e in enumerate(self.entries) if e.id in skip]] = 0.0
+        found = np.flatnonzero(score > 0)
+        if not len(found):
+            return []
+        floor = float(score[found].max()) * (TAIL if tail is None else tail)
+        order = sorted(found.tolist(), key=lambda i: (-score[i], i))
+        return [(self.entries[i], float(score[i])) for i in order[:limit] if score[i] >= floor]
+
+    def save(self, folder: Path) -> None:
+        """Write the index into ``folder`` (created): numpy arrays and JSON only."""
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {"format": FORMAT, "entries": [[e.id, e.title, e.url] for e in self.entries],
+                "body": self.body.save(folder, "body"), "titles": self.titles.save(folder, "titles"),
+                "errors": self.errors, "specificity": self.specificity}
+        (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Index:
+        """An index saved by :meth:`save`; ValueError when the folder does not hold one of this version."""
+        try:
+            meta = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"{folder}: index format {meta.get('format')}, expected {FORMAT}")
+            index = cls.__new__(cls)
+            index.entries = [Entry(str(i), str(t), str(u)) for i, t, u in meta["entries"]]
+            index.body = Matrix.load(folder, "body", {str(k): int(v) for k, v in meta["body"].items()})
+            index.titles = Matrix.load(folder, "titles", {str(k): int(v) for k, v in meta["titles"].items()})
+            index.errors = {str(k): [int(i) for i in v] for k, v in meta["errors"].items()}
+            index.specificity = {str(k): float(v) for k, v in meta["specificity"].items()}
+        except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{folder}: not a saved similar index ({exc})") from exc
+        index._prepare()
+        return index
+
+
+def input_files(cases_dir: Path, *others: Path) -> list[str]:
+    """Every file the pipeline may read: ``*.md`` under the cases folder (as :func:`load.iter_case_files`
+    finds them: symlinked folders are not entered) and ``others``. Plain strings from os.walk: at 10,000
+    files pathlib's objects cost more than the answer. :func:`content_key` skips what is not a file."""
+    return [*(os.path.join(top, name) for top, _, names in os.walk(cases_dir) for name in names if name.endswith(".md")), *map(str, others)]
+
+
+RACY_NS = 2_000_000_000
+"""A recorded file changed less than this long before its record was written may change again within the
+same timestamp: it is hashed again next time (git's "racy clean" rule)."""
+
+
+def content_key(options: object, files: Iterable[str], manifest: Path | None = None) -> str:
+    """A hash of everything the published articles depend on: the pipeline options (``repr``: an option
+    change rebuilds too), every input file's path and content, the kbgen version and index :data:`FORMAT`.
+
+    With ``manifest`` (a JSON file kbgen keeps), a file whose size and modification time are those recorded
+    there is not read again: its recorded hash is used, as git's index does. Any edit changes the time; a file
+    only touched is read and hashes the same. A missing file hashes differently from an empty one."""
+    try:
+        known = json.loads(manifest.read_text(encoding="utf-8")) if manifest else {}
+        written, recorded = int(known["written"]), dict(known["files"])
+        if not all(isinstance(v, list) and len(v) == 3 for v in recorded.values()):
+            raise ValueError("damaged manifest")
+    except (OSError, ValueError, KeyError, TypeError):
+        written, recorded = 0, {}
+    now = time.time_ns()
+    parts = [f"{FORMAT}\0{__version__}\0{options!r}"]
+    fresh: dict[str, list[object]] = {}
+    for name in sorted(files):
+        try:
+            st = os.stat(name)
+        except OSError:
+            parts.append(f"{name}\0missing")
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        old = recorded.get(name)
+        if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and st.st_mtime_ns < written - RACY_NS:
+            digest = str(old[2])
+        else:
+            try:
+                with open(name, "rb") as f:
+                    digest = hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+            except OSError:
+                parts.append(f"{name}\0unreadable")
+                continue
+        fresh[name] = [st.st_size, st.st_mtime_ns, digest]
+        parts.append(f"{name}\0{digest}")
+    if manifest is not None and fresh != recorded:
+        try:
+            manifest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = manifest.with_name(f".{manifest.name}.{os.getpid()}")
+            tmp.write_text(json.dumps({"written": now, "files": fresh}), encoding="utf-8")
+            os.replace(tmp, manifest)
+        except OSError:
+            pass  # a read-only checkout: every call reads every file
+    return hashlib.blake2b("\0\0".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def cached_index(cache_dir: Path, key: str, build: Callable[[], Sequence[Article]]) -> Index:
+    """The index saved under ``cache_dir`` for ``key``, or one built from ``build()`` and saved there.
+
+    The folder's name is the key, so an index of other content is never read; older folders are removed.
+    A cache that cannot be read or written is rebuilt or skipped, never an error."""
+    folder = cache_dir / f"similar-{key}"
+    if folder.is_dir():
+        try:
+            return Index.load(folder)
+        except ValueError:
+            shutil.rmtree(folder, ignore_errors=True)
+    index = Index(build())
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".similar-", dir=cache_dir))
+    except OSError:
+        return index  # a read-only checkout still answers, just not faster next time
+    try:
+        index.save(tmp)
+        tmp.rename(folder)  # whole or not at all: a reader never sees a half-written index
+    except OSError:  # no room, or another call saved the same index first
+        shutil.rmtree(tmp, ignore_errors=True)
+    for old in cache_dir.glob("similar-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    return index
 
 
 def _fields(article: Article) -> Iterable[tuple[str, str]]:
@@ -250,7 +468,7 @@ def _fields(article: Article) -> Iterable[tuple[str, str]]:
     yield "rest", f"{best.solution}\n{best.section('cause')}"
 
 
-def search(articles: Sequence[Article], query: str, limit: int = 10) -> list[tuple[Article, float]]:
+def search(articles: Sequence[Article], query: str | Draft, limit: int = 10) -> list[tuple[Entry, float]]:
     """The ``limit`` articles closest to ``query``, best first, as (article, score in 0-1); [] when nothing matches.
 
     Builds an :class:`Index` each call; keep an ``Index`` to run many queries."""
@@ -266,10 +484,16 @@ def draft_query(text: str) -> str:
     and the rest of Solution, Cause and other sections (they describe the fix, not the symptom).
     Free text without sections comes back whole, minus HTML comments.
     """
+    return str(parse_draft(text))
+
+
+def parse_draft(text: str) -> Draft:
+    """:func:`draft_query`'s text, with the draft's title apart (it counts more); free text has no title."""
     text = text.lstrip("\ufeff")
     meta, body = _front_matter(text)
     body, _ = load.strip_comments(body, "", 1)
-    parts = [str(meta[k]) for k in ("title", "product", "component") if meta.get(k)]
+    title = str(meta["title"]).strip() if meta.get("title") else ""
+    parts = [str(meta[k]) for k in ("product", "component") if meta.get(k)]
     tags = meta.get("tags")
     if isinstance(tags, list):
         parts.append(" ".join(str(t) for t in tags))
@@ -280,7 +504,8 @@ def draft_query(text: str) -> str:
             parts.append(section.body)
         elif not section.internal:
             parts.extend(m.group(0) for m in _SPAN.finditer(section.body))
-    return "\n".join(p.strip() for p in parts if p.strip())
+    own = str(meta["id"]).strip() if meta.get("id") else ""
+    return Draft(title, "\n".join(p.strip() for p in parts if p.strip()), own)
 
 
 def _front_matter(text: str) -> tuple[dict[str, object], str]:

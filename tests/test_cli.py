@@ -158,7 +158,7 @@ def test_similar_finds_the_article_for_a_paraphrased_draft(tmp_path: Path, demo_
     result = kbgen("similar", str(draft), "--json", "--limit", "3", "-f", DEMO)
     assert result.exit_code == 0, result.output
     results = json.loads(result.output)["results"]
-    assert len(results) == 3
+    assert 1 <= len(results) <= 3  # --limit 3; fewer when the others score far below the best
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
     top = results[0]
     articles = {a["id"]: a for a in json.loads((demo_site / "api" / "articles.json").read_text())["articles"]}

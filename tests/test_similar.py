@@ -182,18 +182,138 @@ def test_results_are_deterministic_and_respect_limit(labelled: tuple[list[Articl
     twin_a = make_article(make_case("TWIN-B", "Printer offline", "The printer is offline."))
     twin_b = make_article(make_case("TWIN-A", "Printer offline", "The printer is offline."))
     pool = [*articles, twin_a, twin_b]
-    first = search(pool, "printer offline sync", 10)
+    first = Index(pool).search("printer offline sync", 10, tail=0)
     shuffled = pool[:]
     random.Random(7).shuffle(shuffled)
-    assert [(a.id, s) for a, s in search(shuffled, "printer offline sync", 10)] == [(a.id, s) for a, s in first]
+    assert [(a.id, s) for a, s in Index(shuffled).search("printer offline sync", 10, tail=0)] == [(a.id, s) for a, s in first]
     assert [a.id for a, _ in first[:2]] == ["TWIN-A", "TWIN-B"]  # equal scores: by id
     assert len(first) == 10 and [s for _, s in first] == sorted((s for _, s in first), reverse=True)
     assert all(0 < s <= 1 for _, s in first)
-    assert len(search(pool, "sync", 3)) == 3
+    assert len(Index(pool).search("sync", 3, tail=0)) == 3
     assert search(pool, "sync", 0) == []
+
+
+def test_the_tail_is_cut_where_scores_fall_off(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, _ = labelled
+    index = Index(articles)
+    query = "Sync stops with 401 Unauthorized after I changed my password"
+    everything = index.search(query, 100, tail=0)
+    shown = index.search(query, 100)
+    assert shown[0][0].id == "SYNC-401" and len(everything) > 10  # many articles share a word or two
+    assert 1 <= len(shown) < len(everything) / 2
+    assert all(s >= 0.4 * shown[0][1] for _, s in shown)
+    assert [a.id for a, _ in shown] == [a.id for a, _ in everything[:len(shown)]]
+
+
+def test_a_published_draft_is_not_its_own_duplicate(labelled: tuple[list[Article], list[dict[str, str]]]) -> None:
+    articles, _ = labelled
+    index = Index(articles)
+    assert index.search("Sync stops with 401 Unauthorized after a password change", 1)[0][0].id == "SYNC-401"
+    assert index.search("Sync stops with 401 Unauthorized after a password change", 10, exclude=["SYNC-401"])[0][0].id != "SYNC-401"
 
 
 @pytest.mark.parametrize("query", ["", "   ", "the and of it", "zebra quasar marmalade"])
 def test_no_match_is_empty(labelled: tuple[list[Article], list[dict[str, str]]], query: str) -> None:
     assert search(labelled[0], query) == []
     assert search([], "sync") == []
+
+
+TRACEBACK = """Traceback (most recent call last):
+  File "/srv/billing/sync_orders.py", line 42, in <module>
+    orders = client.shipments.list(status="open", page_size=100)
+  File "/usr/lib/python3.11/site-packages/acme_gateway/client.py", line 318, in request
+    response = self._session.send(prepared, timeout=self.timeout, verify=self.verify)
+  File "/usr/lib/python3.11/site-packages/requests/adapters.py", line 517, in send
+    raise SSLError(e, request=request)
+ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1006)
+"""
+
+PASTED = {
+    "The process cannot access the file because it is being used by another process (0x80070020)":
+        r"2026-09-14 08:12:55,123 ERROR [engine] C:\Users\jdoe\AppData\Local\Microsoft\Outlook\jdoe@example.com.ost: "
+        "The process cannot access the file because it is being used by another process (0x80070020) - retry 4 of 5",
+    "acme_gateway.errors.RateLimitError: 429 rate limit exceeded":
+        "[2026-10-02T11:04:09Z] WARN worker-3 acme_gateway.client: giving up after 3 retries: "
+        "acme_gateway.errors.RateLimitError: 429 rate limit exceeded (request id 7f3a9c2e, endpoint /v3/shipments)",
+    "Validation error: PDF/A-3 requires all fonts to be embedded (Helvetica-Bold)":
+        "Nov 12 09:41:07 app01 invoicing[2211]: export job 88213 failed: Validation error: PDF/A-3 requires all fonts "
+        "to be embedded (Helvetica-Bold); output discarded",
+    "certificate verify failed: self-signed certificate in certificate chain": TRACEBACK,
+}
+
+
+@pytest.fixture(scope="module")
+def demo_index() -> tuple[Index, list[Article]]:
+    from kbgen import pipeline
+
+    repo = Path(__file__).resolve().parent.parent
+    result = pipeline.run(pipeline.Options(cases_dir=repo / "content" / "cases", root_causes=repo / "content" / "root-causes.yml", root=repo))
+    return Index(result.articles), result.articles
+
+
+def test_an_exact_message_lists_its_article_and_few_others(demo_index: tuple[Index, list[Article]]) -> None:
+    index, articles = demo_index
+    hits = index.search("PDF export failed: font 'Times-Roman' not embedded", 10)
+    assert any("Times-Roman" in c.problem for a in articles if a.id == hits[0][0].id for c in a.cases)
+    assert len(hits) <= 3  # not the 10 articles that share "failed" or "export"
+
+
+@pytest.mark.parametrize("message", list(PASTED))
+def test_a_pasted_log_line_or_traceback_finds_its_article_first(demo_index: tuple[Index, list[Article]], message: str) -> None:
+    index, articles = demo_index
+    quoting = {a.id for a in articles if any(message in f"{c.title}\n{c.problem}" for c in a.cases)}
+    assert quoting, "the demo quotes this message in some article"
+    hits = index.search(PASTED[message], 10)
+    assert hits[0][0].id in quoting, [(e.id, e.title, s) for e, s in hits[:3]]
+    assert len(hits) < len(articles) / 4  # a long paste shares a word with most articles: the tail is cut
+
+
+def test_similar_command_answers_from_its_cache_and_never_from_a_stale_one(tmp_path: Path) -> None:
+    import json
+
+    from tests.conftest import kbgen
+    from tests.kb import case_text, write_kb
+
+    config = write_kb(tmp_path, {
+        "a.md": case_text("CASE-1", "Sync stops with `401 Unauthorized` after a password change", "The tray icon shows `401 Unauthorized`."),
+        "b.md": case_text("CASE-2", "Invoice PDF shows the wrong currency", "Totals show USD instead of EUR.", "1. Set the currency."),
+        "c.md": case_text("CASE-3", "Printer queue stuck", "Jobs stay in the queue.", "1. Restart the spooler."),
+    })
+
+    def similar(*args: str) -> list[dict[str, object]]:
+        result = kbgen("similar", *args, "--json", "-f", str(config))
+        assert result.exit_code == 0, result.output
+        return list(json.loads(result.output)["results"])
+
+    assert similar(TRACEBACK.replace("certificate verify failed", "401 Unauthorized"))[0]["article"] == "CASE-1"
+    cache = tmp_path / ".cache" / "kbgen"
+    first = sorted(p.name for p in cache.glob("similar-*"))
+    assert len(first) == 1 and first[0].startswith("similar-")
+    assert [r["article"] for r in similar("wrong currency on the invoice")][:1] == ["CASE-2"]
+    assert sorted(p.name for p in cache.glob("similar-*")) == first  # same content: the saved index answered
+    # an edited case is seen at once: a new index replaces the old one
+    (tmp_path / "content" / "cases" / "b.md").write_text(
+        case_text("CASE-2", "Invoice PDF shows the wrong currency symbol", "Totals show USD instead of EUR.", "1. Set the currency."))
+    assert similar("wrong currency on the invoice")[0]["title"] == "Invoice PDF shows the wrong currency symbol"
+    second = sorted(p.name for p in cache.glob("similar-*"))
+    assert len(second) == 1 and second != first
+    # a draft that is already published is not listed as its own duplicate
+    draft = tmp_path / "draft.md"
+    draft.write_text(case_text("CASE-1", "Sync stops with `401 Unauthorized` after a password change", "The tray icon shows `401 Unauthorized`."))
+    assert "CASE-1" not in [r["article"] for r in similar(str(draft))]
+    # a damaged cache is rebuilt, not trusted
+    (cache / second[0] / "index.json").write_text("{", encoding="utf-8")
+    assert similar("wrong currency on the invoice")[0]["article"] == "CASE-2"
+
+
+def test_cached_index_round_trips_and_survives_an_unwritable_cache(labelled: tuple[list[Article], list[dict[str, str]]], tmp_path: Path) -> None:
+    from kbgen.similar import cached_index
+
+    articles, queries = labelled
+    built = cached_index(tmp_path / "cache", "k1", lambda: articles)
+    loaded = cached_index(tmp_path / "cache", "k1", lambda: pytest.fail("an unchanged key must not rebuild"))  # type: ignore[arg-type,return-value]
+    for q in queries[:20]:
+        assert loaded.search(q["query"], 10) == built.search(q["query"], 10)
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["similar-k1"]  # no half-written leftovers
+    (tmp_path / "blocked").write_text("a file where the cache folder would go")
+    assert cached_index(tmp_path / "blocked", "k1", lambda: articles).search("401 Unauthorized", 1)[0][0].id == "SYNC-401"

@@ -28,7 +28,10 @@ const ROOT = new URL("../../", self.location.href)
 const FIRST = 10        /* results whose fragments are fetched before answering */
 const MORE = 40         /* total results fetched after the first answer */
 const SECTIONS = 3      /* matching sections shown under a result, as Material does */
-const WORDS = 16        /* a pasted log is searched by its first words, not by every chunk */
+const WORDS = 16        /* longer queries are pastes (a log line, a traceback): no phrase or all-words search */
+const TALLY = 40        /* distinct words of a paste looked up one by one, the last ones first */
+const TAIL = 0.5        /* results scoring below this share of the best one are not listed */
+const SPAN = 24         /* words in an excerpt */
 const DEBOUNCE = 150    /* ms: typing fetches index chunks for the words, not for every prefix */
 
 let pagefind = null     /* Promise of the Pagefind module, on the first query */
@@ -87,7 +90,7 @@ function group(query, data, score) {
   const items = [{
     location: where,
     title: escapeHTML(title),
-    text: safeExcerpt(data.excerpt),
+    text: excerpt(data.content, query, data.excerpt),
     score,
     terms: terms(query, `${title} ${data.content || ""}`)
   }]
@@ -137,32 +140,95 @@ function unique(results) {
   return results.filter(r => !seen.has(r.id) && seen.add(r.id))
 }
 
+/* The words of a query as Pagefind splits them (letters, digits, "_"), lower case, each once. */
+function tokens(text) {
+  return [...new Set(text.toLowerCase().split(/[^\p{L}\p{N}_]+/u).filter(w => w.length > 1))]
+}
+
+/* Pagefind's results down to TAIL times the best score: the rest only share a common word. */
+function cut(results) {
+  const best = results.length ? Math.max(...results.map(r => r.score || 0)) : 0
+  return results.filter(r => (r.score || 0) >= TAIL * best)
+}
+
 /*
- * Rank for pasted error messages: pages with the exact phrase first, then pages
- * with every word (Pagefind's own ranking), then, if that is not a screenful,
- * pages with most of the words, so a message whose variable part differs
- * (a path, a font name, an address) still finds its article. All three read the
- * same index chunks, so the fallback costs no extra download of the index.
+ * Rank for pasted error messages. A short query: pages with the exact phrase
+ * first, then pages with every word (Pagefind's ranking, its tail cut). When no
+ * page has every word (a message whose variable part differs: a path, a font
+ * name, an address) or the query is a paste (a whole log line, a traceback):
+ * each word is looked up alone and a page scores the rarity-weighted share of
+ * the words it has (a word on every page counts nearly nothing), the tail cut.
+ * A paste's last words go first: logs and tracebacks end with the error. All
+ * of this reads the same index chunks, so no extra download of the index.
  */
 async function rank(pf, text) {
-  const ws = text.replace(/"/g, " ").split(/\s+/).filter(Boolean).slice(0, WORDS)
-  const phrase = ws.length > 1 ? await find(pf, `"${ws.join(" ")}"`) : []
-  let results = unique([...phrase, ...await find(pf, ws.join(" "))])
-  if (results.length < FIRST && ws.length > 1) {
-    const tally = new Map()
-    for (const w of ws)
-      for (const r of await find(pf, w)) {
-        const t = tally.get(r.id) || { r, n: 0, score: 0 }
-        t.n += 1
-        t.score += r.score
-        tally.set(r.id, t)
-      }
-    const some = [...tally.values()]
-      .sort((a, b) => b.n - a.n || b.score - a.score)
-      .map(t => t.r)
-    results = unique([...results, ...some])
+  const ws = text.replace(/"/g, " ").split(/\s+/).filter(Boolean)
+  if (ws.length <= WORDS) {
+    const phrase = ws.length > 1 ? await find(pf, `"${ws.join(" ")}"`) : []
+    const all = unique([...phrase, ...cut(await find(pf, ws.join(" ")))])
+    if (all.length)
+      return all.slice(0, MORE)
   }
-  return results.slice(0, MORE)
+  const words = tokens(text)
+  const found = []
+  for (const w of words.slice(-TALLY))
+    found.push(await find(pf, w))
+  const pages = new Set(found.flatMap(rs => rs.map(r => r.id))).size
+  const tally = new Map()
+  for (const rs of found) {
+    const weight = Math.log(1 + pages / Math.max(rs.length, 1))
+    for (const r of rs) {
+      const t = tally.get(r.id) || { r, score: 0 }
+      t.score += weight
+      tally.set(r.id, t)
+    }
+  }
+  const ranked = [...tally.values()].sort((a, b) => b.score - a.score || (b.r.score || 0) - (a.r.score || 0))
+  const best = ranked.length ? ranked[0].score : 0
+  return ranked.filter(t => t.score >= TAIL * best).map(t => t.r).slice(0, MORE)
+}
+
+/*
+ * The excerpt: the SPAN words of the page that hold most of the query's words
+ * (then the longest run of them), so a pasted message shows where it matched,
+ * also in a merged case's title under "Also reported as". Built from the page
+ * text and escaped here; Pagefind's own excerpt when no query word is found.
+ */
+function excerpt(content, query, fallback) {
+  const want = new Set(tokens(query))
+  const re = /[\p{L}\p{N}_]+/gu
+  const toks = []
+  for (const m of String(content || "").matchAll(re))
+    toks.push({ s: m.index, e: m.index + m[0].length, hit: want.has(m[0].toLowerCase()) })
+  let start = -1, top = 0
+  for (let i = 0; i < toks.length; i++) {
+    if (!toks[i].hit)
+      continue
+    const seen = new Set()
+    let run = 0, longest = 0
+    for (let j = i; j < Math.min(toks.length, i + SPAN); j++) {
+      run = toks[j].hit ? run + 1 : 0
+      longest = Math.max(longest, run)
+      if (toks[j].hit)
+        seen.add(content.slice(toks[j].s, toks[j].e).toLowerCase())
+    }
+    const score = seen.size * SPAN + longest
+    if (score > top) {
+      top = score
+      start = i
+    }
+  }
+  if (start < 0)
+    return safeExcerpt(fallback)
+  const from = Math.max(0, start - 3), to = Math.min(toks.length, from + SPAN)
+  let html = from > 0 ? "… " : ""
+  let pos = toks[from].s
+  for (let j = from; j < to; j++) {
+    const word = escapeHTML(content.slice(toks[j].s, toks[j].e))
+    html += escapeHTML(content.slice(pos, toks[j].s)) + (toks[j].hit ? `<mark>${word}</mark>` : word)
+    pos = toks[j].e
+  }
+  return html + (to < toks.length ? " …" : "")
 }
 
 async function run(query, id) {
