@@ -24,10 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from generate import edit_solution, make_problem
-from test_similar import Ranker, bm25s_ranker, evaluate, fuzzy_ranker, kbgen_ranker, load_labelled
+from similar_eval import Ranker, bm25s_ranker, evaluate, fuzzy_ranker, kbgen_ranker, load_labelled
 
 from kbgen import similar
 from kbgen.models import Article, Case, Section

@@ -57,6 +57,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
+from .cache import Caches
 from .models import Case, Diagnostic, Group, NearMiss
 
 DEFAULT_THRESHOLD = 74.0
@@ -116,20 +117,11 @@ def _hash(word: str) -> int:
     return zlib.crc32(word.encode())  # stable across runs, unlike hash()
 
 
-_PREPARED: dict[tuple[str, str, str, str], _Text] = {}
-_SCORED: dict[tuple[_Text, _Text, float], tuple[float, str]] = {}
-CACHE_LIMIT = 2_000_000
-"""Texts and pair scores survive between builds in one process, so `kbgen serve` re-scores only edited cases."""
-
-
-def prepare(case: Case) -> _Text:
-    key = (case.product, case.title, case.problem, case.solution)
-    hit = _PREPARED.get(key)
-    if hit is None:
-        if len(_PREPARED) > CACHE_LIMIT:
-            _PREPARED.clear()
-        hit = _PREPARED[key] = _prepare(case)
-    return hit
+def prepare(case: Case, cache: Caches | None = None) -> _Text:
+    """A case's normalised texts; ``cache`` (kept by `kbgen serve`) skips cases whose text did not change."""
+    if cache is None:
+        return _prepare(case)
+    return cache.prepared.get((case.product, case.title, case.problem, case.solution), lambda: _prepare(case))
 
 
 def _prepare(case: Case) -> _Text:
@@ -213,8 +205,8 @@ def all_pairs(texts: Sequence[_Text]) -> set[tuple[int, int]]:
 class _Scores:
     """Pair scores. Those that can matter (>= floor) are kept; the rest are cheap to recompute."""
 
-    def __init__(self, texts: Sequence[_Text], floor: float) -> None:
-        self.texts, self.floor = texts, floor
+    def __init__(self, texts: Sequence[_Text], floor: float, cache: Caches | None = None) -> None:
+        self.texts, self.floor, self.cache = texts, floor, cache
         self.known: dict[tuple[int, int], tuple[float, str]] = {}
 
     def __call__(self, i: int, j: int, exact: bool = False) -> tuple[float, str]:
@@ -225,11 +217,7 @@ class _Scores:
             return hit
         cutoff = 0.0 if exact else self.floor
         memo = (self.texts[key[0]], self.texts[key[1]], cutoff)
-        value = _SCORED.get(memo)
-        if value is None:
-            if len(_SCORED) > CACHE_LIMIT:
-                _SCORED.clear()
-            value = _SCORED[memo] = _score(*memo)
+        value = _score(*memo) if self.cache is None else self.cache.scored.get(memo, lambda: _score(*memo))
         if value[0] >= self.floor:
             self.known[key] = value
         return value
@@ -385,12 +373,15 @@ def _conflicts(units: list[_Unit], cases: Sequence[Case]) -> list[Diagnostic]:
 
 
 def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_miss_margin: float = 10.0,
-           *, exhaustive: bool = False) -> DedupeResult:
-    """Group duplicate cases. ``exhaustive`` scores every pair (slow; the benchmark's reference)."""
+           *, exhaustive: bool = False, cache: Caches | None = None) -> DedupeResult:
+    """Group duplicate cases. ``exhaustive`` scores every pair (slow; the benchmark's reference).
+
+    ``cache`` keeps normalised texts and pair scores between builds (`kbgen serve`); without it nothing is kept.
+    """
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
-    texts = [prepare(c) for c in ordered]
+    texts = [prepare(c, cache) for c in ordered]
     target, apart, diagnostics = _overrides(ordered)
-    scores = _Scores(texts, threshold - near_miss_margin)
+    scores = _Scores(texts, threshold - near_miss_margin, cache)
     parent = list(range(len(ordered)))
     for i, j in sorted(all_pairs(texts) if exhaustive else candidate_pairs(texts)):
         if scores(i, j)[0] >= threshold:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
 
 from feedgen.feed import FeedGenerator
 
-from .models import Result
-from .pages import Settings, feed_entries, summary
+from .models import Article, Result, Settings
 
 
-def _when(day: object) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)  # type: ignore[arg-type]
+def _when(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
-def atom(result: Result, settings: Settings) -> str:
+def feed_entries(result: Result) -> list[tuple[date, Article]]:
+    """Articles by when they last changed: a case merged in, or the root cause fixed."""
+    def changed(a: Article) -> date:
+        fixed = a.root_cause.fixed_on if a.root_cause and a.root_cause.fixed_on else date.min
+        return max(a.last_resolved, min(fixed, result.as_of))
+
+    return sorted(((changed(a), a) for a in result.articles), key=lambda e: (-e[0].toordinal(), e[1].slug))
+
+
+def atom(result: Result, settings: Settings, summary: Callable[[Article], str]) -> str:
+    """The feed of the ``feed_size`` latest changed articles; ``summary`` gives each entry's text."""
     base = settings.site_url or "urn:kbgen:"
     fg = FeedGenerator()
     fg.id(settings.site_url or "urn:kbgen:feed")
@@ -35,5 +45,5 @@ def atom(result: Result, settings: Settings) -> str:
         e.updated(_when(changed))
         count = len(article.cases)
         status = f" Root cause: {article.root_cause.status}." if article.root_cause else ""
-        e.summary(f"{summary(article.best)} (reported {count} time{'s' if count != 1 else ''}).{status}")
+        e.summary(f"{summary(article)} (reported {count} time{'s' if count != 1 else ''}).{status}")
     return fg.atom_str(pretty=True).decode("utf-8")

@@ -1,190 +1,126 @@
 """The MkDocs plugin: hooks only. ``plugins: [search, kbgen]`` turns the cases into the site.
 
-The pipeline runs once per build in ``on_files``; the pages it returns are handed to
-MkDocs as generated files, articles kept out of the nav.
+``on_files`` runs the pipeline and ``render``, and hands every page, data file and asset of
+the returned ``Site`` to MkDocs as generated files. Pages arrive finished (sanitised HTML and
+metadata), so MkDocs runs no Markdown for them. Options live in ``config.py``, terminal
+progress in ``progress.py``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import sys
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
-from . import dedupe, feed, pages, pipeline, safety, search
+from . import config as kbconfig
+from . import pipeline, progress, render, search
+from .cache import Caches
+from .config import KbgenConfig
 from .models import Result
 
 log = get_plugin_logger(__name__)
-PACKAGE = Path(__file__).parent
-ASSETS = ("assets/kbgen/kbgen.css", "assets/kbgen/kbgen.js")
 
 
-class KbgenConfig(Config):
-    cases_dir = c.Type(str, default="content/cases")
-    """Folder of case files, relative to mkdocs.yml."""
-    root_causes = c.Type(str, default="content/root-causes.yml")
-    """The root-causes file, relative to mkdocs.yml."""
-    as_of = c.Optional(c.Type(str))
-    """Date (YYYY-MM-DD) that time windows end on; default today. `kbgen --as-of` overrides it."""
-    window_days = c.Type(int, default=90)
-    """Length of the top-issues window in days."""
-    top_count = c.Type(int, default=5)
-    """How many top issues the page shows."""
-    hourly_rate = c.Type((int, float), default=0)
-    """Agent cost per hour, for the cost column."""
-    currency = c.Type(str, default="USD")
-    """Currency of hourly_rate."""
-    threshold = c.Type((int, float), default=dedupe.DEFAULT_THRESHOLD)
-    """Similarity (0-100) at which two cases merge into one article."""
-    allow_emails = c.ListOfItems(c.Type(str), default=[])
-    """Email addresses (or '@domain') allowed in public text, e.g. the support address."""
-    feedback_url = c.Type(str, default="")
-    """Where 'Report a problem with this article' points; ?article=<id> is appended."""
-    feed_size = c.Type(int, default=50)
-    """How many entries feed.xml keeps."""
-    search = c.Choice(("pagefind", "material"), default="pagefind")
-    """`pagefind`: a chunked index answered in Material's search box (about 0.3 MB to the first result at
-    10,000 articles); `material`: Material's own lunr index of every article (downloaded whole)."""
+class FinishedPage(Page):
+    """A page whose body ``render`` already finished: its "source" is that HTML, and MkDocs renders it as is.
+
+    MkDocs would otherwise build a fresh Markdown instance per page and parse the page again.
+    """
+
+    def __init__(self, page: render.SitePage, file: File, config: MkDocsConfig) -> None:
+        super().__init__(None, file, config)
+        self.finished = page
+        self.read_source(config)  # at once: a page a dirty rebuild skips still has its title for the nav
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        self.markdown, self.meta = self.finished.html, dict(self.finished.meta)
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        self.content = self.markdown  # the HTML, after any other plugin's on_page_markdown
+        self.toc = get_toc(list(self.finished.toc))  # type: ignore[arg-type]  # the same dicts, kept as plain data
 
 
-def parse_as_of(value: str | date | None) -> date:
-    if value is None:
-        return date.today()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise PluginError(f"kbgen: as_of must be a date written YYYY-MM-DD, not {value!r}") from exc
+class GeneratedFile(File):
+    """A generated file that knows whether this serve session already wrote the same content to the same place.
+
+    MkDocs asks ``is_modified`` only in a dirty build (``kbgen serve``): then a one-case edit rewrites
+    the few pages it changed instead of all of them.
+    """
+
+    unchanged = False
+
+    def is_modified(self) -> bool:
+        return not (self.unchanged and os.path.isfile(self.abs_dest_path))
 
 
-def interactive() -> bool:
-    """A person watches a terminal (not a CI log): progress lines are worth printing."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
-
-
-def terminal_progress() -> Callable[[str, int, int], None] | None:
-    """Stage and count on one rewritten line when a person watches a terminal; nothing in CI logs."""
-    if not interactive():
-        return None
-
-    def show(stage: str, done: int, total: int) -> None:
-        sys.stderr.write(f"\r\033[Kkbgen: {stage} {done:,}/{total:,}")
-        sys.stderr.flush()
-
-    return show
+def _digest(*parts: object) -> bytes:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
 class KbgenPlugin(BasePlugin[KbgenConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
-        self.as_of_override: date | None = None
         self.result: Result | None = None
-        self.meta: dict[str, dict[str, object]] = {}  # generated page -> its metadata, set in on_page_markdown
+        self.caches = Caches()
+        self.written: dict[str, bytes] = {}  # file -> digest of what the last build wrote there (site_dir below)
+        self.written_to: tuple[str, int] = ("", 0)
 
-    def check_config(self, config: MkDocsConfig) -> None:
-        """Settings MkDocs' option types cannot bound: one clean error, exit 2 from the CLI."""
-        c = self.config
-        problems = [
-            f"{name} must be {rule}"
-            for name, ok, rule in (
-                ("window_days", c.window_days >= 1, "at least 1"),
-                ("top_count", c.top_count >= 1, "at least 1"),
-                ("feed_size", c.feed_size >= 1, "at least 1"),
-                ("threshold", 0 <= c.threshold <= 100, "between 0 and 100"),
-                ("hourly_rate", c.hourly_rate >= 0, "0 or more"),
-            )
-            if not ok
-        ]
-        if not config.use_directory_urls:
-            problems.append("use_directory_urls must stay true: article links and redirects are kb/<id>/")
-        if problems:
-            raise PluginError("kbgen: " + "; ".join(problems))
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup makes MkDocs keep this instance for a whole `mkdocs serve` / `kbgen serve`
+        # session, so self.caches (parsed files, pair scores, rendered bodies) lasts from one rebuild to the next.
+        self.caches = Caches()
 
     def options(self, config: MkDocsConfig) -> pipeline.Options:
-        self.check_config(config)
-        root = Path(config.config_file_path or ".").resolve().parent
-        return pipeline.Options(
-            cases_dir=root / self.config.cases_dir,
-            root_causes=root / self.config.root_causes,
-            root=root,
-            as_of=self.as_of_override or parse_as_of(os.environ.get("KBGEN_AS_OF") or self.config.as_of),
-            window_days=self.config.window_days,
-            hourly_rate=float(self.config.hourly_rate),
-            threshold=float(self.config.threshold),
-            allow_emails=tuple(self.config.allow_emails),
-        )
-
-    def settings(self, config: MkDocsConfig) -> pages.Settings:
-        return pages.Settings(
-            site_url=config.site_url or "",
-            site_name=config.site_name,
-            top_count=self.config.top_count,
-            currency=self.config.currency,
-            feed_size=self.config.feed_size,
-            feedback_url=self.config.feedback_url,
-        )
+        return kbconfig.pipeline_options(self.config, config)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         dirs = config.theme.dirs
-        dirs.insert(1 if config.theme.custom_dir else 0, str(PACKAGE / "templates"))
-        config.extra_css.append(ASSETS[0])
-        config.extra_javascript.append(ASSETS[1])  # type: ignore[arg-type]
+        dirs.insert(1 if config.theme.custom_dir else 0, str(render.TEMPLATES))
+        config.extra_css.append(render.CSS)
+        config.extra_javascript.append(render.JS)  # type: ignore[arg-type]
         return config
 
+    def _file(self, config: MkDocsConfig, path: str, digest: bytes, **source: Any) -> GeneratedFile:
+        file = cast(GeneratedFile, GeneratedFile.generated(config, path, **source))
+        file.unchanged = self.written.get(path) == digest
+        self.written[path] = digest
+        return file
+
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        self.meta = {}
-        self.result = result = pipeline.run(self.options(config), terminal_progress())
+        # A new site folder, or an edited mkdocs.yml (theme, extensions), and every page is written again.
+        target = (config.site_dir, os.stat(config.config_file_path).st_mtime_ns if config.config_file_path else 0)
+        if self.written_to != target:
+            self.written, self.written_to = {}, target
+        self.result = result = pipeline.run(self.options(config), progress.terminal_progress(), self.caches)
         for d in result.diagnostics:
             (log.error if d.severity == "error" else log.warning)(d.format())
-        settings = self.settings(config)
-        generated, data = pages.render(result, settings)
-        if interactive():
-            sys.stderr.write(f"\r\033[Kkbgen: rendering {len(generated):,} pages\n")
-        for page in generated:
+        site = render.render(result, kbconfig.render_settings(self.config, config), self.caches.bodies)
+        progress.rendered(len(site.pages))
+        for page in site.pages:
             if files.get_file_from_path(page.path) is not None:
                 continue  # the site's own docs_dir wins, e.g. a hand-written index.md
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
-            # The body alone: metadata is handed over in on_page_markdown, so MkDocs parses no YAML for 10,000 pages.
-            files.append(File.generated(config, page.path, content=page.body, inclusion=inclusion))
-            self.meta[page.path] = page.meta
-            if self.pagefind and page.path.startswith("kb/"):
-                page.meta["search"] = {"exclude": True}  # Pagefind indexes articles; Material's index keeps the rest
-        for item in [*data, pages.DataFile("feed.xml", feed.atom(result, settings))]:
-            files.append(File.generated(config, item.path, content=item.content))
-        for asset in ASSETS:
-            files.append(File.generated(config, asset, abs_src_path=str(PACKAGE / asset.removeprefix("assets/kbgen/"))))
-        if self.pagefind:
-            files.append(File.generated(config, search.WORKER, abs_src_path=str(search.WORKER_SOURCE)))
+            file = self._file(config, page.path, _digest(page), content=page.html, inclusion=inclusion)
+            FinishedPage(page, file, config)
+            files.append(file)
+        for item in site.data:
+            files.append(self._file(config, item.path, _digest(item.content), content=item.content))
+        for asset in site.assets:
+            files.append(File.generated(config, asset.path, abs_src_path=str(asset.source)))
         return files
 
     @property
     def pagefind(self) -> bool:
         return self.config.search == "pagefind"
-
-    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        meta = self.meta.get(page.file.src_uri)
-        if meta is not None:
-            page.meta.update(meta)
-        return markdown
-
-    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        # Every generated page carries case text. Top issues is built from escaped strings only and holds the
-        # chart's SVG, which the sanitiser would drop.
-        if page.file.src_uri in self.meta and page.file.src_uri != "top-issues/index.md":
-            return safety.sanitise(html)
-        return html
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         return search.use_worker(output) if self.pagefind else output

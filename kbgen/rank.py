@@ -53,6 +53,7 @@ def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly
                 cost=hours * hourly_rate,
                 previous_cases=previous,
                 flags=flags(article, as_of),
+                trend=_trend(len(current), previous),
             )
         )
     return TopIssues(as_of, window_days, total, tuple(issues))
@@ -86,11 +87,27 @@ def recurring(rc: RootCause, cases: Iterable[Case], as_of: date) -> bool:
 
 def trend(issue: TopIssue) -> str:
     """"new" when the window before had no case, else "up", "down" or "flat"."""
-    if issue.previous_cases == 0:
+    return issue.trend or _trend(issue.cases, issue.previous_cases)
+
+
+def _trend(cases: int, previous: int) -> str:
+    if previous == 0:
         return "new"
-    if issue.cases > issue.previous_cases:
+    if cases > previous:
         return "up"
-    return "down" if issue.cases < issue.previous_cases else "flat"
+    return "down" if cases < previous else "flat"
+
+
+def since_fix(articles: Iterable[Article], as_of: date) -> dict[str, int]:
+    """Per article with a fixed root cause, how many public cases were resolved after the fix (up to as_of)."""
+    out: dict[str, int] = {}
+    for article in articles:
+        rc = article.root_cause
+        if rc is not None:
+            count = sum(1 for c in article.cases if recurring(rc, [c], as_of))
+            if count:
+                out[article.id] = count
+    return out
 
 
 def issues_to_json(top: TopIssues, base_url: str = "") -> dict[str, object]:
@@ -111,7 +128,7 @@ def _issue_json(issue: TopIssue, base_url: str) -> dict[str, object]:
         "rank": issue.rank,
         "article": article.id,
         "title": article.best.title,
-        "url": f"{base_url}kb/{article.slug}/",
+        "url": f"{base_url}{article.url}",
         "cases": issue.cases,
         "share": round(issue.share, 4),
         "cumulative_share": round(issue.cumulative_share, 4),
@@ -119,7 +136,7 @@ def _issue_json(issue: TopIssue, base_url: str) -> dict[str, object]:
         "agent_hours": round(issue.agent_hours, 2),
         "cost": round(issue.cost, 2),
         "previous_cases": issue.previous_cases,
-        "trend": trend(issue),
+        "trend": issue.trend,
         "root_cause": root_cause_json(article.root_cause),
         "flags": list(issue.flags),
     }

@@ -45,8 +45,8 @@ def test_check_reports_file_and_line_for_a_broken_case(tmp_path: Path):
     config = write_kb(tmp_path, {"ok.md": case_text("OK-1"), "sub/bad.md": case_text("BAD-1", extra_meta="resolved2: x\nopened: 2026-13-01\n")})
     result = kbgen("check", "-f", str(config))
     assert result.exit_code == 1
-    assert "content/cases/sub/bad.md:7: error: 'opened' must be a date" in result.output or "content/cases/sub/bad.md:7: error:" in result.output
-    assert "content/cases/sub/bad.md:6: warning: unknown front-matter field 'resolved2'" in result.output
+    assert "content/cases/sub/bad.md:7: error: 'opened' is not a real date: 2026-13-01" in result.output
+    assert "content/cases/sub/bad.md:6: warning: unknown front-matter field 'resolved2'; did you mean 'resolved'?" in result.output
     assert "1 errors, 1 warnings in 2 case files." in result.output
 
 
@@ -197,3 +197,6 @@ def test_products_whose_names_share_a_slug_keep_their_own_pages(tmp_path: Path):
 def test_similar_takes_a_long_text(demo_site: Path):
     result = kbgen("similar", "sync says 401 after password change " * 20, "-f", DEMO)
     assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0].split()  # score, URL, title of the best match
+    assert first[1] == "kb/case-2026-0141/", result.output  # the demo's "401 after a password change" article
+    assert 1 < len(result.output.splitlines()) <= 10  # the default --limit

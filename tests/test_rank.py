@@ -22,9 +22,9 @@ STOPPED = RootCause("RC-STOP", "Installer leaves a stale service", "defect", "fi
                     fixed_on=date(2026, 6, 5))
 
 
-def case(cid: str, resolved: date, minutes: float = 0.0, customer: str | None = None, visibility: str = "public") -> Case:
+def case(cid: str, resolved: date, minutes: float = 0.0, customer: str | None = None) -> Case:
     return Case(id=cid, title=f"title of {cid}", product="Acme Sync", resolved=resolved, path=f"content/cases/{cid}.md",
-                sections=(), handle_minutes=minutes, customer=customer, visibility=visibility)
+                sections=(), handle_minutes=minutes, customer=customer)
 
 
 def article(cases: list[Case], rc: RootCause | None) -> Article:
@@ -40,7 +40,6 @@ ALPHA = article([  # 4 in window: both edges of the window plus two inside
     case("alpha-4", D(2026, 6, 30), 40, ""),              # last day (as_of); blank customer counts as none
     case("alpha-5", D(2026, 5, 31), 1000, "Umbrella"),    # one day before the window: previous window
     case("alpha-6", D(2026, 7, 1), 1000, "Umbrella"),     # one day after as_of: ignored everywhere
-    case("alpha-7", D(2026, 6, 10), 500, "Secret", visibility="internal"),  # internal: never counts
 ], OPEN)
 BRAVO = article([  # 3 in window, 60 minutes; previous 3
     case("kb-bravo", D(2026, 6, 3), 20),
