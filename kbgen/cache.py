@@ -51,6 +51,22 @@ class BoundedCache(Generic[K, V]):
         self._data.move_to_end(key)
         return value
 
+    def peek(self, key: K) -> V | None:
+        """The value stored under ``key``, or None (counted as a hit or a miss)."""
+        value = self._data.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._data.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        if len(self._data) > self.limit:
+            self._data.popitem(last=False)
+
     def keep_only(self, keys: set[K]) -> None:
         """Forget every entry not in ``keys`` (files that changed or went away)."""
         for key in [k for k in self._data if k not in keys]:

@@ -61,6 +61,11 @@ class GeneratedFile(File):
         return not (self.unchanged and os.path.isfile(self.abs_dest_path))
 
 
+def workers() -> int:
+    """Processes for rendering a large site's Markdown: the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _digest(*parts: object) -> bytes:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
@@ -103,7 +108,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         self.result = result = pipeline.run(self.options(config), progress.terminal_progress(), self.caches)
         for d in result.diagnostics:
             (log.error if d.severity == "error" else log.warning)(d.format())
-        site = render.render(result, kbconfig.render_settings(self.config, config), self.caches.bodies)
+        site = render.render(result, kbconfig.render_settings(self.config, config), self.caches.bodies, workers())
         progress.rendered(len(site.pages))
         for page in site.pages:
             if files.get_file_from_path(page.path) is not None:

@@ -10,6 +10,8 @@ folder. Rendering two editions is this function called twice with two ``Settings
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,29 +77,54 @@ class Site:
     templates: Path = TEMPLATES
 
 
-class _Bodies:
-    """Page Markdown to finished HTML with one Markdown instance, made on first use and reset between pages."""
+PARALLEL_FROM = 400
+"""Bodies to render before a pool of worker processes pays for its start-up (about a second)."""
 
-    def __init__(self, settings: Settings, cache: BodyCache | None) -> None:
-        self.settings = settings
-        self.cache = cache if cache is not None else BoundedCache()
-        # The key covers the Markdown setup too: a serve session whose mkdocs.yml changes must not reuse old HTML.
-        self.setup = repr((settings.markdown_extensions, sorted((k, repr(v)) for k, v in settings.mdx_configs.items())))
-        self._md: markdown.Markdown | None = None
 
-    def html(self, page: pages.Page) -> tuple[str, Toc]:
-        key = hashlib.blake2b(f"{self.setup}\0{page.sanitise}\0{page.body}".encode(), digest_size=20).digest()
-        return self.cache.get(key, lambda: self._render(page.body, page.sanitise))
+class _Renderer:
+    """One Markdown instance for a run of pages, reset between them (MkDocs builds a fresh one per page)."""
 
-    def _render(self, body: str, sanitise: bool) -> tuple[str, Toc]:
-        if self._md is None:
-            self._md = markdown.Markdown(
-                extensions=list(self.settings.markdown_extensions),
-                extension_configs={k: dict(v) for k, v in self.settings.mdx_configs.items()},
-            )
-        html = self._md.reset().convert(body)
-        toc = tuple(getattr(self._md, "toc_tokens", ()))
+    def __init__(self, extensions: tuple[str, ...], configs: dict[str, dict[str, Any]]) -> None:
+        self.md = markdown.Markdown(extensions=list(extensions), extension_configs=configs)
+
+    def __call__(self, job: tuple[str, bool]) -> tuple[str, Toc]:
+        body, sanitise = job
+        html = self.md.reset().convert(body)
+        toc = tuple(getattr(self.md, "toc_tokens", ()))
         return (safety.sanitise(html) if sanitise else html), toc
+
+
+_worker: _Renderer | None = None
+"""The renderer of a pool worker process (set by its initializer); the main process never sets it."""
+
+
+def _start_worker(extensions: tuple[str, ...], configs: dict[str, dict[str, Any]]) -> None:
+    global _worker
+    _worker = _Renderer(extensions, configs)
+
+
+def _work(job: tuple[str, bool]) -> tuple[str, Toc]:
+    assert _worker is not None
+    return _worker(job)
+
+
+def _render_all(jobs: list[tuple[str, bool]], settings: Settings, workers: int) -> list[tuple[str, Toc]]:
+    """Each body's HTML and headings, in order; many bodies are shared out to ``workers`` processes."""
+    setup = (tuple(settings.markdown_extensions), {k: dict(v) for k, v in settings.mdx_configs.items()})
+    if workers > 1 and len(jobs) >= PARALLEL_FROM:
+        # spawn, not fork: `kbgen serve` runs server threads, and a forked copy of a threaded process can hang
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=setup) as pool:
+            return list(pool.map(_work, jobs, chunksize=max(8, len(jobs) // (workers * 8))))
+    if not jobs:
+        return []
+    one = _Renderer(*setup)
+    return [one(job) for job in jobs]
+
+
+def _key(setup: str, page: pages.Page) -> bytes:
+    # The Markdown setup is part of the key: a serve session whose mkdocs.yml changes must not reuse old HTML.
+    return hashlib.blake2b(f"{setup}\0{page.sanitise}\0{page.body}".encode(), digest_size=20).digest()
 
 
 def _meta(page: pages.Page, settings: Settings) -> dict[str, object]:
@@ -107,19 +134,34 @@ def _meta(page: pages.Page, settings: Settings) -> dict[str, object]:
     return meta
 
 
-def _finish(page: pages.Page, bodies: _Bodies, settings: Settings) -> SitePage:
-    html, toc = bodies.html(page)
-    return SitePage(page.path, html, _meta(page, settings), toc, page.in_nav, page.searchable, page.sanitise)
+def render(result: Result, settings: Settings, cache: BodyCache | None = None, workers: int = 1) -> Site:
+    """Every page, data file and asset of the site.
 
-
-def render(result: Result, settings: Settings, cache: BodyCache | None = None) -> Site:
-    """Every page, data file and asset of the site. ``cache`` (kept by `kbgen serve`) skips unchanged bodies."""
+    ``cache`` (kept by `kbgen serve`) skips bodies rendered before; ``workers`` > 1 shares the Markdown
+    of a large site out to that many processes. Neither changes a byte of what comes back.
+    """
     related = pages.related_articles(result.articles)
     made = [pages.article_page(a, related[a.id], result, settings) for a in result.articles]
     made += [pages.home_page(result, settings), pages.top_issues_page(result, settings), *pages.known_issues_pages(result)]
     made += pages.browse_pages(result.articles)
-    bodies = _Bodies(settings, cache)
-    site_pages = tuple(_finish(p, bodies, settings) for p in made)
+    cache = cache if cache is not None else BoundedCache()
+    setup = repr((settings.markdown_extensions, sorted((k, repr(v)) for k, v in settings.mdx_configs.items())))
+    keys = [_key(setup, p) for p in made]
+    bodies: dict[bytes, tuple[str, Toc]] = {}
+    todo: dict[bytes, tuple[str, bool]] = {}
+    for key, page in zip(keys, made, strict=True):
+        hit = cache.peek(key)
+        if hit is not None:
+            bodies[key] = hit
+        elif key not in todo:
+            todo[key] = (page.body, page.sanitise)
+    for key, done in zip(todo, _render_all(list(todo.values()), settings, workers), strict=True):
+        bodies[key] = done
+        cache.put(key, done)
+    site_pages = tuple(
+        SitePage(p.path, bodies[k][0], _meta(p, settings), bodies[k][1], p.in_nav, p.searchable, p.sanitise)
+        for k, p in zip(keys, made, strict=True)
+    )
     data = [
         *pages.api_files(result, settings),
         *pages.redirects(result, settings),
