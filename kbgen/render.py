@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,12 +109,22 @@ def _work(job: tuple[str, bool]) -> tuple[str, Toc]:
     return _worker(job)
 
 
+def _fork() -> multiprocessing.context.BaseContext | None:
+    """Fork, when it is safe: only a process with no other thread is copied whole (a server thread's lock is not).
+
+    Not spawn: a spawned worker re-runs the caller's main script, so a script without an
+    ``if __name__ == "__main__"`` guard that calls ``mkdocs build`` would build again in each worker.
+    """
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
 def _render_all(jobs: list[tuple[str, bool]], settings: Settings, workers: int) -> list[tuple[str, Toc]]:
     """Each body's HTML and headings, in order; many bodies are shared out to ``workers`` processes."""
     setup = (tuple(settings.markdown_extensions), {k: dict(v) for k, v in settings.mdx_configs.items()})
-    if workers > 1 and len(jobs) >= PARALLEL_FROM:
-        # spawn, not fork: `kbgen serve` runs server threads, and a forked copy of a threaded process can hang
-        context = multiprocessing.get_context("spawn")
+    context = _fork()
+    if workers > 1 and len(jobs) >= PARALLEL_FROM and context is not None:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=setup) as pool:
             return list(pool.map(_work, jobs, chunksize=max(8, len(jobs) // (workers * 8))))
     if not jobs:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -83,8 +87,31 @@ def test_render_is_pure_and_a_cache_changes_nothing():
 
 
 def test_worker_processes_render_the_same_bytes(monkeypatch: pytest.MonkeyPatch):
+    pools: list[object] = []
+
+    class Counted(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
     monkeypatch.setattr(render, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(render, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(render, "_fork", lambda: multiprocessing.get_context("fork"))  # other test threads are idle
     assert render.render(result(), Settings(), workers=2) == render.render(result(), Settings())
+    assert len(pools) == 1  # the first run really went through worker processes
+
+
+def test_no_fork_while_other_threads_run():
+    started = threading.Event()
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: (started.set(), stop.wait()))
+    thread.start()
+    started.wait()
+    try:
+        assert render._fork() is None  # a server thread's lock would be copied held: render in this process instead
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_settings_are_plain_data_that_can_change_per_edition():
