@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import yaml
 
 from . import chart
-from .models import Article, Case, Result, RootCause, Settings, TopIssue, article_url, redirect_path, source_path
+from .models import Article, Case, Result, RootCause, Settings, TopIssue, article_url, fold_id, redirect_path, source_path
 from .rank import issues_to_json, root_cause_json
 
 __all__ = ["Settings"]  # kept importable from here: pages.Settings is what the page functions take
@@ -339,7 +339,7 @@ def known_issues_pages(result: Result) -> list[Page]:
     rc_slugs = unique_slugs(result.root_causes)
     public = {c.root_cause for c in result.cases if c.public}
     internal_only = {c.root_cause for c in result.cases if not c.public} - public  # naming them would reveal internal cases
-    for rc in sorted(result.root_causes.values(), key=lambda r: (order[r.status], r.id.lower())):
+    for rc in sorted(result.root_causes.values(), key=lambda r: (order[r.status], fold_id(r.id))):
         if rc.id in internal_only:
             continue
         arts = sorted(by_rc.get(rc.id, []), key=lambda a: (-len(a.cases), a.slug))

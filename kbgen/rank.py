@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from .models import Article, Case, RootCause, TopIssue, TopIssues
+from .models import Article, Case, RootCause, TopIssue, TopIssues, fold_id
 
 FIXED_BUT_RECURRING = "fixed-but-recurring"
 NO_ROOT_CAUSE = "no-root-cause"
@@ -33,7 +33,7 @@ def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly
         if current:
             minutes = sum(c.handle_minutes for c in current)
             rows.append((article, current, minutes, len(_between(public, prev_first, prev_last))))
-    rows.sort(key=lambda r: (-len(r[1]), -r[2], r[0].id.lower(), r[0].id))
+    rows.sort(key=lambda r: (-len(r[1]), -r[2], fold_id(r[0].id), r[0].id))
     total = sum(len(current) for _, current, _, _ in rows)
     issues: list[TopIssue] = []
     running = 0

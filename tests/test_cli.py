@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -82,6 +83,16 @@ def test_top_as_of_moves_the_window():
     late = json.loads(kbgen("top", "--json", "-f", DEMO).output)
     assert early["as_of"] == "2026-06-30" and late["as_of"] == "2026-11-20"
     assert early["issues"] != late["issues"]
+
+
+def test_kbgen_as_of_is_the_one_override_and_as_of_sets_it_for_one_command(monkeypatch):
+    monkeypatch.delenv("KBGEN_AS_OF", raising=False)
+    kbgen("top", "--json", "--as-of", "2026-06-30", "-f", DEMO)
+    assert "KBGEN_AS_OF" not in os.environ  # put back after the command: the next one sees the plugin's date
+    monkeypatch.setenv("KBGEN_AS_OF", "2026-07-15")  # what `KBGEN_AS_OF=... mkdocs build` uses too
+    assert json.loads(kbgen("top", "--json", "-f", DEMO).output)["as_of"] == "2026-07-15"
+    assert json.loads(kbgen("top", "--json", "--as-of", "2026-06-30", "-f", DEMO).output)["as_of"] == "2026-06-30"
+    assert os.environ["KBGEN_AS_OF"] == "2026-07-15"
 
 
 def test_dupes_json_lists_every_merged_group(demo_site: Path):
