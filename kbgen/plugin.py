@@ -76,6 +76,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
     def __init__(self) -> None:
         self.result: Result | None = None
         self.caches = Caches()
+        self.serving = False  # only a serve session rebuilds dirty, so only it keeps digests of what it wrote
         self.written: dict[str, bytes] = {}  # file -> digest of what the last build wrote there (site_dir below)
         self.written_to: tuple[str, int] = ("", 0)
 
@@ -83,6 +84,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         # Defining on_startup makes MkDocs keep this instance for a whole `mkdocs serve` / `kbgen serve`
         # session, so self.caches (parsed files, pair scores, rendered bodies) lasts from one rebuild to the next.
         self.caches = Caches()
+        self.serving = command == "serve"
 
     def options(self, config: MkDocsConfig) -> pipeline.Options:
         return kbconfig.pipeline_options(self.config, config)
@@ -94,10 +96,12 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         config.extra_javascript.append(render.JS)  # type: ignore[arg-type]
         return config
 
-    def _file(self, config: MkDocsConfig, path: str, digest: bytes, **source: Any) -> GeneratedFile:
+    def _file(self, config: MkDocsConfig, path: str, what: object, **source: Any) -> GeneratedFile:
         file = cast(GeneratedFile, GeneratedFile.generated(config, path, **source))
-        file.unchanged = self.written.get(path) == digest
-        self.written[path] = digest
+        if self.serving:
+            digest = _digest(what)
+            file.unchanged = self.written.get(path) == digest
+            self.written[path] = digest
         return file
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -114,11 +118,11 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             if files.get_file_from_path(page.path) is not None:
                 continue  # the site's own docs_dir wins, e.g. a hand-written index.md
             inclusion = InclusionLevel.INCLUDED if page.in_nav else InclusionLevel.NOT_IN_NAV
-            file = self._file(config, page.path, _digest(page), content=page.html, inclusion=inclusion)
+            file = self._file(config, page.path, page, content=page.html, inclusion=inclusion)
             FinishedPage(page, file, config)
             files.append(file)
         for item in site.data:
-            files.append(self._file(config, item.path, _digest(item.content), content=item.content))
+            files.append(self._file(config, item.path, item.content, content=item.content))
         for asset in site.assets:
             files.append(File.generated(config, asset.path, abs_src_path=str(asset.source)))
         return files
