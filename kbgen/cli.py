@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shlex
 import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,8 +20,10 @@ from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-from . import deploy, pipeline, rank, scaffold, sitecheck, words
-from .models import Diagnostic, Result
+from . import config as kbconfig
+from . import deploy, pipeline, rank, render, scaffold, sitecheck, words
+from . import export as kbexport
+from .models import Diagnostic, Result, article_url
 from .plugin import KbgenPlugin
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,15 +36,30 @@ def config_option(f: F) -> F:
                         help="The MkDocs configuration of the knowledge base.")(f)
 
 
+def _as_of(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    # The one override of the date is KBGEN_AS_OF (config.as_of reads it): set it while this command runs.
+    if value is not None:
+        ctx.with_resource(kbconfig.as_of_override(value.date()))
+    return value
+
+
 def as_of_option(f: F) -> F:
-    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                        help="Date that time windows end on (YYYY-MM-DD); default: the plugin's as_of, else today.")(f)
+    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, callback=_as_of, expose_value=False,
+                        help="Date that time windows end on (YYYY-MM-DD); default: KBGEN_AS_OF, the plugin's as_of, else today.")(f)
+
+
+def _audience(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    # Like --as-of: KBGEN_AUDIENCE is set while this command runs (and for `serve`, its rebuilds), never after.
+    if value is not None:
+        ctx.with_resource(kbconfig.audience_override(value))
+    return value
 
 
 def audience_option(f: F) -> F:
-    return click.option("--audience", type=click.Choice(["public", "internal"]), default=None,
-                        help="Which edition: `public` (site_dir) or `internal`, the team's edition with internal cases, notes, "
-                             "customers and cost (internal_site_dir). Default: the plugin's audience, else public.")(f)
+    return click.option("--audience", type=click.Choice(["public", "internal"]), default=None, callback=_audience,
+                        expose_value=False,
+                        help="Which edition: `public` (site_dir, the default) or `internal`, the team's edition with internal "
+                             "cases, notes, customers and cost (internal_site_dir).")(f)
 
 
 def strict_option(f: F) -> F:
@@ -58,7 +75,7 @@ def _logging(verbose: bool) -> None:
     root.propagate = False
 
 
-def open_config(config_file: str, as_of: Any = None, audience: str | None = None, **overrides: Any) -> tuple[MkDocsConfig, KbgenPlugin]:
+def open_config(config_file: str, **overrides: Any) -> tuple[MkDocsConfig, KbgenPlugin]:
     """Load mkdocs.yml and find the kbgen plugin in it; usage errors exit 2 with one clean line."""
     if not Path(config_file).is_file():
         raise click.UsageError(f"{config_file} not found: run `kbgen init DIR` to start a knowledge base, or pass -f PATH")
@@ -69,10 +86,6 @@ def open_config(config_file: str, as_of: Any = None, audience: str | None = None
     plugin = cfg.plugins.get("kbgen")
     if not isinstance(plugin, KbgenPlugin):
         raise click.UsageError(f"{config_file}: add `kbgen` to `plugins:` (plugins: [search, kbgen])")
-    if as_of is not None:
-        plugin.as_of_override = as_of.date() if hasattr(as_of, "date") else as_of
-    if audience is not None:
-        plugin.audience_override = audience
     try:
         plugin.options(cfg)  # settings and the as_of date are checked before any work
     except PluginError as exc:
@@ -101,7 +114,7 @@ def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
 
 def run_pipeline(cfg: MkDocsConfig, plugin: KbgenPlugin) -> Result:
     try:
-        return pipeline.run(plugin.options(cfg))
+        return pipeline.run(plugin.options(cfg), caches=plugin.caches)
     except PluginError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -157,7 +170,7 @@ def summary_lines(result: Result, limit: int = 300, team: bool = False) -> list[
     shown = detail if len(detail) <= limit else [o for o in detail if o.status == "rejected"]
     for o in shown:
         if o.status == "merged":
-            lines.append(f"  merged    {o.path} ({o.case_id}) -> kb/{(o.article or '').lower()}/")
+            lines.append(f"  merged    {o.path} ({o.case_id}) -> {article_url(o.article or '')}")
         elif o.status == "internal":
             where = "in the team's edition only" if team else "kept off the public site"
             lines.append(f"  internal  {o.path} ({o.case_id}) {where}")
@@ -183,8 +196,7 @@ def write_report(result: Result, path: str) -> None:
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write what became of every case file as TSV.")
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' info messages too.")
 @audience_option
-def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, report: str | None, verbose: bool,
-          audience: str | None) -> None:
+def build(config_file: str, strict: bool, site_dir: str | None, report: str | None, verbose: bool) -> None:
     """Build the site (mkdocs build plus a summary of every case file).
 
     The site is built into a temporary folder and moved into place only when the
@@ -194,7 +206,7 @@ def build(config_file: str, strict: bool, as_of: Any, site_dir: str | None, repo
 
     _logging(verbose)
     start = time.perf_counter()
-    cfg, plugin = open_config(config_file, as_of, audience, strict=strict)
+    cfg, plugin = open_config(config_file, strict=strict)
     plugin.rejected_fails_build = False  # the good pages are swapped in below, then this command exits 1
     site = Path(site_dir).resolve() if site_dir else plugin.internal_site_dir(cfg) if plugin.team else Path(cfg.site_dir)
     check_site_dir(site, cfg, plugin)
@@ -249,9 +261,9 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True,
               help="`github` prints GitHub Actions annotations.")
-def check(config_file: str, strict: bool, as_of: Any, fmt: str) -> None:
+def check(config_file: str, strict: bool, fmt: str) -> None:
     """Validate cases and root causes without rendering; list every problem as path:line: message."""
-    cfg, plugin = open_config(config_file, as_of)
+    cfg, plugin = open_config(config_file)
     result = run_pipeline(cfg, plugin)
     result.diagnostics += sitecheck.site_url(cfg.site_url, Path(cfg.config_file_path or config_file).name)
     for d in result.diagnostics:
@@ -281,7 +293,7 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
         return
     cases = {c.id: c for c in result.cases}
     for g in groups:
-        click.echo(f"kb/{g.canonical.lower()}/  {len(g.members)} cases, lowest score {g.score:.1f}: {cases[g.best].title}")
+        click.echo(f"{article_url(g.canonical)}  {len(g.members)} cases, lowest score {g.score:.1f}: {cases[g.best].title}")
         for a, b, s, why in g.reasons:
             click.echo(f"    {a} ~ {b}  {s:5.1f}  {why}")
     if result.near_misses:
@@ -301,12 +313,11 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the edition's api/top-issues.json instead.")
 @click.option("--count", type=int, default=None, help="How many to show (default: the plugin's top_count).")
 @audience_option
-def top(config_file: str, as_of: Any, as_json: bool, count: int | None, audience: str | None) -> None:
+def top(config_file: str, as_json: bool, count: int | None) -> None:
     """The top repeat problems in the window, as on the top-issues page (the table shows cost: it is for the team)."""
-    cfg, plugin = open_config(config_file, as_of, audience)
+    cfg, plugin = open_config(config_file)
     result = run_pipeline(cfg, plugin)
     t = result.team_top if plugin.team else result.top
-    assert t is not None
     if as_json:
         team_fields = plugin.team or plugin.config.public_top_issues == "full"
         click.echo(json.dumps(rank.issues_to_json(t, cfg.site_url or "", team_fields=team_fields), indent=2, ensure_ascii=False))
@@ -328,17 +339,41 @@ def top(config_file: str, as_of: Any, as_json: bool, count: int | None, audience
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @as_of_option
 @audience_option
-def serve(config_file: str, dev_addr: str, as_of: Any, audience: str | None) -> None:
+def serve(config_file: str, dev_addr: str) -> None:
     """Live preview: rebuilds when a case, root cause or page changes."""
     from mkdocs.commands.serve import serve as mkdocs_serve
 
-    open_config(config_file, as_of, audience)
-    if as_of is not None:
-        os.environ["KBGEN_AS_OF"] = as_of.date().isoformat()
-    if audience is not None:
-        os.environ["KBGEN_AUDIENCE"] = audience
+    open_config(config_file)
     _logging(True)
-    mkdocs_serve(config_file=config_file, dev_addr=dev_addr, livereload=True)
+    # A dirty rebuild: MkDocs rewrites only the files the plugin marks changed, so an edit shows in seconds.
+    mkdocs_serve(config_file=config_file, dev_addr=dev_addr, livereload=True, build_type="dirty")
+
+
+@main.command()
+@config_option
+@as_of_option
+@click.argument("directory", type=click.Path(file_okay=False))
+def export(config_file: str, directory: str) -> None:
+    """Write the site as a plain MkDocs project in DIRECTORY (no kbgen plugin), for `mkdocs build` or any builder.
+
+    Pages come finished (case text sanitised), data files and assets included; search is
+    Material's own (Pagefind needs the plugin). The way out if MkDocs or Material stops.
+    """
+    cfg, plugin = open_config(config_file)
+    result = run_pipeline(cfg, plugin)
+    for d in result.diagnostics:
+        click.echo(d.format(), err=True)
+    settings = replace(kbconfig.render_settings(plugin.config, cfg), search="material")
+    site = render.render(result, settings, plugin.caches.bodies)
+    try:
+        count = kbexport.write(site, Path(directory), kbconfig.export_project(cfg))
+    except FileExistsError as exc:
+        raise click.UsageError(f"{exc}: export writes into a new or empty folder") from exc
+    click.echo(f"Exported {len(site.pages)} pages ({count} files) into {directory}; build it with "
+               f"`mkdocs build -f {Path(directory) / 'mkdocs.yml'}` (as of {result.as_of}).")
+    if result.errors:
+        click.echo(f"{len(result.errors)} errors: the files above were not exported.", err=True)
+        sys.exit(EXIT_INVALID)
 
 
 @main.command()

@@ -95,6 +95,7 @@ from itertools import combinations
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .cache import Caches
 from .models import Case, Diagnostic, Group, NearMiss
 
 DEFAULT_THRESHOLD = 55.0
@@ -223,24 +224,19 @@ def _hash(word: str) -> int:
     return zlib.crc32(word.encode())  # stable across runs, unlike hash()
 
 
-_PREPARED: dict[tuple[str, str, str, str], _Text] = {}
-CACHE_LIMIT = 2_000_000
-"""Normalised texts survive between builds in one process, so `kbgen serve` re-reads only edited cases."""
+def prepare(case: Case, cache: Caches | None = None) -> _Text:
+    """A case's normalised texts; ``cache`` (kept by `kbgen serve`) skips cases whose text did not change."""
+    if cache is None:
+        return _prepare(case)
+    return cache.prepared.get((case.product, case.title, case.problem, case.solution), lambda: _prepare(case))
 
 
-def prepare(case: Case) -> _Text:
-    key = (case.product, case.title, case.problem, case.solution)
-    hit = _PREPARED.get(key)
-    if hit is None:
-        if len(_PREPARED) > CACHE_LIMIT:
-            _PREPARED.clear()
-        solution = words(case.solution)
-        problem_text = f"{case.title}\n{case.problem}"
-        problem = set(words(problem_text)) | {"v" + v for v in _VERSIONS.findall(problem_text)}
-        hit = _PREPARED[key] = _Text(case.product.strip().lower(), tuple(sorted(set(solution))),
-                                     tuple(sorted(problem)), codes(problem_text),
-                                     frozenset(quoted_words(problem_text)), len(solution))
-    return hit
+def _prepare(case: Case) -> _Text:
+    solution = words(case.solution)
+    problem_text = f"{case.title}\n{case.problem}"
+    problem = set(words(problem_text)) | {"v" + v for v in _VERSIONS.findall(problem_text)}
+    return _Text(case.product.strip().lower(), tuple(sorted(set(solution))), tuple(sorted(problem)), codes(problem_text),
+                 frozenset(quoted_words(problem_text)), len(solution))
 
 
 # ---------------------------------------------------------------- word weights
@@ -716,10 +712,13 @@ def _lowest(members: Sequence[int], rid: Sequence[int], pos: dict[int, int], sco
 
 
 def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_miss_margin: float = 10.0,
-           *, exhaustive: bool = False) -> DedupeResult:
-    """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference)."""
+           *, exhaustive: bool = False, cache: Caches | None = None) -> DedupeResult:
+    """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference).
+
+    ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept.
+    """
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
-    texts = [prepare(c) for c in ordered]
+    texts = [prepare(c, cache) for c in ordered]
     weights = _Weights(texts)
     scorer = _Scorer(weights)
     target, apart, diagnostics = _overrides(ordered)

@@ -35,13 +35,11 @@ def view(result: Result, team: bool) -> Result:
     """The result as one edition sees it: the team's edition swaps in every case's articles and ranking."""
     if not team:
         return result
-    return replace(result, articles=result.team_articles, top=result.team_top)
+    return replace(result, articles=result.team_articles, top=result.team_top, since_fix=result.team_since_fix)
 
 
-def counts_only(top: TopIssues | None) -> TopIssues | None:
+def counts_only(top: TopIssues) -> TopIssues:
     """Top issues without customers, hours or cost, so no page, chart or file of the edition can show them."""
-    if top is None:
-        return None
     return replace(top, issues=tuple(replace(i, customers=0, agent_hours=0.0, cost=0.0) for i in top.issues))
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
 
 from feedgen.feed import FeedGenerator
 
 from . import editions
-from .models import Result
-from .pages import Settings, feed_entries, summary
+from .models import Article, Result, Settings, article_url
 
 
-def _when(day: object) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)  # type: ignore[arg-type]
+def _when(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
 def feed_id(settings: Settings) -> str:
@@ -24,11 +24,22 @@ def feed_id(settings: Settings) -> str:
 def entry_id(settings: Settings, article_id: str) -> str:
     """An article's URL; without a site URL a UUID derived from the feed's, stable as long as the site's name is."""
     if settings.site_url:
-        return f"{settings.site_url}kb/{article_id.lower()}/"
+        return f"{settings.site_url}{article_url(article_id)}"
     return uuid.uuid5(uuid.UUID(feed_id(settings).removeprefix("urn:uuid:")), article_id).urn
 
 
-def atom(result: Result, settings: Settings) -> str:
+def feed_entries(result: Result) -> list[tuple[date, Article]]:
+    """Articles by when they last changed: a case merged in, or the root cause fixed."""
+    def changed(a: Article) -> date:
+        fixed = a.root_cause.fixed_on if a.root_cause and a.root_cause.fixed_on else date.min
+        return max(a.last_resolved, min(fixed, result.as_of))
+
+    return sorted(((changed(a), a) for a in result.articles), key=lambda e: (-e[0].toordinal(), e[1].slug))
+
+
+def atom(result: Result, settings: Settings, summary: Callable[[Article], str]) -> str:
+    """The feed of the ``feed_size`` latest changed articles (the team's edition: new and recurring problems);
+    ``summary`` gives each entry's text."""
     fg = FeedGenerator()
     fg.id(feed_id(settings))
     fg.title(settings.site_name)
@@ -52,5 +63,5 @@ def atom(result: Result, settings: Settings) -> str:
         count = len(article.cases)
         status = f" Root cause: {article.root_cause.status}." if article.root_cause else ""
         lead = f"{why}: " if why else ""
-        e.summary(f"{lead}{summary(article.best)} (reported {count} time{'s' if count != 1 else ''}).{status}")
+        e.summary(f"{lead}{summary(article)} (reported {count} time{'s' if count != 1 else ''}).{status}")
     return fg.atom_str(pretty=True).decode("utf-8")

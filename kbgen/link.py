@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from .models import Article, Case, Diagnostic, Group, RootCause
+from .models import Article, Case, Diagnostic, Group, RootCause, fold_id
 
 
 def link(
@@ -23,14 +23,14 @@ def link(
         root_cause, problems = choose_root_cause(ordered, root_causes)
         articles.append(Article(ordered[0], cases[group.best], ordered, group.score, root_cause))
         diagnostics += problems
-    articles.sort(key=lambda a: (a.id.lower(), a.id))
+    articles.sort(key=lambda a: (fold_id(a.id), a.id))
     return articles, sorted(diagnostics)
 
 
 def article_cases(group: Group, cases: Mapping[str, Case]) -> tuple[Case, ...]:
     """The canonical case first, then the others oldest first (ties by id), each once."""
     others = {m for m in (*group.members, group.best) if m != group.canonical}
-    rest = sorted((cases[m] for m in others), key=lambda c: (c.resolved, c.id.lower(), c.id))
+    rest = sorted((cases[m] for m in others), key=lambda c: (c.resolved, fold_id(c.id), c.id))
     return (cases[group.canonical], *rest)
 
 
@@ -51,7 +51,7 @@ def choose_root_cause(
     if canonical is not None and canonical in counts:
         chosen, why = canonical, "the canonical case's"
     else:
-        chosen = min(counts, key=lambda key: (-counts[key], key.lower(), key))
+        chosen = min(counts, key=lambda key: (-counts[key], fold_id(key), key))
         why = f"named by {counts[chosen]} case{'s' if counts[chosen] != 1 else ''}"
     problems = [
         Diagnostic(

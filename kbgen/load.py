@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from . import markdown
+from .cache import BoundedCache
 from .models import Diagnostic, RawCase, Section
 
 MAX_FILE_BYTES = 256 * 1024
@@ -241,14 +242,19 @@ def display_path(path: Path, root: Path | None) -> str:
 
 
 Progress = Callable[[str, int, int], None]
-_CACHE: dict[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]] = {}
-"""Parsed files by (path, content hash): `kbgen serve` re-reads every file but parses only the changed ones."""
 
 
 def load_cases(
-    cases_dir: Path, root: Path | None = None, progress: Progress | None = None
+    cases_dir: Path, root: Path | None = None, progress: Progress | None = None,
+    cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]] | None = None,
 ) -> tuple[list[tuple[str, RawCase | None]], list[Diagnostic]]:
-    """Read every case file. Returns (display path, raw case or None when unreadable) per file, and problems."""
+    """Read every case file. Returns (display path, raw case or None when unreadable) per file, and problems.
+
+    ``cache`` keeps parsed files by (path, content hash) between builds: `kbgen serve` re-reads every
+    file but parses only the changed ones.
+    """
+    if cache is None:
+        cache = BoundedCache()
     out: list[tuple[str, RawCase | None]] = []
     problems: list[Diagnostic] = []
     files = list(iter_case_files(cases_dir))
@@ -262,15 +268,12 @@ def load_cases(
             continue
         key = (path, hashlib.blake2b(data, digest_size=16).digest())
         live.add(key)
-        hit = _CACHE.get(key)
-        if hit is None:
-            hit = _CACHE[key] = read_case(data, path)
+        hit = cache.get(key, lambda data=data, path=path: read_case(data, path))  # type: ignore[misc]
         out.append((path, hit[0]))
         problems += hit[1]
         if progress and (n % 1000 == 0 or n == len(files)):
             progress("read", n, len(files))
-    for key in [k for k in _CACHE if k not in live]:  # files that changed or went away
-        del _CACHE[key]
+    cache.keep_only(live)  # files that changed or went away
     return out, problems
 
 

@@ -7,13 +7,37 @@ MkDocs, so the pipeline can feed any Material-compatible builder.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from . import privacy
 
 Severity = Literal["error", "warning"]
+
+
+# --- the URL scheme: the only place that knows where an article or a redirect lives ---------------
+
+
+def fold_id(case_id: str) -> str:
+    """The form ids are compared and published in: "CASE-7" and "case-7" are one id and one URL."""
+    return case_id.lower()
+
+
+def article_url(case_id: str) -> str:
+    """The site-relative URL of the article (or the redirect) for a case id: ``kb/<folded id>/``."""
+    return f"kb/{fold_id(case_id)}/"
+
+
+def source_path(url: str) -> str:
+    """The source path of the page served at a directory URL: ``kb/x/`` -> ``kb/x/index.md``."""
+    return f"{url}index.md"
+
+
+def redirect_path(case_id: str) -> str:
+    """The file a merged case's old URL is served from: ``kb/<folded id>/index.html``."""
+    return f"{article_url(case_id)}index.html"
 
 ROOT_CAUSE_KINDS = ("defect", "usability", "documentation", "configuration", "third-party", "by-design")
 ROOT_CAUSE_STATUSES = ("open", "investigating", "fix-planned", "fixed", "wont-fix")
@@ -96,7 +120,7 @@ class Case:
 
     @property
     def slug(self) -> str:
-        return self.id.lower()
+        return fold_id(self.id)
 
     @property
     def public(self) -> bool:
@@ -169,7 +193,7 @@ class Article:
 
     @property
     def url(self) -> str:
-        return f"kb/{self.slug}/"
+        return article_url(self.id)
 
     @property
     def merged_ids(self) -> tuple[str, ...]:
@@ -200,6 +224,7 @@ class TopIssue:
     trend_significant: bool = False
     new: bool = False  # the article's first counted case is in the window
     median_days_to_resolve: float | None = None
+    trend: str = ""  # "new", "up", "down" or "flat" (no clear change): rank decides it once, the page and the JSON show it
 
 
 @dataclass(frozen=True)
@@ -234,11 +259,20 @@ class Result:
     groups: list[Group] = field(default_factory=list)
     near_misses: list[NearMiss] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
-    top: TopIssues | None = None
+    top: TopIssues = None  # type: ignore[assignment]  # None only while constructing: see __post_init__
     team_articles: list[Article] = field(default_factory=list)  # every case, internal ones too: the team's edition
-    team_top: TopIssues | None = None
+    team_top: TopIssues = None  # type: ignore[assignment]
     outcomes: list[Outcome] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    since_fix: dict[str, int] = field(default_factory=dict)  # article id -> public cases resolved after its fix
+    team_since_fix: dict[str, int] = field(default_factory=dict)  # the same, every case counted (the team's edition)
+
+    def __post_init__(self) -> None:
+        # Always a ranking, even of nothing: a site with no cases (or no cases folder) still renders its pages.
+        if self.top is None:
+            self.top = TopIssues(self.as_of, 1, 0, ())
+        if self.team_top is None:
+            self.team_top = self.top
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -247,3 +281,36 @@ class Result:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``render`` needs besides the pipeline's result: plain values, no MkDocs types.
+
+    The audience of an edition (public or the team's) belongs here too: rendering two editions is
+    ``render(result, settings)`` twice with two settings.
+    """
+
+    site_url: str = ""
+    site_name: str = "Knowledge base"
+    top_count: int = 5
+    currency: str = "USD"
+    feed_size: int = 50
+    feedback_url: str = ""
+    search: str = "pagefind"  # "pagefind": articles leave Material's index for Pagefind's; "material": lunr has all
+    # The site's Markdown setup (MkDocs' markdown_extensions and mdx_configs), so case text renders as the site's own
+    # pages do; MkDocs' three built-in extensions are the default.
+    markdown_extensions: tuple[str, ...] = ("toc", "tables", "fenced_code")
+    mdx_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    audience: str = "public"  # "public" or "internal": the team's edition (every case, notes, customers, cost)
+    public_top_issues: str = "counts"  # the public edition's top issues: "counts", "full" (cost too) or "off"
+    window_days: int = 90
+
+    @property
+    def team(self) -> bool:
+        return self.audience == "internal"
+
+    @property
+    def top_issues(self) -> str:
+        """What this edition's top-issues page shows: the team's edition always shows everything."""
+        return "full" if self.team else self.public_top_issues

@@ -1,26 +1,28 @@
-"""Render stage: the pipeline's result as pages (Markdown + metadata) and data files.
+"""The pages of the site, one function each, as Markdown + metadata, and the data files.
 
-Pure functions: nothing here knows MkDocs. The plugin hands the pages to MkDocs as
-generated files; another Material-compatible builder could read them from a folder.
-Every string from case text is escaped here; the plugin also sanitises the HTML that
-Markdown makes of case bodies (``safety.py``).
+Pure functions: nothing here knows MkDocs. ``render.render`` calls them, turns each page
+into finished, sanitised HTML and returns the whole site. Every string from case text
+is escaped here; links are site URLs (``models.article_url``), never ``.md`` paths.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import posixpath
 import re
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 
 import yaml
 
-from . import chart, editions, markdown, plaintext, rank, safety, words
-from .models import Article, Case, Result, RootCause, TopIssue
+from . import chart, editions, markdown, plaintext, safety, words
+from .models import Article, Case, Result, RootCause, Settings, TopIssue, article_url, fold_id, redirect_path, source_path
+from .rank import issues_to_json, root_cause_json
+
+__all__ = ["Settings"]  # kept importable from here: pages.Settings is what the page functions take
 
 PAGE_SIZE = 100
 ERROR_CODE = re.compile(r"`([^`\n]{3,120})`")
@@ -28,12 +30,19 @@ ERROR_CODE = re.compile(r"`([^`\n]{3,120})`")
 
 @dataclass(frozen=True)
 class Page:
-    """A generated Markdown page: ``path`` is its source path (``kb/<id>/index.md``)."""
+    """A generated Markdown page: ``path`` is its source path (``kb/<id>/index.md``).
+
+    ``sanitise`` is False only for a page built from escaped strings alone that carries markup the case-text
+    sanitiser would drop (the top-issues chart); ``searchable`` pages are what a reader's search finds.
+    """
 
     path: str
     meta: dict[str, object]
     body: str
     in_nav: bool = False
+    sanitise: bool = True
+    searchable: bool = False
+    search_label: bool = False  # the home page's button is a label that opens Material's search: the sanitiser keeps it
 
     @property
     def markdown(self) -> str:
@@ -45,28 +54,6 @@ class Page:
 class DataFile:
     path: str
     content: str
-
-
-@dataclass(frozen=True)
-class Settings:
-    site_url: str = ""
-    site_name: str = "Knowledge base"
-    top_count: int = 5
-    currency: str = "USD"
-    feed_size: int = 50
-    feedback_url: str = ""
-    audience: str = "public"  # "public" or "internal": the team's edition (every case, notes, customers, cost)
-    public_top_issues: str = "counts"  # the public edition's top issues: "counts", "full" (cost too) or "off"
-    window_days: int = 90
-
-    @property
-    def team(self) -> bool:
-        return self.audience == "internal"
-
-    @property
-    def top_issues(self) -> str:
-        """What this edition's top-issues page shows: the team's edition always shows everything."""
-        return "full" if self.team else self.public_top_issues
 
 
 def esc(text: str) -> str:
@@ -101,9 +88,9 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
 
 
 def rel(from_dir: str, to: str) -> str:
-    """Relative link between generated sources, e.g. rel("products/x/", "kb/a/index.md")."""
-    depth = len([p for p in from_dir.split("/") if p])
-    return "../" * depth + to
+    """Relative link between two site URLs, e.g. rel("products/x/", "kb/a/") is "../../kb/a/"."""
+    link = posixpath.relpath(to or ".", from_dir or ".")
+    return "./" if link == "." else f"{link}/" if to.endswith("/") else link
 
 
 def errors_in(text: str) -> list[str]:
@@ -201,7 +188,7 @@ def also_reported(article: Article, limit: int = ALSO_REPORTED_LIMIT) -> tuple[l
 
 
 def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings) -> Page:
-    best, here = article.best, f"kb/{article.slug}/"
+    best, here = article.best, article.url
     products = _union(c.product for c in article.cases)
     versions = _versions(article)
     components = _union(c.component for c in article.cases if c.component)
@@ -209,8 +196,7 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     out = [f"# {md_inline(best.title)}\n"]
     rc = article.root_cause
     if rc:
-        since_fix = sum(1 for c in article.cases if rank.recurring(rc, [c], result.as_of))
-        out.append(banner(rc, since_fix))
+        out.append(banner(rc, result.since_fix.get(article.id, 0)))
     facts = [("Product", ", ".join(products)), ("Applies to", ", ".join(versions) or "all versions")]
     if components:
         facts.append(("Component", ", ".join(components)))
@@ -239,7 +225,7 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
         out.append("")
     if related:
         out.append("## Related articles\n")
-        out.extend(f"- [{md_inline(r.best.title)}]({rel(here, f'kb/{r.slug}/index.md')})" for r in related)
+        out.extend(f"- [{md_inline(r.best.title)}]({rel(here, r.url)})" for r in related)
         out.append("")
     meta: dict[str, object] = {
         "title": esc(best.title),
@@ -254,7 +240,7 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     if settings.feedback_url:
         sep = "&" if "?" in settings.feedback_url else "?"
         meta["kb_feedback"] = f"{settings.feedback_url}{sep}article={article.id}"
-    return Page(f"{here}index.md", meta, "\n".join(out))
+    return Page(source_path(here), meta, "\n".join(out), searchable=True)
 
 
 def related_articles(articles: Sequence[Article], limit: int = 5) -> dict[str, list[Article]]:
@@ -283,7 +269,7 @@ def related_articles(articles: Sequence[Article], limit: int = 5) -> dict[str, l
 
 def _item(a: Article, here: str) -> str:
     extra = f" · {len(a.cases)} reports" if len(a.cases) > 1 else ""
-    return f"- [{md_inline(a.best.title)}]({rel(here, f'kb/{a.slug}/index.md')}) <small>{md_inline(a.canonical.product)} · {a.last_resolved}{extra}</small>"
+    return f"- [{md_inline(a.best.title)}]({rel(here, a.url)}) <small>{md_inline(a.canonical.product)} · {a.last_resolved}{extra}</small>"
 
 
 def paginated(base: str, title: str, intro: str, articles: Sequence[Article]) -> list[Page]:
@@ -297,12 +283,12 @@ def paginated(base: str, title: str, intro: str, articles: Sequence[Article]) ->
             nav = []
             if n > 1:
                 prev = base if n == 2 else f"{base}page/{n - 1}/"
-                nav.append(f"[← Newer]({rel(here, prev + 'index.md')})")
+                nav.append(f"[← Newer]({rel(here, prev)})")
             nav.append(f"Page {n} of {len(chunks)}")
             if n < len(chunks):
-                nav.append(f"[Older →]({rel(here, f'{base}page/{n + 1}/index.md')})")
+                nav.append(f"[Older →]({rel(here, f'{base}page/{n + 1}/')})")
             lines += ["", " · ".join(nav)]
-        pages.append(Page(f"{here}index.md", {"title": esc(title if n == 1 else f"{title} (page {n})"), "search": {"exclude": True}}, "\n".join(lines) + "\n"))
+        pages.append(Page(source_path(here), {"title": esc(title if n == 1 else f"{title} (page {n})"), "search": {"exclude": True}}, "\n".join(lines) + "\n"))
     return pages
 
 
@@ -320,14 +306,14 @@ def browse_pages(articles: Sequence[Article]) -> list[Page]:
     for product in sorted(by_product, key=lambda p: (p.lower(), p)):
         group = by_product[product]
         pslug = product_slugs[product]
-        lines.append(f"## [{md_inline(product)}](../products/{pslug}/index.md)\n")
+        lines.append(f"## [{md_inline(product)}]({rel('browse/', f'products/{pslug}/')})\n")
         comps: dict[str, list[Article]] = defaultdict(list)
         for a in group:
             comps[a.canonical.component or "other"].append(a)
         comp_slugs = unique_slugs(comps)
         for comp in sorted(comps, key=lambda c: (c.lower(), c)):
             cslug = comp_slugs[comp]
-            lines.append(f"- [{md_inline(comp)}](../products/{pslug}/{cslug}/index.md) ({len(comps[comp])})")
+            lines.append(f"- [{md_inline(comp)}]({rel('browse/', f'products/{pslug}/{cslug}/')}) ({len(comps[comp])})")
             pages += paginated(f"products/{pslug}/{cslug}/", f"{product}: {comp}", f"Articles about {md_inline(comp)} in {md_inline(product)}, newest first.", newest(comps[comp]))
         lines.append("")
         pages += paginated(f"products/{pslug}/", product, f"All {words.count(len(group), 'article')} about {md_inline(product)}, newest first.", newest(group))
@@ -343,15 +329,15 @@ def home_page(result: Result, settings: Settings, limit: int = 10) -> Page:
         "Search by the error message you see, or browse by product.\n",
         '<label class="md-button md-button--primary kb-search-button" for="__search">Search the knowledge base</label>\n',
         "## Products\n",
-        *[f"- [{md_inline(p)}](products/{product_slugs[p]}/index.md)" for p in products],
+        *[f"- [{md_inline(p)}](products/{product_slugs[p]}/)" for p in products],
         "",
         "## Newest articles\n",
         *[_item(a, "") for a in newest(result.articles)[:limit]],
         "",
-        "See also the [top issues](top-issues/index.md) and [known issues](known-issues/index.md).\n"
-        if settings.top_issues != "off" else "See also the [known issues](known-issues/index.md).\n",
+        "See also the [top issues](top-issues/) and [known issues](known-issues/).\n"
+        if settings.top_issues != "off" else "See also the [known issues](known-issues/).\n",
     ]
-    return Page("index.md", {"title": "Home", "search": {"exclude": True}}, "\n".join(lines), in_nav=True)
+    return Page("index.md", {"title": "Home", "search": {"exclude": True}}, "\n".join(lines), in_nav=True, search_label=True)
 
 
 KNOWN_ISSUE_ARTICLES = 10
@@ -370,7 +356,7 @@ def known_issues_pages(result: Result, team: bool = False) -> list[Page]:
     public = {c.root_cause for c in result.cases if c.public}
     # naming them would reveal internal cases, except to the team
     internal_only = set() if team else {c.root_cause for c in result.cases if not c.public} - public
-    for rc in sorted(result.root_causes.values(), key=lambda r: (order[r.status], r.id.lower())):
+    for rc in sorted(result.root_causes.values(), key=lambda r: (order[r.status], fold_id(r.id))):
         if rc.id in internal_only:
             continue
         arts = sorted(by_rc.get(rc.id, []), key=lambda a: (-len(a.cases), a.slug))
@@ -380,10 +366,10 @@ def known_issues_pages(result: Result, team: bool = False) -> list[Page]:
         lines.append(f"<p class=\"kb-rc\"><strong>{esc(headline)}</strong> · kind: {esc(rc.kind)} · status: {esc(rc.status)}{track}</p>\n")
         cases = sum(len(a.cases) for a in arts)
         lines.append(f"{words.count(len(arts), 'article')}, {words.count(cases, 'case')}.\n" if arts else "No public articles.\n")
-        lines += [f"- [{md_inline(a.best.title)}](../kb/{a.slug}/index.md) ({words.count(len(a.cases), 'case')})" for a in arts[:KNOWN_ISSUE_ARTICLES]]
+        lines += [f"- [{md_inline(a.best.title)}]({rel('known-issues/', a.url)}) ({words.count(len(a.cases), 'case')})" for a in arts[:KNOWN_ISSUE_ARTICLES]]
         if len(arts) > KNOWN_ISSUE_ARTICLES:
             base = f"known-issues/{rc_slugs[rc.id]}/"
-            lines.append(f"- [All {len(arts)} articles](../{base}index.md)")
+            lines.append(f"- [All {len(arts)} articles]({rel('known-issues/', base)})")
             pages += paginated(base, f"{rc.id}: {rc.title}", f"Articles caused by {esc(rc.id)}, newest first.", newest(arts))
         lines.append("")
     pages.append(Page("known-issues/index.md", {"title": "Known issues", "search": {"exclude": True}}, "\n".join(lines), in_nav=True))
@@ -399,7 +385,7 @@ def _money(value: float, currency: str) -> str:
 
 def _trend(issue: TopIssue) -> str:
     """rank.trend's word (as in the JSON) with the numbers a reader wants."""
-    word = rank.trend(issue)
+    word = issue.trend
     if word == "new":
         return "new"
     if word == "flat":  # counts this small move by chance: saying "up" would mislead
@@ -426,7 +412,7 @@ FLAG_WORDS = {
 
 def _problem_cell(issue: TopIssue, settings: Settings) -> str:
     flags = "".join(f'<span class="kb-flag kb-flag--{esc(f)}">{esc(FLAG_WORDS.get(f, f))}</span>' for f in issue.flags)
-    return f'<a href="../kb/{esc(issue.article.slug)}/">{esc(issue.article.best.title)}</a>{flags}'
+    return f'<a href="{esc(rel("top-issues/", issue.article.url))}">{esc(issue.article.best.title)}</a>{flags}'
 
 
 @dataclass(frozen=True)
@@ -468,7 +454,6 @@ def top_issues_table(shown: Sequence[TopIssue], settings: Settings, columns: Seq
 
 def top_issues_page(result: Result, settings: Settings) -> Page:
     top = result.top
-    assert top is not None
     shown = top.issues[: settings.top_count]
     lines = ["# Top issues\n"]
     days = words.count(top.window_days, "day")
@@ -491,7 +476,8 @@ def top_issues_page(result: Result, settings: Settings) -> Page:
         "The full ranking is in [api/top-issues.json](../api/top-issues.json).\n"
     )
     meta: dict[str, object] = {"title": "Top issues", "search": {"exclude": True}, "hide": ["toc"]}
-    return Page("top-issues/index.md", meta, "\n".join(lines), in_nav=True)
+    # Built from escaped strings only; it holds the chart's SVG, which the case-text sanitiser would drop.
+    return Page("top-issues/index.md", meta, "\n".join(lines), in_nav=True, sanitise=False)
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -507,7 +493,7 @@ def article_json(a: Article, settings: Settings) -> dict[str, object]:
         "versions": _versions(a),
         "component": a.canonical.component,
         "tags": _union(t for c in a.cases for t in c.tags),
-        "root_cause": rank.root_cause_json(a.root_cause),
+        "root_cause": root_cause_json(a.root_cause),
         "merged": list(a.merged_ids),
         "cases": [c.id for c in a.cases],
         "case_count": len(a.cases),
@@ -521,18 +507,17 @@ def dumps(data: object) -> str:
 
 
 def api_files(result: Result, settings: Settings) -> list[DataFile]:
-    assert result.top is not None
     articles = {"as_of": result.as_of.isoformat(), "articles": [article_json(a, settings) for a in result.articles]}
     files = [DataFile("api/articles.json", dumps(articles))]
     if settings.top_issues != "off":
-        top = rank.issues_to_json(result.top, settings.site_url, team_fields=settings.top_issues == "full")
+        top = issues_to_json(result.top, settings.site_url, team_fields=settings.top_issues == "full")
         files.append(DataFile("api/top-issues.json", dumps(top)))
     return files
 
 
 def redirect_html(article: Article, from_id: str, settings: Settings) -> str:
     """A merged case's old URL: meta refresh and a plain link (relative, so any host works), rel=canonical."""
-    here = esc(f"../{article.slug}/")
+    here = esc(rel(article_url(from_id), article.url))
     canonical = esc(f"{settings.site_url}{article.url}") if settings.site_url else here
     title = esc(article.best.title)
     return (
@@ -550,33 +535,7 @@ def _marked(page: str, settings: Settings) -> str:
 def redirects(result: Result, settings: Settings) -> list[DataFile]:
     """Every merged case id keeps its URL: ``kb/<id>/`` redirects to its article."""
     return [
-        DataFile(f"kb/{case_id.lower()}/index.html", _marked(redirect_html(a, case_id, settings), settings))
+        DataFile(redirect_path(case_id), _marked(redirect_html(a, case_id, settings), settings))
         for a in result.articles
         for case_id in a.merged_ids
     ]
-
-
-def feed_entries(result: Result) -> list[tuple[date, Article]]:
-    """Articles by when they last changed: a case merged in, or the root cause fixed."""
-    def changed(a: Article) -> date:
-        fixed = a.root_cause.fixed_on if a.root_cause and a.root_cause.fixed_on else date.min
-        return max(a.last_resolved, min(fixed, result.as_of))
-
-    return sorted(((changed(a), a) for a in result.articles), key=lambda e: (-e[0].toordinal(), e[1].slug))
-
-
-def render(result: Result, settings: Settings) -> tuple[list[Page], list[DataFile]]:
-    """Every page and data file of one edition of the site, in a stable order."""
-    result = editions.view(result, settings.team)
-    if settings.top_issues == "counts":
-        result = replace(result, top=editions.counts_only(result.top))
-    related = related_articles(result.articles)
-    pages = [article_page(a, related[a.id], result, settings) for a in result.articles]
-    pages += [home_page(result, settings), *known_issues_pages(result, settings.team)]
-    if settings.top_issues != "off":
-        pages.append(top_issues_page(result, settings))
-    pages += browse_pages(result.articles)
-    data = api_files(result, settings) + redirects(result, settings)
-    if settings.team:
-        data.append(DataFile("robots.txt", "User-agent: *\nDisallow: /\n"))
-    return pages, data

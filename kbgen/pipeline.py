@@ -1,7 +1,7 @@
 """The whole content pipeline, free of MkDocs: load -> validate -> dedupe -> link -> rank.
 
 ``run()`` reads the disk once and returns a :class:`Result`; rendering is separate
-(``pages.py``) so any Material-compatible builder could use the same data.
+(``render.render``) so any Material-compatible builder could use the same data.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from . import dedupe, link, load, rank, validate
-from .models import Case, Diagnostic, Group, Outcome, Result
+from .cache import Caches
+from .models import Case, Diagnostic, Group, Outcome, RawCase, Result
 
 
 @dataclass(frozen=True)
@@ -30,27 +31,32 @@ class Options:
     allow_emails: tuple[str, ...] = ()
 
 
-def run(options: Options, progress: load.Progress | None = None) -> Result:
-    """Run every stage; ``progress(stage, done, total)`` is told how far it got (a terminal shows it)."""
+def run(options: Options, progress: load.Progress | None = None, caches: Caches | None = None) -> Result:
+    """Run every stage; ``progress(stage, done, total)`` is told how far it got (a terminal shows it).
+
+    ``caches`` lets a long-lived caller (``kbgen serve``) reuse parsed files and pair scores between
+    runs; without it the run starts cold and keeps nothing.
+    """
     def step(stage: str, total: int) -> None:
         if progress:
             progress(stage, total, total)
 
-    result = Result(as_of=options.as_of)
-    if not options.cases_dir.is_dir():
-        result.diagnostics.append(load.diag(load.display_path(options.cases_dir, options.root), 1,
-                                            "cases folder not found; create it or set the plugin's cases_dir"))
-        return result
-    raws, problems = load.load_cases(options.cases_dir, options.root, progress)
+    caches = caches or Caches()
+    diagnostics: list[Diagnostic] = []
+    raws: list[tuple[str, RawCase | None]] = []
+    if options.cases_dir.is_dir():
+        raws, diagnostics = load.load_cases(options.cases_dir, options.root, progress, caches.files)
+    else:  # every later stage still runs, on no cases, so the site and the summary come out whole
+        diagnostics.append(load.diag(load.display_path(options.cases_dir, options.root), 1,
+                                     "cases folder not found; create it or set the plugin's cases_dir"))
     rc_data, rc_lines, rc_problems = load.load_root_causes(options.root_causes, options.root)
     rc_path = load.display_path(options.root_causes, options.root)
     checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails)
-    result.diagnostics = problems + rc_problems + checked.diagnostics
-    result.cases = checked.cases
-    result.root_causes = checked.root_causes
-    step("validate", len(raws))
+    result = Result(as_of=options.as_of, cases=checked.cases, root_causes=checked.root_causes)
+    result.diagnostics = diagnostics + rc_problems + checked.diagnostics
     public = [c for c in checked.cases if c.public]
-    found = dedupe.dedupe(public, options.threshold)
+    step("validate", len(raws))
+    found = dedupe.dedupe(public, options.threshold, cache=caches)
     result.groups, result.near_misses = found.groups, found.near_misses
     result.diagnostics += found.diagnostics
     step("dedupe", len(public))
@@ -62,6 +68,8 @@ def run(options: Options, progress: load.Progress | None = None) -> Result:
     result.top = rank.rank(result.articles, options.as_of, options.window_days, options.hourly_rate)
     result.team_top = rank.rank(result.team_articles, options.as_of, options.window_days, options.hourly_rate,
                                 include_internal=True)
+    result.since_fix = rank.since_fix(result.articles, options.as_of)
+    result.team_since_fix = rank.since_fix(result.team_articles, options.as_of, include_internal=True)
     step("rank", len(result.articles))
     result.outcomes = outcomes(raws, checked, result)
     result.diagnostics = sorted(set(result.diagnostics))

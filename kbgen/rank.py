@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from .models import Article, Case, RootCause, TopIssue, TopIssues
+from .models import Article, Case, RootCause, TopIssue, TopIssues, fold_id
 
 FIXED_BUT_RECURRING = "fixed-but-recurring"
 NO_ROOT_CAUSE = "no-root-cause"
@@ -44,7 +44,7 @@ def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly
             minutes = sum(c.handle_minutes for c in current)
             new = all(c.resolved >= first for c in counted if c.resolved <= last)
             rows.append((article, current, minutes, len(_between(counted, prev_first, prev_last)), new))
-    rows.sort(key=lambda r: (-len(r[1]), -r[2], r[0].id.lower(), r[0].id))
+    rows.sort(key=lambda r: (-len(r[1]), -r[2], fold_id(r[0].id), r[0].id))
     total = sum(len(r[1]) for r in rows)
     issues: list[TopIssue] = []
     running = 0
@@ -69,6 +69,7 @@ def rank(articles: Sequence[Article], as_of: date, window_days: int = 90, hourly
                 trend_significant=p < SIGNIFICANCE,
                 new=new,
                 median_days_to_resolve=median_days_to_resolve(current),
+                trend=_trend(len(current), previous, new, p < SIGNIFICANCE),
             )
         )
     return TopIssues(as_of, window_days, total, tuple(issues))
@@ -124,11 +125,27 @@ def recurring(rc: RootCause, cases: Iterable[Case], as_of: date, include_interna
 def trend(issue: TopIssue) -> str:
     """"new" when the article's first case is in the window; "up" or "down" only when the change is unlikely
     to be chance (``trend_significant``); otherwise "flat": no clear change, however the two counts differ."""
-    if issue.new:
+    return issue.trend or _trend(issue.cases, issue.previous_cases, issue.new, issue.trend_significant)
+
+
+def _trend(cases: int, previous: int, new: bool, significant: bool) -> str:
+    if new:
         return "new"
-    if not issue.trend_significant:
+    if not significant:
         return "flat"
-    return "up" if issue.cases > issue.previous_cases else "down"
+    return "up" if cases > previous else "down"
+
+
+def since_fix(articles: Iterable[Article], as_of: date, include_internal: bool = False) -> dict[str, int]:
+    """Per article with a fixed root cause, how many counted cases were resolved after the fix (up to as_of)."""
+    out: dict[str, int] = {}
+    for article in articles:
+        rc = article.root_cause
+        if rc is not None:
+            count = sum(1 for c in article.cases if recurring(rc, [c], as_of, include_internal))
+            if count:
+                out[article.id] = count
+    return out
 
 
 TEAM_FIELDS = ("customers", "agent_hours", "cost")
@@ -155,7 +172,7 @@ def _issue_json(issue: TopIssue, base_url: str, team_fields: bool) -> dict[str, 
         "rank": issue.rank,
         "article": article.id,
         "title": article.best.title,
-        "url": f"{base_url}kb/{article.slug}/",
+        "url": f"{base_url}{article.url}",
         "cases": issue.cases,
         "share": round(issue.share, 4),
         "cumulative_share": round(issue.cumulative_share, 4),

@@ -96,3 +96,18 @@ def test_build_publishes_the_good_and_lists_the_rejected(tmp_path: Path):
     assert "rejected  content/cases/bad.md: 'resolved' is not a real date: 2026-13-01" in result.output
     strict = kbgen("build", "--strict", "-f", str(config))
     assert strict.exit_code == 1 and "Build failed" in strict.output
+
+
+def test_a_missing_cases_folder_is_named_and_the_site_still_builds(tmp_path: Path):
+    config = write_kb(tmp_path, {}, root_causes=GOOD_RC)
+    (tmp_path / "content" / "cases").rmdir()
+    check = kbgen("check", "-f", str(config))
+    assert check.exit_code == 1
+    assert "content/cases:1: error: cases folder not found; create it or set the plugin's cases_dir" in check.output
+    build = kbgen("build", "-f", str(config))  # used to end in an AssertionError from the render stage
+    assert build.exit_code == 1, build.output
+    assert "cases folder not found" in build.output
+    assert "Traceback" not in build.output
+    top = (tmp_path / "site" / "top-issues" / "index.html").read_text(encoding="utf-8")
+    assert "No cases in the 90 days to 2026-11-20." in top
+    assert (tmp_path / "site" / "about" / "index.html").exists()

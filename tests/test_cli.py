@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -70,8 +71,8 @@ def test_check_reports_file_and_line_for_a_broken_case(tmp_path: Path):
     config = write_kb(tmp_path, {"ok.md": case_text("OK-1"), "sub/bad.md": case_text("BAD-1", extra_meta="resolved2: x\nopened: 2026-13-01\n")})
     result = kbgen("check", "-f", str(config))
     assert result.exit_code == 1
-    assert "content/cases/sub/bad.md:7: error: 'opened' must be a date" in result.output or "content/cases/sub/bad.md:7: error:" in result.output
-    assert "content/cases/sub/bad.md:6: warning: unknown front-matter field 'resolved2'" in result.output
+    assert "content/cases/sub/bad.md:7: error: 'opened' is not a real date: 2026-13-01" in result.output
+    assert "content/cases/sub/bad.md:6: warning: unknown front-matter field 'resolved2'; did you mean 'resolved'?" in result.output
     assert "1 error, 1 warning in 2 case files." in result.output
 
 
@@ -107,6 +108,16 @@ def test_top_as_of_moves_the_window():
     late = json.loads(kbgen("top", "--json", "-f", DEMO).output)
     assert early["as_of"] == "2026-06-30" and late["as_of"] == "2026-11-20"
     assert early["issues"] != late["issues"]
+
+
+def test_kbgen_as_of_is_the_one_override_and_as_of_sets_it_for_one_command(monkeypatch):
+    monkeypatch.delenv("KBGEN_AS_OF", raising=False)
+    kbgen("top", "--json", "--as-of", "2026-06-30", "-f", DEMO)
+    assert "KBGEN_AS_OF" not in os.environ  # put back after the command: the next one sees the plugin's date
+    monkeypatch.setenv("KBGEN_AS_OF", "2026-07-15")  # what `KBGEN_AS_OF=... mkdocs build` uses too
+    assert json.loads(kbgen("top", "--json", "-f", DEMO).output)["as_of"] == "2026-07-15"
+    assert json.loads(kbgen("top", "--json", "--as-of", "2026-06-30", "-f", DEMO).output)["as_of"] == "2026-06-30"
+    assert os.environ["KBGEN_AS_OF"] == "2026-07-15"
 
 
 def test_dupes_json_lists_every_merged_group(demo_site: Path):
@@ -224,3 +235,6 @@ def test_products_whose_names_share_a_slug_keep_their_own_pages(tmp_path: Path):
 def test_similar_takes_a_long_text(demo_site: Path):
     result = kbgen("similar", "sync says 401 after password change " * 20, "-f", DEMO)
     assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0].split()  # score, URL, title of the best match
+    assert first[1] == "kb/case-2026-0141/", result.output  # the demo's "401 after a password change" article
+    assert len(result.output.splitlines()) <= 10  # the default --limit; the tail where scores fall off is cut

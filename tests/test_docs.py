@@ -7,7 +7,7 @@ import re
 import click
 
 from kbgen.cli import main
-from kbgen.plugin import KbgenConfig
+from kbgen.config import KbgenConfig
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -9,12 +9,12 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-import markdown
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kbgen import feed, pages, pipeline, safety
+from kbgen import pipeline, render
+from kbgen.models import Settings
 from kbgen.validate import CASE_FIELDS, RC_FIELDS
 from tests.kb import case_text
 
@@ -58,12 +58,10 @@ def test_odd_values_never_crash_any_stage_nor_leak(fields: dict[str, object], rc
         (root / "root-causes.yml").write_text(front({"RC-1": rc}), encoding="utf-8")
         opts = pipeline.Options(cases_dir=cases, root_causes=root / "root-causes.yml", root=root, as_of=as_of, window_days=window)
         result = pipeline.run(opts)
-        generated, data = pages.render(result, pages.Settings())
-        data.append(pages.DataFile("feed.xml", feed.atom(result, pages.Settings())))
-        for page in generated:
+        site = render.render(result, Settings(markdown_extensions=tuple(OPTS["extensions"])))
+        for page in site.pages:
             assert all(len(part.encode()) <= 255 for part in page.path.split("/")), page.path
-            html = safety.sanitise(markdown.markdown(page.body, **OPTS))  # type: ignore[arg-type]
-            assert PLANT not in page.markdown and PLANT not in html
-        for item in data:
+            assert PLANT not in page.html and PLANT not in str(page.meta)
+        for item in site.data:
             assert all(len(part.encode()) <= 255 for part in item.path.split("/")), item.path
             assert PLANT not in item.content

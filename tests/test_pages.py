@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from kbgen import pages
+from kbgen import pages, rank
 from kbgen.models import Article, Case, Result, RootCause, Section
 
 
@@ -58,13 +58,14 @@ def test_lists_are_paginated():
     out = pages.paginated("products/acme-sync/", "Acme Sync", "All", pages.newest(arts))
     assert [p.path for p in out] == ["products/acme-sync/index.md", "products/acme-sync/page/2/index.md", "products/acme-sync/page/3/index.md"]
     assert out[0].body.count("\n- [") == pages.PAGE_SIZE
-    def target(page: pages.Page, label: str) -> str:
+    def target(page: pages.Page, label: str) -> str:  # the site URL a link leads to, resolved like a browser does
         link = page.body.split(f"[{label}](")[1].split(")")[0]
-        return posixpath.normpath(posixpath.join(posixpath.dirname(page.path), link))
+        assert link.endswith("/")  # a URL the browser follows, not a .md source path only MkDocs would rewrite
+        return posixpath.normpath(posixpath.join(posixpath.dirname(page.path), link)) + "/"
 
-    assert target(out[0], "Older →") == "products/acme-sync/page/2/index.md"
-    assert target(out[1], "← Newer") == "products/acme-sync/index.md"
-    assert target(out[1], "Older →") == "products/acme-sync/page/3/index.md"
+    assert target(out[0], "Older →") == "products/acme-sync/page/2/"
+    assert target(out[1], "← Newer") == "products/acme-sync/"
+    assert target(out[1], "Older →") == "products/acme-sync/page/3/"
 
 
 def test_redirect_points_relative_and_canonical_absolute():
@@ -80,8 +81,12 @@ def test_redirect_points_relative_and_canonical_absolute():
 def test_a_fix_that_did_not_stop_the_cases_says_so():
     rc = RootCause("RC-1", "Old token", "defect", "fixed", None, "4.3.0", date(2026, 1, 5))
     cases = [case(n) for n in range(1, 9)]  # resolved 2026-01-02 .. 2026-01-09: 4 after the fix date
-    page = pages.article_page(article(cases, rc), [], Result(as_of=date(2026, 11, 20)), pages.Settings())
+    def page_of(a: Article) -> pages.Page:  # rank counts the cases since the fix once; the page shows the count
+        as_of = date(2026, 11, 20)
+        return pages.article_page(a, [], Result(as_of=as_of, articles=[a], since_fix=rank.since_fix([a], as_of)), pages.Settings())
+
+    page = page_of(article(cases, rc))
     assert '<div class="admonition warning kb-status"' in page.body
     assert "Marked fixed in 4.3.0, but reported 4 more times since 2026-01-05" in page.body
-    quiet = pages.article_page(article(cases[:4], rc), [], Result(as_of=date(2026, 11, 20)), pages.Settings())
+    quiet = page_of(article(cases[:4], rc))
     assert "Fixed in 4.3.0: upgrade to resolve" in quiet.body

@@ -19,8 +19,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kbgen import pages, pipeline, privacy
-from kbgen.models import Result
+from kbgen import pipeline, privacy, render
+from kbgen.models import Result, Settings
 from tests.conftest import kbgen
 from tests.kb import write_kb
 
@@ -162,11 +162,11 @@ def _verdicts(result: Result) -> dict[str, tuple[bool, bool]]:
 def test_random_cases_never_crash_or_leak_and_check_agrees_with_the_build(files: list[tuple[str, bool]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         result = _run(Path(tmp), files)
-    site_pages, data = pages.render(result, pages.Settings())
+    site = render.render(result, Settings())
     customer = _declares_customer(files)
-    for page in site_pages:
-        assert _leaks(page.markdown, customer) == [], page.path
-    for item in data:
+    for page in site.pages:
+        assert _leaks(page.html, customer) == [] and _leaks(str(page.meta), customer) == [], page.path
+    for item in site.data:
         assert _leaks(item.content, customer) == [], item.path
     for path, (has_error, rejected) in _verdicts(result).items():
         assert has_error == rejected, (path, result.diagnostics)

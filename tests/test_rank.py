@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -22,9 +23,9 @@ STOPPED = RootCause("RC-STOP", "Installer leaves a stale service", "defect", "fi
                     fixed_on=date(2026, 6, 5))
 
 
-def case(cid: str, resolved: date, minutes: float = 0.0, customer: str | None = None, visibility: str = "public") -> Case:
+def case(cid: str, resolved: date, minutes: float = 0.0, customer: str | None = None) -> Case:
     return Case(id=cid, title=f"title of {cid}", product="Acme Sync", resolved=resolved, path=f"content/cases/{cid}.md",
-                sections=(), handle_minutes=minutes, customer=customer, visibility=visibility)
+                sections=(), handle_minutes=minutes, customer=customer)
 
 
 def article(cases: list[Case], rc: RootCause | None) -> Article:
@@ -40,7 +41,6 @@ ALPHA = article([  # 4 in window: both edges of the window plus two inside
     case("alpha-4", D(2026, 6, 30), 40, ""),              # last day (as_of); blank customer counts as none
     case("alpha-5", D(2026, 5, 31), 1000, "Umbrella"),    # one day before the window: previous window
     case("alpha-6", D(2026, 7, 1), 1000, "Umbrella"),     # one day after as_of: ignored everywhere
-    case("alpha-7", D(2026, 6, 10), 500, "Secret", visibility="internal"),  # internal: never counts
 ], OPEN)
 BRAVO = article([  # 3 in window, 60 minutes; previous 3
     case("kb-bravo", D(2026, 6, 3), 20),
@@ -230,8 +230,11 @@ def test_median_days_to_resolve_uses_cases_with_opened_only() -> None:
 
 
 def test_internal_cases_count_only_in_the_team_edition() -> None:
-    public = rank([ALPHA], AS_OF, WINDOW, RATE).issues[0]
-    team = rank([ALPHA], AS_OF, WINDOW, RATE, include_internal=True).issues[0]
+    # The team's edition's articles hold internal cases too (pipeline.team_groups): ALPHA plus one
+    internal = replace(case("alpha-7", D(2026, 6, 10), 500, "Secret"), visibility="internal")
+    team_alpha = replace(ALPHA, cases=(*ALPHA.cases, internal))
+    public = rank([team_alpha], AS_OF, WINDOW, RATE).issues[0]
+    team = rank([team_alpha], AS_OF, WINDOW, RATE, include_internal=True).issues[0]
     assert (public.cases, team.cases) == (4, 5)  # alpha-7 is internal
     assert (public.customers, team.customers) == (2, 3)  # Globex, Initech; + Secret
     assert team.agent_hours == (100 + 500) / 60

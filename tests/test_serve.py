@@ -36,7 +36,8 @@ def wait_for(predicate, seconds: float = 60.0) -> bool:  # type: ignore[no-untyp
 
 
 def test_serve_rebuilds_when_a_case_changes(tmp_path: Path):
-    config = write_kb(tmp_path, {"a.md": case_text("CASE-A", solution="1. Sign out.\n2. Sign in again.")})
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-A", solution="1. Sign out.\n2. Sign in again."),
+                                 "z.md": case_text("CASE-Z", title="Printer jams", solution="1. Open tray B and pull the sheet.")})
     port = free_port()
     kbgen = Path(sys.executable).with_name("kbgen")
     proc = subprocess.Popen([str(kbgen), "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
@@ -47,6 +48,9 @@ def test_serve_rebuilds_when_a_case_changes(tmp_path: Path):
         case = tmp_path / "content" / "cases" / "a.md"
         case.write_text(case.read_text().replace("Sign in again.", "Sign in with the new password."))
         assert wait_for(lambda: "Sign in with the new password" in fetch(url)), "serve did not rebuild after the edit"
+        # serve rewrites only what the edit changed; what it did not change is still served whole
+        assert "Open tray B" in fetch(f"http://127.0.0.1:{port}/kb/case-z/")
+        assert "Printer jams" in fetch(f"http://127.0.0.1:{port}/products/acme-sync/")
         (tmp_path / "content" / "cases" / "b.md").write_text(case_text("CASE-B", title="Brand new problem", solution="1. Reboot the router."))
         assert wait_for(lambda: "Brand new problem" in fetch(f"http://127.0.0.1:{port}/kb/case-b/"))
     finally:

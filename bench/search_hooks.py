@@ -1,8 +1,7 @@
 """kbgen's Pagefind search as plain MkDocs hooks, for a Material site without kbgen's content pipeline.
 
-The tests and ``bench/bench_search.py`` build such sites; a one-line hooks file imports these::
-
-    from kbgen.search_hooks import on_files, on_post_build, on_post_page, on_post_template
+Not part of the package: ``bench/bench_search.py`` and ``tests/test_search.py`` build such
+sites (Pagefind against lunr on the same pages) and copy this file in as their ``hooks.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from . import search
+from kbgen import search
 
 log = get_plugin_logger(__name__)
 

@@ -1,0 +1,132 @@
+"""``kbgen export DIR``: the rendered ``Site`` as a plain MkDocs project, with no kbgen plugin in it.
+
+What it is for: the way out. Material for MkDocs reaches end of life in May 2027; its
+successor (Zensical) reads ``mkdocs.yml`` but runs no third-party plugins. Because ``render``
+returns finished, sanitised pages, a plain `mkdocs build` (or any builder that reads
+mkdocs.yml and Material's templates) of the export publishes the same article pages, safe.
+
+The project: ``docs/`` (the site's own pages, then every generated page as front matter plus
+its finished HTML, the data files and assets), ``overrides/`` (the site's ``custom_dir``, then
+kbgen's templates where the site has none of its own) and an ``mkdocs.yml`` with the site's
+settings and ``search`` as the only plugin (lunr: Pagefind needs the plugin's hooks).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .render import Site
+
+THEME_KEYS = ("name", "language", "direction", "features", "font", "icon", "logo", "favicon", "palette")
+"""Theme settings that are plain data and mean the same to any Material-compatible builder."""
+SITE_KEYS = ("site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name", "edit_uri")
+
+
+@dataclass(frozen=True)
+class Project:
+    """What the export keeps of the site's own mkdocs.yml, as plain data."""
+
+    settings: Mapping[str, Any]  # SITE_KEYS that are set
+    theme: Mapping[str, Any]  # THEME_KEYS that are set
+    docs_dir: Path | None = None
+    custom_dir: Path | None = None
+    nav: Sequence[Any] | None = None
+    markdown_extensions: Sequence[str] = ()
+    mdx_configs: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra_css: Sequence[str] = ()
+    extra_javascript: Sequence[str] = ()
+
+
+def not_in_nav(site: Site) -> str:
+    """gitignore-style patterns for the generated pages kept out of the nav (articles, lists), few and short."""
+    in_nav = {p.url for p in site.pages if p.in_nav}
+    patterns: set[str] = set()
+    for page in site.pages:
+        if page.in_nav:
+            continue
+        top = page.url.split("/", 1)[0] + "/"
+        # a whole folder when no nav page lives in it, else just this page's folder and those below it
+        patterns.add(f"/{top}" if not any(u.startswith(top) for u in in_nav) else f"/{page.url}")
+    return "".join(f"{p}\n" for p in sorted(patterns))
+
+
+def mkdocs_yml(site: Site, project: Project) -> str:
+    extensions: list[Any] = [
+        {name: dict(project.mdx_configs[name])} if name in project.mdx_configs else name
+        for name in project.markdown_extensions
+    ]
+    config: dict[str, Any] = {
+        **project.settings,
+        "docs_dir": "docs",
+        "site_dir": "site",
+        "use_directory_urls": True,
+        "theme": {**project.theme, "custom_dir": "overrides"},
+        "plugins": ["search"],
+        "not_in_nav": not_in_nav(site),
+        "markdown_extensions": extensions,
+        "extra_css": [*project.extra_css, *site.css],
+        "extra_javascript": [*project.extra_javascript, *site.javascript],
+    }
+    if project.nav:
+        config["nav"] = list(project.nav)
+    if project.extra:
+        config["extra"] = dict(project.extra)
+    head = "# Written by `kbgen export`: a plain MkDocs project, no kbgen plugin. Build it with `mkdocs build`.\n"
+    return head + yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=10_000)
+
+
+def page_source(meta: Mapping[str, object], html: str) -> str:
+    """Front matter and the finished HTML: Markdown passes block-level HTML through untouched."""
+    front = yaml.safe_dump(dict(meta), sort_keys=True, allow_unicode=True, width=10_000)
+    return f"---\n{front}---\n\n{html}\n"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def write(site: Site, target: Path, project: Project) -> int:
+    """Write the project into ``target`` (which must not hold anything yet); returns how many files it wrote."""
+    if target.exists() and any(target.iterdir()):
+        raise FileExistsError(f"{target} is not empty")
+    docs, overrides = target / "docs", target / "overrides"
+    docs.mkdir(parents=True, exist_ok=True)
+    overrides.mkdir(parents=True, exist_ok=True)
+    count = 0
+    own: set[str] = set()
+    if project.docs_dir and project.docs_dir.is_dir():
+        for file in sorted(project.docs_dir.rglob("*")):
+            if file.is_file():
+                rel = file.relative_to(project.docs_dir).as_posix()
+                own.add(rel)
+                (docs / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, docs / rel)
+                count += 1
+    if project.custom_dir and project.custom_dir.is_dir():
+        shutil.copytree(project.custom_dir, overrides, dirs_exist_ok=True)
+    for template in sorted(site.templates.rglob("*")):
+        dest = overrides / template.relative_to(site.templates)
+        if template.is_file() and not dest.exists():  # the site's own template wins, as in the plugin build
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, dest)
+    for page in site.pages:
+        if page.path not in own:  # the site's own page wins, as in the plugin build
+            _write(docs / page.path, page_source(page.meta, page.html))
+            count += 1
+    for item in site.data:
+        _write(docs / item.path, item.content)
+        count += 1
+    for asset in site.assets:
+        (docs / asset.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(asset.source, docs / asset.path)
+        count += 1
+    _write(target / "mkdocs.yml", mkdocs_yml(site, project))
+    return count + 1

@@ -1,0 +1,133 @@
+"""render(result, settings) -> Site: one pure function decides every file, and case text comes out sanitised."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from kbgen import render
+from kbgen.cache import BoundedCache
+from kbgen.models import Article, Case, Result, RootCause, Section, Settings, article_url, redirect_path
+from kbgen.rank import rank, since_fix
+
+AS_OF = date(2026, 11, 20)
+HOSTILE = 'Shows `E42` <script>alert(1)</script> <img src=x onerror="alert(2)"> [x](javascript:alert(3))'
+
+
+def case(n: int, problem: str = "Sync fails with `E{n}`.", product: str = "Acme Sync") -> Case:
+    return Case(id=f"CASE-{n}", title=f"Sync fails with E{n}", product=product, resolved=AS_OF - timedelta(days=n), path=f"c{n}.md",
+                sections=(Section("Problem", problem.format(n=n), 8), Section("Solution", "1. Sign out.\n2. Sign in.", 11)),
+                component="login", root_cause="RC-1")
+
+
+def result() -> Result:
+    rc = RootCause("RC-1", "Old token", "defect", "fixed", None, "4.3.0", AS_OF - timedelta(days=30))
+    articles = [
+        Article(case(1), case(1), (case(1), case(2)), root_cause=rc),  # CASE-2 merged into CASE-1
+        Article(case(3, HOSTILE), case(3, HOSTILE), (case(3, HOSTILE),), root_cause=rc),
+    ]
+    return Result(as_of=AS_OF, cases=[c for a in articles for c in a.cases], root_causes={"RC-1": rc}, articles=articles,
+                  top=rank(articles, AS_OF), since_fix=since_fix(articles, AS_OF))
+
+
+def test_render_returns_every_file_of_the_site():
+    site = render.render(result(), Settings(site_url="https://kb.example/"))
+    paths = [p.path for p in site.pages]
+    assert paths[:2] == ["kb/case-1/index.md", "kb/case-3/index.md"]
+    assert {"index.md", "top-issues/index.md", "known-issues/index.md", "browse/index.md"} <= set(paths)
+    data = [d.path for d in site.data]
+    assert data == ["api/articles.json", "api/top-issues.json", redirect_path("CASE-2"), "feed.xml"]
+    assert [a.path for a in site.assets] == [render.CSS, render.JS, "assets/kbgen/search-worker.js"]
+    assert all(a.source.is_file() for a in site.assets)
+    article = site.pages[0]
+    assert article.searchable and article.sanitised and not article.in_nav
+    assert article.meta["search"] == {"exclude": True}  # Pagefind finds articles; Material's index stays small
+    assert "<h1" in article.html and "Sign out." in article.html  # finished HTML, not Markdown
+    assert [t["id"] for t in article.toc] == ["sync-fails-with-e1"]
+    assert next(p for p in site.pages if p.path == "top-issues/index.md").sanitised is False  # escaped strings + SVG
+
+
+def test_material_search_keeps_articles_in_its_index():
+    site = render.render(result(), Settings(search="material"))
+    assert site.pages[0].meta["search"] == {"boost": 2}
+    assert "assets/kbgen/search-worker.js" not in [a.path for a in site.assets]
+
+
+def test_case_text_is_sanitised_inside_render():
+    hostile = render.render(result(), Settings()).pages[1].html
+    assert "E42" in hostile
+    assert "<script" not in hostile and "onerror" not in hostile and 'href="javascript:' not in hostile
+    assert "[x](javascript:alert(3))" in hostile  # CommonMark makes no link of a javascript: URL: it stays text
+    assert "alert(1)" not in hostile  # a script element goes whole, its text too
+
+
+def test_links_are_site_urls_relative_to_the_page():
+    site = render.render(result(), Settings())
+    browse = next(p for p in site.pages if p.path == "browse/index.md").html
+    assert 'href="../products/acme-sync/"' in browse
+    product = next(p for p in site.pages if p.path == "products/acme-sync/index.md").html
+    assert f'href="../../{article_url("CASE-1")}"' in product
+    assert ".md" not in product
+
+
+def test_render_is_pure_and_a_cache_changes_nothing():
+    first = render.render(result(), Settings())
+    cache: render.BodyCache = BoundedCache()
+    warm = render.render(result(), Settings(), cache)
+    again = render.render(result(), Settings(), cache)
+    assert first == warm == again
+    assert cache.hits >= len(first.pages)  # the second run rendered no body again
+    other = render.render(result(), Settings(markdown_extensions=("toc", "tables", "fenced_code", "admonition")), cache)
+    assert [p.path for p in other.pages] == [p.path for p in first.pages]  # a new Markdown setup is rendered afresh
+
+
+def test_worker_processes_render_the_same_bytes(monkeypatch: pytest.MonkeyPatch):
+    pools: list[object] = []
+
+    class Counted(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(render, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(render, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(render, "_fork", lambda: multiprocessing.get_context("fork"))  # other test threads are idle
+    assert render.render(result(), Settings(), workers=2) == render.render(result(), Settings())
+    assert len(pools) == 1  # the first run really went through worker processes
+
+
+def test_no_fork_while_other_threads_run():
+    started = threading.Event()
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: (started.set(), stop.wait()))
+    thread.start()
+    started.wait()
+    try:
+        assert render._fork() is None  # a server thread's lock would be copied held: render in this process instead
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_settings_are_plain_data_that_can_change_per_edition():
+    settings = Settings(site_url="https://kb.example/")
+    assert dataclasses.replace(settings, search="material").site_url == "https://kb.example/"
+
+
+def test_bounded_cache_forgets_the_least_recently_used():
+    cache: BoundedCache[str, int] = BoundedCache(2)
+    assert cache.get("a", lambda: 1) == 1
+    assert cache.get("b", lambda: 2) == 2
+    assert cache.get("a", lambda: 99) == 1  # a hit: "a" is now the most recent
+    cache.put("c", 3)
+    assert len(cache) == 2 and "b" not in cache and "a" in cache
+    cache.keep_only({"c"})
+    assert len(cache) == 1 and cache.peek("c") == 3
+    with pytest.raises(ValueError):
+        BoundedCache(0)
