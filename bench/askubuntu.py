@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kbgen.models import Article, Case, Section
 
-DEV = Path("/work/shared/data/askubuntu-dev.tsv")
+DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "askubuntu-dev.tsv"  # shared/ beside the clone
 
 _POSSIBLE_DUPLICATE = re.compile(r"<blockquote>(?:(?!</blockquote>).)*?Possible Duplicate.*?</blockquote>", re.DOTALL | re.IGNORECASE)
 _BODY_START = re.compile(r"<(?:p|pre|h[1-6]|blockquote|ul|ol|div|hr|table|img)\b", re.IGNORECASE)

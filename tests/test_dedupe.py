@@ -315,7 +315,7 @@ def test_fast_path_finds_what_scoring_every_pair_finds() -> None:
 
 # ---------------------------------------------------------------- real text nobody here wrote
 
-ASKUBUNTU = Path("/work/shared/data/askubuntu-dev.tsv")  # see /work/shared/data/README.md
+ASKUBUNTU = Path(__file__).resolve().parents[2] / "shared" / "data" / "askubuntu-dev.tsv"  # beside the clone; see its README
 GENERIC_STEPS = ["Restart the computer.", "Sign out and sign in again.", "Clear the cache.", "Update to the latest version.",
                  "Reinstall the application.", "Check the network connection.", "Run the update manager.",
                  "Reboot into recovery mode.", "Remove the configuration folder.", "Install the missing package."]
