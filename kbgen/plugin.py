@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 from typing import Any, cast
 
@@ -79,6 +80,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         self.serving = False  # only a serve session rebuilds dirty, so only it keeps digests of what it wrote
         self.written: dict[str, bytes] = {}  # file -> digest of what the last build wrote there (site_dir below)
         self.written_to: tuple[str, int] = ("", 0)
+        self.indexing: threading.Thread | None = None  # serve: Pagefind runs after the preview is up
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup makes MkDocs keep this instance for a whole `mkdocs serve` / `kbgen serve`
@@ -90,6 +92,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return kbconfig.pipeline_options(self.config, config)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.result = None  # MkDocs may hand this instance to the next build too: no result of an earlier one
         dirs = config.theme.dirs
         dirs.insert(1 if config.theme.custom_dir else 0, str(render.TEMPLATES))
         config.extra_css.append(render.CSS)
@@ -105,6 +108,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return file
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        self.wait_for_index()
         # A new site folder, or an edited mkdocs.yml (theme, extensions), and every page is written again.
         target = (config.site_dir, os.stat(config.config_file_path).st_mtime_ns if config.config_file_path else 0)
         if self.written_to != target:
@@ -140,10 +144,30 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.pagefind:
             return
+        if self.serving:
+            # The preview shows the edited page as soon as MkDocs is done; its search index follows a few
+            # seconds later. The next rebuild waits for this one (on_files), so two never write the index at once.
+            self.indexing = threading.Thread(target=self._index_in_background, args=(Path(config.site_dir),), daemon=True)
+            self.indexing.start()
+            return
         try:
             log.info(f"search: {search.index_site(Path(config.site_dir))}")
         except search.SearchIndexError as exc:
             raise PluginError(f"kbgen: building the search index failed: {exc}") from exc
+
+    def _index_in_background(self, site_dir: Path) -> None:
+        try:
+            log.info(f"search: {search.index_site(site_dir)}")
+        except search.SearchIndexError as exc:
+            log.error(f"kbgen: building the search index failed: {exc}")
+
+    def wait_for_index(self) -> None:
+        if self.indexing is not None:
+            self.indexing.join()
+            self.indexing = None
+
+    def on_shutdown(self) -> None:
+        self.wait_for_index()
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         opts = self.options(config)
