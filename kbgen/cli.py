@@ -215,14 +215,17 @@ def build(config_file: str, strict: bool, site_dir: str | None, report: str | No
     try:
         mkdocs_build(cfg)
     except (Abort, PluginError, ConfigurationError) as exc:
+        plugin.rejected_fails_build = True  # MkDocs keeps this instance for later builds in this process
         deploy.discard(tmp)
         if plugin.result is not None:
             click.echo("\n".join(summary_lines(plugin.result)), err=True)
         click.echo(f"Build failed, {site} left as it was: {mkdocs_counts(str(exc))}", err=True)
         sys.exit(EXIT_INVALID)
     except BaseException:
+        plugin.rejected_fails_build = True
         deploy.discard(tmp)
         raise
+    plugin.rejected_fails_build = True
     deploy.publish(tmp, site)
     result = plugin.result
     assert result is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 from typing import Any, cast
 
@@ -85,6 +86,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         # A rejected case fails `mkdocs build` (after the good pages are written), as it does `kbgen build`. Not while
         # serving: the preview keeps showing the rest. `kbgen build` turns it off: it swaps the site in, then exits 1.
         self.rejected_fails_build = True
+        self.indexing: threading.Thread | None = None  # serve: Pagefind runs after the preview is up
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup makes MkDocs keep this instance for a whole `mkdocs serve` / `kbgen serve`
@@ -108,6 +110,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             # Material loads Roboto from Google by default: offline that fails, online it tells Google about every
             # reader. The system font stack, unless the site chose fonts itself (anything but Material's default).
             config.theme["font"] = False
+        self.result = None  # MkDocs may hand this instance to the next build too: no result of an earlier one
         dirs = config.theme.dirs
         dirs.insert(1 if config.theme.custom_dir else 0, str(render.TEMPLATES))
         config.extra_css.append(render.CSS)
@@ -125,6 +128,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return file
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        self.wait_for_index()
         # A new site folder, or an edited mkdocs.yml (theme, extensions), and every page is written again.
         target = (config.site_dir, os.stat(config.config_file_path).st_mtime_ns if config.config_file_path else 0)
         if self.written_to != target:
@@ -161,20 +165,44 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return editions.mark_page(output) if self.team and template_name.endswith(".html") else output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self.pagefind:
-            try:
-                log.info(f"search: {search.index_site(Path(config.site_dir))}")
-            except search.SearchIndexError as exc:
-                raise PluginError(f"kbgen: building the search index failed: {exc}") from exc
         errors = self.result.errors if self.result else []
         if errors and self.rejected_fails_build and not self.serving:
             rejected = [o.path for o in self.result.outcomes if o.status == "rejected"] if self.result else []
             files = f"{', '.join(rejected[:5])}{', ...' if len(rejected) > 5 else ''}"
-            raise PluginError(
+            failure: PluginError | None = PluginError(
                 f"kbgen: {count(len(errors), 'error')} (listed above): {count(len(rejected), 'case file')} rejected and not "
                 f"published{f' ({files})' if rejected else ''}. Every other page was written to {config.site_dir}. "
                 "`kbgen check` lists every problem; `kbgen build` also swaps the site in atomically."
             )
+        else:
+            failure = None
+        if self.pagefind:
+            if self.serving:
+                # The preview shows the edited page as soon as MkDocs is done; its search index follows a few
+                # seconds later. The next rebuild waits for this one (on_files), so two never write the index at once.
+                self.indexing = threading.Thread(target=self._index_in_background, args=(Path(config.site_dir),), daemon=True)
+                self.indexing.start()
+            else:
+                try:
+                    log.info(f"search: {search.index_site(Path(config.site_dir))}")
+                except search.SearchIndexError as exc:
+                    raise PluginError(f"kbgen: building the search index failed: {exc}") from exc
+        if failure is not None:  # after the good pages and their search index are written
+            raise failure
+
+    def _index_in_background(self, site_dir: Path) -> None:
+        try:
+            log.info(f"search: {search.index_site(site_dir)}")
+        except search.SearchIndexError as exc:
+            log.error(f"kbgen: building the search index failed: {exc}")
+
+    def wait_for_index(self) -> None:
+        if self.indexing is not None:
+            self.indexing.join()
+            self.indexing = None
+
+    def on_shutdown(self) -> None:
+        self.wait_for_index()
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         opts = self.options(config)

@@ -85,7 +85,7 @@ def test_hostile_export_never_runs_in_the_browser(tmp_path: Path, serve, page):
     base = serve(plain_build(tmp_path / "export"))
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    for url in ("kb/case-hostile-1/", "kb/case-hostile-2/", "", "products/"):
+    for url in ("kb/case-hostile-1/", "kb/case-hostile-2/", "", "browse/"):
         page.goto(base + url)
         assert page.evaluate("window.__pwned") is None, url
     page.goto(base + "kb/case-hostile-1/")
