@@ -236,6 +236,8 @@ def generate(n: int, out: Path, seed: int = 1, distinct: bool = False) -> None:
 
 # ---------------------------------------------------------------- the hard shape
 
+POOL_SIZE = 14
+"""How many of the generic steps the fixes draw from: the fewer, the more problems share a fix word for word."""
 SERVICES = ["sync agent", "print spooler", "indexer", "update", "mail relay", "license", "background worker"]
 BYPASS_HOSTS = ["*.acme.example", "api.globex.example", "login.initech.example", "cdn.hooli.example"]
 POOL = [
@@ -273,7 +275,7 @@ def _error_code(rng: random.Random, taken: set[str]) -> str:
             return code
 
 
-def make_hard_problem(rng: random.Random, number: int, taken: set[str]) -> Problem:
+def make_hard_problem(rng: random.Random, number: int, taken: set[str], pool: int = POOL_SIZE) -> Problem:
     product = rng.choice(sorted(PRODUCTS))
     component = rng.choice(PRODUCTS[product])
     feature = rng.choice(FEATURES)
@@ -296,7 +298,7 @@ def make_hard_problem(rng: random.Random, number: int, taken: set[str]) -> Probl
     ]
     slots = {"product": product, "service": rng.choice(SERVICES), "v": _version(rng), "host": rng.choice(BYPASS_HOSTS),
              "option": rng.choice(OPTIONS), "port": str(rng.choice([443, 8443, 8080, 587, 993]))}
-    steps = [step.format(**slots) for step in rng.sample(POOL, rng.randint(2, 4))]
+    steps = [step.format(**slots) for step in rng.sample(POOL[:pool], rng.randint(2, 4))]
     return Problem(product, component, titles, statements, steps, None, [component.replace(" ", "-"), feature])
 
 
@@ -316,10 +318,10 @@ def edit_hard_solution(rng: random.Random, problem: Problem) -> str:
     return "\n".join(f"{n}. {s}" for n, s in enumerate(steps, 1))
 
 
-def generate_hard(n: int, out: Path, seed: int = 1) -> None:
+def generate_hard(n: int, out: Path, seed: int = 1, pool: int = POOL_SIZE) -> None:
     rng = random.Random(seed)
     taken: set[str] = set()
-    problems = [make_hard_problem(rng, k, taken) for k in range(max(10, n // 6))]
+    problems = [make_hard_problem(rng, k, taken, pool) for k in range(max(10, n // 6))]
     weights = [1 / (rank + 1) ** 1.1 for rank in range(len(problems))]
     chosen = rng.choices(range(len(problems)), weights, k=n)
     counts = Counter(chosen)
@@ -356,9 +358,10 @@ def main() -> None:
     parser.add_argument("--distinct", action="store_true", help="one problem per case: about N articles")
     parser.add_argument("--shape", choices=["default", "hard"], default="default",
                         help="hard: generic shared steps, an error code per problem, truth.tsv")
+    parser.add_argument("--pool", type=int, default=POOL_SIZE, help="hard shape: how many generic steps fixes draw from")
     args = parser.parse_args()
     if args.shape == "hard":
-        generate_hard(args.n, args.outdir, args.seed)
+        generate_hard(args.n, args.outdir, args.seed, args.pool)
     else:
         generate(args.n, args.outdir, args.seed, args.distinct)
 

@@ -120,6 +120,9 @@ SAID_WORDS = 5
 SHARED_CODE_PROBLEM = 60.0
 """Two problems quoting the same error code agree at least this much, however differently they are told."""
 
+PROBLEM_OVERLAP = 0.25
+"""Share of weighted overlap (against Dice) in the problem similarity."""
+
 FUZZY_SHARE = 0.5
 """Share of rapidfuzz's ratio (on the sorted solution words) in the solution similarity."""
 
@@ -366,7 +369,9 @@ class _Scorer:
             return 0.0
         shared = (a.problem & b.problem) if problem else (a.solution & b.solution)
         both = sum(map(self.weights.table(a, problem).__getitem__, shared))
-        return min(100.0, 100 * both / (ma + mb) + 50 * both / min(ma, mb))  # rounding never passes 100
+        overlap = PROBLEM_OVERLAP if problem else 0.5
+        # rounding never passes 100
+        return min(100.0, 200 * (1 - overlap) * both / (ma + mb) + 100 * overlap * both / min(ma, mb))
 
     def _solution(self, a: _Rep, b: _Rep) -> float:
         """Weighted similarity, blended with rapidfuzz's ratio on the sorted words: reworded steps
@@ -437,7 +442,7 @@ class _Scorer:
                                                                        0.0, ratio)
             one_sided = coded[start:stop, None] != coded[None, :]
             prob = _blend(pw[start:stop] @ pb.T, pmass[start:stop, None] - np.where(one_sided, ncodes[start:stop, None], 0),
-                          pmass[None, :] - np.where(one_sided, ncodes[None, :], 0))
+                          pmass[None, :] - np.where(one_sided, ncodes[None, :], 0), PROBLEM_OVERLAP)
             mass = np.minimum(smass[start:stop, None], smass[None, :])
             block_ids = ids[start:stop]
             conflict = np.zeros((stop - start, k), dtype=bool)
@@ -459,11 +464,11 @@ class _Scorer:
         return out, blocked
 
 
-def _blend(both: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _blend(both: np.ndarray, rows: np.ndarray, cols: np.ndarray, overlap: float = 0.5) -> np.ndarray:
     """``_Scorer._similarity`` for a block of pairs: ``both`` holds the weight of the shared words,
     ``rows`` and ``cols`` each side's weight (broadcast to the block)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = 100 * both / (rows + cols) + 50 * both / np.minimum(rows, cols)
+        value = 200 * (1 - overlap) * both / (rows + cols) + 100 * overlap * both / np.minimum(rows, cols)
     return np.where((rows > 1e-12) & (cols > 1e-12), np.minimum(np.nan_to_num(value), 100.0), 0.0)
 
 
