@@ -75,8 +75,8 @@ def team_sections(article: Article) -> str:
         out.append(
             f"## Customers affected\n\n<p>{customers} customer{'s' if customers != 1 else ''}, {len(affected)} "
             f"case{'s' if len(affected) != 1 else ''} naming one.</p>\n"
-            '<table class="kb-customers">\n<thead><tr><th>Customer</th><th>Case</th><th>Resolved</th><th>Case is</th></tr></thead>\n'
-            f"<tbody>\n{rows}</tbody>\n</table>\n"
+            '<div class="kb-customers">\n<table>\n<thead><tr><th>Customer</th><th>Case</th><th>Resolved</th><th>Case is</th></tr></thead>\n'
+            f"<tbody>\n{rows}</tbody>\n</table>\n</div>\n"
         )
     return "\n".join(out)
 

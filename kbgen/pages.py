@@ -384,14 +384,15 @@ def _money(value: float, currency: str) -> str:
 
 
 def _trend(issue: TopIssue) -> str:
-    """rank.trend's word (as in the JSON) with the numbers a reader wants."""
+    """rank.trend's word (as in the JSON) with the numbers a reader wants, as HTML."""
     word = issue.trend
     if word == "new":
         return "new"
+    was = f"<small>was {issue.previous_cases}</small>"
     if word == "flat":  # counts this small move by chance: saying "up" would mislead
-        return f"no clear change (was {issue.previous_cases})"
+        return f"no clear change {was}"
     arrow = {"up": "▲", "down": "▼"}[word]
-    return f"{arrow} {issue.cases - issue.previous_cases:+d} (was {issue.previous_cases})"
+    return f"{arrow} {issue.cases - issue.previous_cases:+d} {was}"
 
 
 def _rc_cell(issue: TopIssue, settings: Settings) -> str:
@@ -429,15 +430,15 @@ TOP_COLUMNS: tuple[Column, ...] = (
     Column("rank", "#", lambda i, s: str(i.rank), "rank"),
     Column("problem", "Problem", _problem_cell, "problem"),
     Column("cases", "Cases", lambda i, s: f"{i.cases} <small>{i.share:.0%}, cum. {i.cumulative_share:.0%}</small>", "num"),
-    Column("customers", "Customers", lambda i, s: str(i.customers), "num"),
-    Column("hours", "Agent hours", lambda i, s: f"{i.agent_hours:.1f} <small>{esc(_money(i.cost, s.currency))}</small>", "num"),
+    Column("customers", "Customers, agent hours",
+           lambda i, s: f"{i.customers} <small>{i.agent_hours:.1f} h, {esc(_money(i.cost, s.currency))}</small>", "num"),
     Column("days", "Days to resolve", lambda i, s: "—" if i.median_days_to_resolve is None else f"{i.median_days_to_resolve:g}", "num"),
-    Column("trend", "Trend", lambda i, s: esc(_trend(i)), "num"),
+    Column("trend", "Trend", lambda i, s: _trend(i), "num"),
     Column("root_cause", "Root cause", _rc_cell, "rc"),
 )
 
 
-TEAM_COLUMNS = frozenset({"customers", "hours"})
+TEAM_COLUMNS = frozenset({"customers"})
 """Columns for the team, not the public: shown only with ``public_top_issues: full`` and in the team's edition."""
 
 

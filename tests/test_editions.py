@@ -73,7 +73,7 @@ def test_public_top_issues_show_counts_not_cost(editions: tuple[Path, Path]) -> 
     public, _ = editions
     page = (public / "top-issues" / "index.html").read_text()
     assert 'data-label="Cases"' in page and 'data-label="Trend"' in page and 'data-label="Days to resolve"' in page
-    for word in ("Customers", "Agent hours", "EUR", "USD"):
+    for word in ("Customers", "agent hours", "EUR", "USD"):
         assert word not in page
     data = json.loads((public / "api" / "top-issues.json").read_text())
     issue = data["issues"][0]
@@ -97,7 +97,7 @@ def test_team_edition_shows_internal_cases_notes_customers_and_cost(editions: tu
     assert (first["article"], first["cases"], first["customers"]) == ("CASE-PUB-1", 3, 3)
     assert first["agent_hours"] == 2.33  # (30 + 20 + 90) / 60
     page = (team / "top-issues" / "index.html").read_text()
-    assert 'data-label="Customers"' in page and 'data-label="Agent hours"' in page
+    assert 'data-label="Customers, agent hours"' in page and "2.3 h, 0 USD" in page
     assert (team / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
 
 
