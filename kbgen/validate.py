@@ -143,6 +143,8 @@ class _Fields:
                     self.error(key, f"'{key}' item {written} {read}; quote it: \"{written}\"")
                 else:
                     out.append(written)  # a tag such as 2024 means the same written or read
+            elif isinstance(item, str) or item is None:
+                self.error(key, f"'{key}' has an empty item; remove it")
             else:
                 self.error(key, f"'{key}' items must be text, not {_kind(item)}")
         return tuple(out)
