@@ -135,6 +135,9 @@ HASHED_WORDS = 4
 WINDOW = 3
 """Neighbours scored on each side in every index list."""
 
+BLOCK_TEXTS = 1024
+"""Most distinct texts scored all at once (one block); a bigger component is cut into blocks by error codes."""
+
 MATRIX_ROWS = 1024
 """Rows of a group's score matrix computed at once: bounds memory, not work."""
 
@@ -687,6 +690,75 @@ def _split(nodes: list[_Node], pos: dict[int, int], scores: np.ndarray, blocked:
     return groups
 
 
+def _code_key(rep: _Rep) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(sorted(rep.codes)), tuple(sorted(rep.quoted))
+
+
+def _blocks(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], link: dict[int, tuple[float, int]],
+            cases: Sequence[Case]) -> list[list[_Node]]:
+    """A component cut into blocks of at most ``cap`` distinct texts, each grouped on its own.
+
+    A component that fits is one block (every pair scored: the exact method). A bigger one is
+    first split by a cheap exact key, the error codes and quoted messages of the problem (cases
+    quoting different codes can never share a group anyway); a case quoting no code goes with the
+    codes of its best agreeing neighbour. Keys are packed whole into blocks in key order while they
+    fit, and a key bigger than a block is cut in canonical order. Groups never span two blocks, so
+    the work is at most ``cap`` squared per block: linear in the texts. A ``duplicate_of`` unit
+    bigger than a block is a block of its own (people write those, one by one).
+    """
+    cap = BLOCK_TEXTS  # read when called, so a test can make it small
+    own = [sorted({rid[m] for m in n.members}) for n in nodes]
+    if len({r for texts in own for r in texts}) <= cap:
+        return [nodes]
+    classes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[int]] = defaultdict(list)
+    for k, n in enumerate(nodes):
+        rep = reps[rid[n.first]]
+        if not rep.codes and rid[n.first] in link:
+            rep = reps[-link[rid[n.first]][1]]
+        classes[_code_key(rep)].append(k)
+    blocks: list[list[_Node]] = []
+    current: list[_Node] = []
+    seen: set[int] = set()
+    for key in sorted(classes):
+        members = sorted(classes[key], key=lambda k: (cases[nodes[k].first].resolved, cases[nodes[k].first].id.lower(),
+                                                      cases[nodes[k].first].id))
+        if current and len(seen) + len({r for k in members for r in own[k]} - seen) > cap:  # a block of its own
+            blocks.append(current)
+            current, seen = [], set()
+        for k in members:
+            if current and len(seen) + sum(r not in seen for r in own[k]) > cap:
+                blocks.append(current)
+                current, seen = [], set()
+            current.append(nodes[k])
+            seen.update(own[k])
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _group_block(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], scorer: _Scorer, threshold: float,
+                 cases: Sequence[Case]) -> tuple[list[list[_Node]], dict[int, int], np.ndarray, bool]:
+    """Groups of one block whose members all agree, with the block's score matrix to read lowest scores off.
+
+    Returns the groups, each text's row in the matrix, the matrix, and whether the block agreed whole.
+    """
+    everyone = [m for n in nodes for m in n.members]
+    at = sorted({rid[m] for m in everyone})
+    pos = {r: k for k, r in enumerate(at)}
+    if len(at) == 1:  # one text: no matrix needed
+        scores, blocked = np.array([[scorer(reps[at[0]], reps[at[0]])[0]]]), np.zeros((1, 1), dtype=bool)
+    else:
+        scores, blocked = scorer.matrix([reps[r] for r in at])
+    if len(nodes) == 1:
+        return [nodes], pos, scores, True
+    heads = np.array(sorted({pos[rid[n.first]] for n in nodes}))
+    inside = np.ix_(heads, heads)
+    avoid = set().union(*(n.avoid for n in nodes))
+    if float(scores[inside].min()) >= threshold and not blocked[inside].any() and not avoid & set(everyone):
+        return [nodes], pos, scores, True
+    return _split(nodes, pos, scores, blocked, threshold, rid, cases), pos, scores, False
+
+
 def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case]) -> int:
     # A public case whenever the group has one, so an article has the same URL in both editions.
     pool = [m for m in members if cases[m].public] or list(members)
@@ -747,13 +819,17 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     floor = threshold - near_miss_margin
     pairs = sorted(all_pairs(reps) if exhaustive else candidate_pairs(reps))
     work = {"cases": len(ordered), "texts": len(reps), "scored_pairs": len(pairs), "largest_component_texts": 0,
-            "split_components": 0}
+            "split_components": 0, "largest_block_texts": 0, "peeled_blocks": 0}
+    link: dict[int, tuple[float, int]] = {}  # text -> its best agreeing neighbour that quotes codes
     for a, b in pairs:
         score, why = scorer(reps[a], reps[b])
         if score >= floor:
             known[(a, b)] = (score, why)
         if score >= threshold and not _clash(reps[a], reps[b]):
             _union(parent, first[a], first[b])
+            for one, other in ((a, b), (b, a)):
+                if reps[other].codes and (score, -other) > link.get(one, (-1.0, 0)):
+                    link[one] = (score, -other)
     for i, j in target.items():
         _union(parent, i, j)
     units = _units(len(ordered), target)
@@ -774,28 +850,20 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
 
     for root in sorted(component):
         nodes = _nodes(component[root], rid, apart, ordered)
-        everyone = [m for n in nodes for m in n.members]
-        at = sorted({rid[m] for m in everyone})
-        pos = {r: k for k, r in enumerate(at)}
-        if len(at) == 1:  # one text: no matrix needed
-            scores, blocked = np.array([[scorer(reps[at[0]], reps[at[0]])[0]]]), np.zeros((1, 1), dtype=bool)
-        else:
-            scores, blocked = scorer.matrix([reps[r] for r in at])
-        if len(nodes) == 1:
-            drafts = [nodes]
-        else:
-            heads = np.array(sorted({pos[rid[n.first]] for n in nodes}))
-            inside = np.ix_(heads, heads)
-            avoid = set().union(*(n.avoid for n in nodes))
-            agree = float(scores[inside].min()) >= threshold and not blocked[inside].any() and not avoid & set(everyone)
-            drafts = [nodes] if agree else _split(nodes, pos, scores, blocked, threshold, rid, ordered)
-            work["split_components"] += not agree
-        work["largest_component_texts"] = max(work["largest_component_texts"], len(at))
-        for draft in drafts:
-            members = [m for n in draft for m in n.members]
-            for m in members:
-                group_of[m] = len(groups)
-            groups.append(_group(members, pointed, target, ordered, texts, reason, _lowest(members, rid, pos, scores)))
+        work["largest_component_texts"] = max(work["largest_component_texts"],
+                                              len({rid[m] for n in nodes for m in n.members}))
+        blocks = _blocks(nodes, rid, reps, link, ordered)
+        work["split_components"] += len(blocks) > 1
+        for block in blocks:
+            drafts, rid_pos, scores, agreed = _group_block(block, rid, reps, scorer, threshold, ordered)
+            work["largest_block_texts"] = max(work["largest_block_texts"], len(rid_pos))
+            work["peeled_blocks"] += not agreed
+            for draft in drafts:
+                members = [m for n in draft for m in n.members]
+                for m in members:
+                    group_of[m] = len(groups)
+                groups.append(_group(members, pointed, target, ordered, texts, reason,
+                                     _lowest(members, rid, rid_pos, scores)))
     near = []
     for (a, b), (score, why) in known.items():
         i, j = first[a], first[b]
