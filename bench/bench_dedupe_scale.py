@@ -12,6 +12,7 @@ the ratios hold under whatever load the machine has.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import resource
@@ -62,7 +63,17 @@ def child(cases_dir: Path, module_path: str | None) -> None:
     found = same_group_pairs(result.groups)
     print(json.dumps({"seconds": seconds, "mb": after - before, "cases": len(cases), "groups": len(result.groups),
                       "precision": both / max(found, 1), "recall": both / max(wanted, 1),
-                      "lowest": min(g.score for g in result.groups), **result.work}))
+                      "lowest": min(g.score for g in result.groups), **result.work,
+                      "digest": digest(result)}))
+
+
+def digest(result: object) -> str:
+    """The same before and after: identical groups, scores, reasons and near misses. Scores are rounded:
+    word weights are summed in set order, which differs between processes in the last bits."""
+    groups = [(g.canonical, g.best, g.members, round(g.score, 6), [(a, b, round(s, 6), why) for a, b, s, why in g.reasons])
+              for g in result.groups]  # type: ignore[attr-defined]
+    near = [(m.a, m.b, round(m.score, 6), m.why) for m in result.near_misses]  # type: ignore[attr-defined]
+    return hashlib.sha256(repr((groups, near)).encode()).hexdigest()[:12]
 
 
 def main() -> None:
@@ -92,7 +103,7 @@ def main() -> None:
             print(f"{n:>7} {label:<6} {r['seconds']:7.2f} s  +{r['mb']:5.0f} MB  texts {r['texts']:>6}  "
                   f"largest component {r['largest_component_texts']:>6}  block {r.get('largest_block_texts', '-'):>5}  "
                   f"groups {r['groups']:>5}  precision {r['precision']:.3f}  recall {r['recall']:.3f}  "
-                  f"lowest {r['lowest']:.1f}", flush=True)
+                  f"lowest {r['lowest']:.1f}  digest {r['digest']}", flush=True)
 
 
 if __name__ == "__main__":

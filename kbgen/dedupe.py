@@ -53,17 +53,27 @@ index list is sorted by sketch and only neighbours in it are scored, so candidat
 their scores grow linearly. Candidate pairs over the threshold (and not blocked) link
 texts into components.
 
-**Groups: every member agrees with every other.** For each component the scores of all
-its distinct texts are computed at once (numpy, rows in blocks). If every pair agrees
-(>= threshold, no blocked pair, no ``not_duplicate_of``), the component is one group;
-otherwise the node in most disagreeing pairs (counted in cases) is peeled off until the
-rest agrees, and the peeled nodes are grouped the same way. A chain A~B~C keeps the two
-that agree and drops the far end; the top problem loses only stragglers. The group's
-lowest pair score is read off the same matrix: exact, not an estimate. The cost is
-linear in cases plus the square of the distinct texts *inside one component*: copies of
-one problem collapse to a few hundred texts at 100,000 cases, but a component of many
-thousands of distinct texts would cost seconds and memory (``bench/bench_dedupe.py``
-prints the largest).
+**Groups: every member agrees with every other.** A component is grouped in blocks of at
+most ``BLOCK_TEXTS`` distinct texts; one that fits (every component of the generated
+100,000 cases does: the top problem's 14,001 copies are 324 texts) is one block. For each
+block the scores of all its distinct texts are computed at once (numpy, rows in blocks).
+If every pair agrees (>= threshold, no blocked pair, no ``not_duplicate_of``), the block
+is one group; otherwise the node in most disagreeing pairs (counted in cases) is peeled
+off until the rest agrees, and the peeled nodes are grouped the same way. A chain A~B~C
+keeps the two that agree and drops the far end; the top problem loses only stragglers.
+The group's lowest pair score is read off the same matrix: exact, not an estimate.
+
+A component bigger than a block (one problem whose copies all differ a little:
+``bench/generate.py --shape huge``) is first split by a cheap exact key, the error codes
+and quoted messages of its problems (texts quoting different codes can never share a
+group), a text quoting none going with its best agreeing neighbour's; keys are packed
+whole into blocks while they fit, a bigger key is cut in canonical order. Groups never
+span blocks, so every group keeps the guarantee and its exact lowest score, and the work
+is at most ``BLOCK_TEXTS`` squared per block: linear in the texts, memory bounded by one
+block. The price: a problem of more than ``BLOCK_TEXTS`` distinct texts becomes several
+articles (a missed merge, never a wrong one). Only a ``duplicate_of`` unit with more
+distinct texts than a block is scored whole (people write those one by one).
+``bench/bench_dedupe_scale.py`` shows time and memory at N, 2N and 4N.
 
 **Overrides.** Cases linked by ``duplicate_of`` (followed to the end of the chain) form
 units that are never split; a unit is placed by the words of the case it points at.
@@ -91,6 +101,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
+from sys import intern
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -138,7 +149,7 @@ WINDOW = 3
 BLOCK_TEXTS = 1024
 """Most distinct texts scored all at once (one block); a bigger component is cut into blocks by error codes."""
 
-MATRIX_ROWS = 1024
+MATRIX_ROWS = 256
 """Rows of a group's score matrix computed at once: bounds memory, not work."""
 
 _STOP_WORDS = frozenset({
@@ -241,8 +252,11 @@ def _prepare(case: Case) -> _Text:
     solution = words(case.solution)
     problem_text = f"{case.title}\n{case.problem}"
     problem = set(words(problem_text)) | {"v" + v for v in _VERSIONS.findall(problem_text)}
-    return _Text(case.product.strip().lower(), tuple(sorted(set(solution))), tuple(sorted(problem)), codes(problem_text),
-                 frozenset(quoted_words(problem_text)), len(solution))
+    # interned: the same few thousand words recur in every copy, and 100,000 cases would otherwise hold
+    # a string object per word per case (most of dedupe's memory)
+    return _Text(intern(case.product.strip().lower()), tuple(sorted(map(intern, set(solution)))),
+                 tuple(sorted(map(intern, problem))), frozenset(map(intern, codes(problem_text))),
+                 frozenset(map(intern, quoted_words(problem_text))), len(solution))
 
 
 # ---------------------------------------------------------------- word weights
@@ -303,7 +317,7 @@ class _Weights:
     def rep(self, text: _Text) -> _Rep:
         fix = self.fix.setdefault(text.product, {})
         rep = _Rep(text.product, frozenset(fix.get(w, w) for w in text.solution),
-                   frozenset(fix.get(w, w) for w in text.problem) | {"#" + c.lower() for c in text.codes},
+                   frozenset(fix.get(w, w) for w in text.problem) | {intern("#" + c.lower()) for c in text.codes},
                    text.codes, frozenset(fix.get(w, w) for w in text.quoted))
         # every word gets a weight once, so scoring is plain lookups: an error code, or a word no
         # counted problem uses (score_pair's ``among`` may leave a case out), is as specific as can be
@@ -494,8 +508,11 @@ def score_pair(a: Case, b: Case, among: Sequence[Case] | None = None) -> tuple[f
 # ---------------------------------------------------------------- candidates
 
 
-def _features(rep: _Rep) -> frozenset[str]:
-    return rep.solution | {"p:" + w for w in rep.problem}
+def _features(rep: _Rep, prefixed: dict[str, str] | None = None) -> frozenset[str]:
+    """A text's index features: solution words, and problem words marked ``p:`` (made once per word)."""
+    if prefixed is None:
+        prefixed = {}
+    return rep.solution | {prefixed.get(w) or prefixed.setdefault(w, "p:" + w) for w in rep.problem}
 
 
 def candidate_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
@@ -506,7 +523,8 @@ def candidate_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
     whose rare words were edited). Each list is sorted by sketch and only near neighbours in it are
     scored, so the work grows linearly with the number of distinct texts.
     """
-    features = [_features(r) for r in reps]
+    prefixed: dict[str, str] = {}
+    features = [_features(r, prefixed) for r in reps]
     df = Counter((r.product, f) for r, fs in zip(reps, features, strict=True) for f in fs)
     sketches = []
     for rep, fs in zip(reps, features, strict=True):
@@ -611,13 +629,13 @@ def _conflicts(units: list[_Unit], cases: Sequence[Case]) -> list[Diagnostic]:
     for unit in units:
         if len(unit.members) == 1:
             continue
+        inside = {cases[m].id.lower(): m for m in unit.members}  # what each case declares, not every pair
         for m in sorted(unit.members):
             declared = {o.lower() for o in cases[m].not_duplicate_of}
-            for other in sorted(unit.members):
-                if cases[other].id.lower() in declared:
-                    problems.append(Diagnostic(cases[m].path, cases[m].line, "warning",
-                                               f"not_duplicate_of '{cases[other].id}' conflicts with duplicate_of "
-                                               "links that put both cases in one group; duplicate_of wins"))
+            for other in sorted(inside[o] for o in declared if o in inside):
+                problems.append(Diagnostic(cases[m].path, cases[m].line, "warning",
+                                           f"not_duplicate_of '{cases[other].id}' conflicts with duplicate_of "
+                                           "links that put both cases in one group; duplicate_of wins"))
     return problems
 
 
@@ -795,7 +813,9 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept.
     """
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
-    texts = [prepare(c, cache) for c in ordered]
+    same: dict[_Text, _Text] = {}
+    texts = [same.setdefault(text, text) for text in (prepare(c, cache) for c in ordered)]  # one object per text
+    del same
     weights = _Weights(texts)
     scorer = _Scorer(weights)
     target, apart, diagnostics = _overrides(ordered)
