@@ -97,8 +97,9 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from sys import intern
@@ -508,27 +509,29 @@ def score_pair(a: Case, b: Case, among: Sequence[Case] | None = None) -> tuple[f
 # ---------------------------------------------------------------- candidates
 
 
-def _features(rep: _Rep, prefixed: dict[str, str] | None = None) -> frozenset[str]:
-    """A text's index features: solution words, and problem words marked ``p:`` (made once per word)."""
-    if prefixed is None:
-        prefixed = {}
-    return rep.solution | {prefixed.get(w) or prefixed.setdefault(w, "p:" + w) for w in rep.problem}
+def _features(rep: _Rep, prefixed: dict[str, str]) -> Iterator[str]:
+    """A text's index features, each once: solution words, and problem words marked ``p:`` (a solution
+    word never holds a colon; each marked word is made once, not once per text)."""
+    yield from rep.solution
+    for w in rep.problem:
+        yield prefixed.get(w) or prefixed.setdefault(w, "p:" + w)
 
 
-def candidate_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
-    """Pairs worth scoring: neighbours in the index list of each sketch word, per product.
+def candidate_pairs(reps: Sequence[_Rep]) -> np.ndarray:
+    """Pairs worth scoring, as a sorted array of ``(i, j)`` rows with ``i < j``: neighbours in the index
+    list of each sketch word, per product.
 
     Each text is indexed under its rarest features shared with another text (an error code, a
     setting, a file name) and a few picked by a fixed hash (a bottom-k MinHash sketch, for copies
     whose rare words were edited). Each list is sorted by sketch and only near neighbours in it are
-    scored, so the work grows linearly with the number of distinct texts.
+    scored, so the work grows linearly with the number of distinct texts. Features are walked, not
+    kept per text, and pairs are packed in int64: at 100,000 cases sets of them cost 100 MB.
     """
     prefixed: dict[str, str] = {}
-    features = [_features(r, prefixed) for r in reps]
-    df = Counter((r.product, f) for r, fs in zip(reps, features, strict=True) for f in fs)
+    df = Counter((r.product, f) for r in reps for f in _features(r, prefixed))
     sketches = []
-    for rep, fs in zip(reps, features, strict=True):
-        shared = [f for f in fs if df[(rep.product, f)] > 1]
+    for rep in reps:
+        shared = [f for f in _features(rep, prefixed) if df[(rep.product, f)] > 1]
         rare = sorted(shared, key=lambda f: (df[(rep.product, f)], f))[:RARE_WORDS]
         hashed = sorted(shared, key=lambda f: (_hash(f), f))[:HASHED_WORDS]
         sketches.append(tuple(dict.fromkeys(rare + hashed)))
@@ -536,21 +539,24 @@ def candidate_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
     for i, (rep, sketch) in enumerate(zip(reps, sketches, strict=True)):
         for feature in sketch:
             index[(rep.product, feature)].append(i)
-    pairs: set[tuple[int, int]] = set()
+    n = len(reps)
+    found = array("q")
     for members in index.values():
         members.sort(key=lambda i: (sketches[i], i))  # alike sketches end up side by side
         for pos, i in enumerate(members):
             for j in members[pos + 1 : pos + 1 + WINDOW]:
-                pairs.add((min(i, j), max(i, j)))
-    return pairs
+                found.append(min(i, j) * n + max(i, j))
+    codes = np.unique(np.frombuffer(found, dtype=np.int64)) if found else np.zeros(0, dtype=np.int64)
+    return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
 
 
-def all_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
-    """Every pair within a product: the exhaustive reference the benchmark compares against."""
+def all_pairs(reps: Sequence[_Rep]) -> np.ndarray:
+    """Every pair within a product, rows sorted: the exhaustive reference the benchmark compares against."""
     by_product: dict[str, list[int]] = defaultdict(list)
     for i, rep in enumerate(reps):
         by_product[rep.product].append(i)
-    return {pair for members in by_product.values() for pair in combinations(members, 2)}
+    pairs = sorted(pair for members in by_product.values() for pair in combinations(members, 2))
+    return np.array(pairs, dtype=np.int64).reshape(len(pairs), 2)
 
 
 # ---------------------------------------------------------------- overrides and groups
@@ -784,8 +790,8 @@ def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case])
     return min(pool, key=lambda m: (cases[m].resolved, cases[m].id.lower(), cases[m].id))
 
 
-def _best(members: Sequence[int], cases: Sequence[Case], texts: Sequence[_Text]) -> int:
-    return min(members, key=lambda m: (-texts[m].words, -cases[m].resolved.toordinal(), cases[m].id.lower(),
+def _best(members: Sequence[int], cases: Sequence[Case], sizes: Sequence[int]) -> int:
+    return min(members, key=lambda m: (-sizes[m], -cases[m].resolved.toordinal(), cases[m].id.lower(),
                                        cases[m].id))
 
 
@@ -828,6 +834,8 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             r = rep_of_text[text] = rep_id.setdefault(weights.rep(text), len(rep_id))
         rid.append(r)
     reps = list(rep_id)
+    sizes = [text.words for text in texts]  # all the groups need of the texts: free them before scoring
+    del texts, rep_of_text, rep_id
     first = [-1] * len(reps)
     parent = list(range(len(ordered)))
     for i, r in enumerate(rid):
@@ -837,11 +845,11 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             _union(parent, first[r], i)
     known: dict[tuple[int, int], tuple[float, str]] = {}
     floor = threshold - near_miss_margin
-    pairs = sorted(all_pairs(reps) if exhaustive else candidate_pairs(reps))
+    pairs = all_pairs(reps) if exhaustive else candidate_pairs(reps)
     work = {"cases": len(ordered), "texts": len(reps), "scored_pairs": len(pairs), "largest_component_texts": 0,
             "split_components": 0, "largest_block_texts": 0, "peeled_blocks": 0}
     link: dict[int, tuple[float, int]] = {}  # text -> its best agreeing neighbour that quotes codes
-    for a, b in pairs:
+    for a, b in (pair for start in range(0, len(pairs), 65536) for pair in pairs[start : start + 65536].tolist()):
         score, why = scorer(reps[a], reps[b])
         if score >= floor:
             known[(a, b)] = (score, why)
@@ -882,7 +890,7 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
                 members = [m for n in draft for m in n.members]
                 for m in members:
                     group_of[m] = len(groups)
-                groups.append(_group(members, pointed, target, ordered, texts, reason,
+                groups.append(_group(members, pointed, target, ordered, sizes, reason,
                                      _lowest(members, rid, rid_pos, scores)))
     near = []
     for (a, b), (score, why) in known.items():
@@ -896,7 +904,7 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
 
 
 def _group(members: list[int], pointed: set[int], target: dict[int, int], cases: Sequence[Case],
-           texts: Sequence[_Text], score: Callable[[int, int], tuple[float, str]], lowest: float) -> Group:
+           sizes: Sequence[int], score: Callable[[int, int], tuple[float, str]], lowest: float) -> Group:
     canonical = _canonical(members, pointed, cases)
     reasons = []
     for m in members:
@@ -908,7 +916,7 @@ def _group(members: list[int], pointed: set[int], target: dict[int, int], cases:
     ordered = sorted(members, key=lambda m: (m != canonical, cases[m].resolved, cases[m].id.lower()))
     return Group(
         canonical=cases[canonical].id,
-        best=cases[_best(members, cases, texts)].id,
+        best=cases[_best(members, cases, sizes)].id,
         members=tuple(cases[m].id for m in ordered),
         score=lowest,
         reasons=tuple(sorted((cases[i].id, cases[j].id, s, why) for i, j, s, why in reasons)),
