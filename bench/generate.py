@@ -350,18 +350,43 @@ def generate_hard(n: int, out: Path, seed: int = 1, pool: int = POOL_SIZE) -> No
     (out / "truth.tsv").write_text("\n".join(truth) + "\n", encoding="utf-8")
 
 
+def generate_huge(n: int, out: Path, seed: int = 1) -> None:
+    """The adversarial shape for dedupe's grouping: one problem whose n copies all differ a little.
+
+    Each copy is the hard shape's edit of one fix (steps swapped, a typo, a step added) plus the
+    workstation it happened on (a name no other copy uses), so no two copies have the same words:
+    one linked component of about n distinct texts, the case a method quadratic in the distinct
+    texts of a component cannot survive. truth.tsv puts every case in problem 0.
+    """
+    rng = random.Random(seed)
+    problem = make_hard_problem(rng, 0, set())
+    customers = [f"{rng.choice(COMPANY)} {rng.choice(TRADE)} {k}" for k in range(max(20, n // 20))]
+    start = date(2025, 7, 1)
+    truth = []
+    for number in range(1, n + 1):
+        machine = "ws-" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7))
+        solution = edit_hard_solution(rng, problem) + f"\n\nThe customer's workstation was `{machine}`."
+        write_case(out, number, rng, problem, start + timedelta(days=rng.randrange(365)), customers, solution)
+        truth.append(f"CASE-{number:06d}\t0")
+    (out / "root-causes.yml").write_text("{}\n", encoding="utf-8")
+    (out / "truth.tsv").write_text("\n".join(truth) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--distinct", action="store_true", help="one problem per case: about N articles")
-    parser.add_argument("--shape", choices=["default", "hard"], default="default",
-                        help="hard: generic shared steps, an error code per problem, truth.tsv")
+    parser.add_argument("--shape", choices=["default", "hard", "huge"], default="default",
+                        help="hard: generic shared steps, an error code per problem, truth.tsv; "
+                             "huge: one problem whose copies all differ a little (dedupe's worst case)")
     parser.add_argument("--pool", type=int, default=POOL_SIZE, help="hard shape: how many generic steps fixes draw from")
     args = parser.parse_args()
     if args.shape == "hard":
         generate_hard(args.n, args.outdir, args.seed, args.pool)
+    elif args.shape == "huge":
+        generate_huge(args.n, args.outdir, args.seed)
     else:
         generate(args.n, args.outdir, args.seed, args.distinct)
 

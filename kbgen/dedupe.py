@@ -53,17 +53,27 @@ index list is sorted by sketch and only neighbours in it are scored, so candidat
 their scores grow linearly. Candidate pairs over the threshold (and not blocked) link
 texts into components.
 
-**Groups: every member agrees with every other.** For each component the scores of all
-its distinct texts are computed at once (numpy, rows in blocks). If every pair agrees
-(>= threshold, no blocked pair, no ``not_duplicate_of``), the component is one group;
-otherwise the node in most disagreeing pairs (counted in cases) is peeled off until the
-rest agrees, and the peeled nodes are grouped the same way. A chain A~B~C keeps the two
-that agree and drops the far end; the top problem loses only stragglers. The group's
-lowest pair score is read off the same matrix: exact, not an estimate. The cost is
-linear in cases plus the square of the distinct texts *inside one component*: copies of
-one problem collapse to a few hundred texts at 100,000 cases, but a component of many
-thousands of distinct texts would cost seconds and memory (``bench/bench_dedupe.py``
-prints the largest).
+**Groups: every member agrees with every other.** A component is grouped in blocks of at
+most ``BLOCK_TEXTS`` distinct texts; one that fits (every component of the generated
+100,000 cases does: the top problem's 14,001 copies are 324 texts) is one block. For each
+block the scores of all its distinct texts are computed at once (numpy, rows in blocks).
+If every pair agrees (>= threshold, no blocked pair, no ``not_duplicate_of``), the block
+is one group; otherwise the node in most disagreeing pairs (counted in cases) is peeled
+off until the rest agrees, and the peeled nodes are grouped the same way. A chain A~B~C
+keeps the two that agree and drops the far end; the top problem loses only stragglers.
+The group's lowest pair score is read off the same matrix: exact, not an estimate.
+
+A component bigger than a block (one problem whose copies all differ a little:
+``bench/generate.py --shape huge``) is first split by a cheap exact key, the error codes
+and quoted messages of its problems (texts quoting different codes can never share a
+group), a text quoting none going with its best agreeing neighbour's; keys are packed
+whole into blocks while they fit, a bigger key is cut in canonical order. Groups never
+span blocks, so every group keeps the guarantee and its exact lowest score, and the work
+is at most ``BLOCK_TEXTS`` squared per block: linear in the texts, memory bounded by one
+block. The price: a problem of more than ``BLOCK_TEXTS`` distinct texts becomes several
+articles (a missed merge, never a wrong one). Only a ``duplicate_of`` unit with more
+distinct texts than a block is scored whole (people write those one by one).
+``bench/bench_dedupe_scale.py`` shows time and memory at N, 2N and 4N.
 
 **Overrides.** Cases linked by ``duplicate_of`` (followed to the end of the chain) form
 units that are never split; a unit is placed by the words of the case it points at.
@@ -87,10 +97,12 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
+from sys import intern
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -135,7 +147,10 @@ HASHED_WORDS = 4
 WINDOW = 3
 """Neighbours scored on each side in every index list."""
 
-MATRIX_ROWS = 1024
+BLOCK_TEXTS = 1024
+"""Most distinct texts scored all at once (one block); a bigger component is cut into blocks by error codes."""
+
+MATRIX_ROWS = 256
 """Rows of a group's score matrix computed at once: bounds memory, not work."""
 
 _STOP_WORDS = frozenset({
@@ -238,8 +253,11 @@ def _prepare(case: Case) -> _Text:
     solution = words(case.solution)
     problem_text = f"{case.title}\n{case.problem}"
     problem = set(words(problem_text)) | {"v" + v for v in _VERSIONS.findall(problem_text)}
-    return _Text(case.product.strip().lower(), tuple(sorted(set(solution))), tuple(sorted(problem)), codes(problem_text),
-                 frozenset(quoted_words(problem_text)), len(solution))
+    # interned: the same few thousand words recur in every copy, and 100,000 cases would otherwise hold
+    # a string object per word per case (most of dedupe's memory)
+    return _Text(intern(case.product.strip().lower()), tuple(sorted(map(intern, set(solution)))),
+                 tuple(sorted(map(intern, problem))), frozenset(map(intern, codes(problem_text))),
+                 frozenset(map(intern, quoted_words(problem_text))), len(solution))
 
 
 # ---------------------------------------------------------------- word weights
@@ -300,7 +318,7 @@ class _Weights:
     def rep(self, text: _Text) -> _Rep:
         fix = self.fix.setdefault(text.product, {})
         rep = _Rep(text.product, frozenset(fix.get(w, w) for w in text.solution),
-                   frozenset(fix.get(w, w) for w in text.problem) | {"#" + c.lower() for c in text.codes},
+                   frozenset(fix.get(w, w) for w in text.problem) | {intern("#" + c.lower()) for c in text.codes},
                    text.codes, frozenset(fix.get(w, w) for w in text.quoted))
         # every word gets a weight once, so scoring is plain lookups: an error code, or a word no
         # counted problem uses (score_pair's ``among`` may leave a case out), is as specific as can be
@@ -491,23 +509,29 @@ def score_pair(a: Case, b: Case, among: Sequence[Case] | None = None) -> tuple[f
 # ---------------------------------------------------------------- candidates
 
 
-def _features(rep: _Rep) -> frozenset[str]:
-    return rep.solution | {"p:" + w for w in rep.problem}
+def _features(rep: _Rep, prefixed: dict[str, str]) -> Iterator[str]:
+    """A text's index features, each once: solution words, and problem words marked ``p:`` (a solution
+    word never holds a colon; each marked word is made once, not once per text)."""
+    yield from rep.solution
+    for w in rep.problem:
+        yield prefixed.get(w) or prefixed.setdefault(w, "p:" + w)
 
 
-def candidate_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
-    """Pairs worth scoring: neighbours in the index list of each sketch word, per product.
+def candidate_pairs(reps: Sequence[_Rep]) -> np.ndarray:
+    """Pairs worth scoring, as a sorted array of ``(i, j)`` rows with ``i < j``: neighbours in the index
+    list of each sketch word, per product.
 
     Each text is indexed under its rarest features shared with another text (an error code, a
     setting, a file name) and a few picked by a fixed hash (a bottom-k MinHash sketch, for copies
     whose rare words were edited). Each list is sorted by sketch and only near neighbours in it are
-    scored, so the work grows linearly with the number of distinct texts.
+    scored, so the work grows linearly with the number of distinct texts. Features are walked, not
+    kept per text, and pairs are packed in int64: at 100,000 cases sets of them cost 100 MB.
     """
-    features = [_features(r) for r in reps]
-    df = Counter((r.product, f) for r, fs in zip(reps, features, strict=True) for f in fs)
+    prefixed: dict[str, str] = {}
+    df = Counter((r.product, f) for r in reps for f in _features(r, prefixed))
     sketches = []
-    for rep, fs in zip(reps, features, strict=True):
-        shared = [f for f in fs if df[(rep.product, f)] > 1]
+    for rep in reps:
+        shared = [f for f in _features(rep, prefixed) if df[(rep.product, f)] > 1]
         rare = sorted(shared, key=lambda f: (df[(rep.product, f)], f))[:RARE_WORDS]
         hashed = sorted(shared, key=lambda f: (_hash(f), f))[:HASHED_WORDS]
         sketches.append(tuple(dict.fromkeys(rare + hashed)))
@@ -515,21 +539,24 @@ def candidate_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
     for i, (rep, sketch) in enumerate(zip(reps, sketches, strict=True)):
         for feature in sketch:
             index[(rep.product, feature)].append(i)
-    pairs: set[tuple[int, int]] = set()
+    n = len(reps)
+    found = array("q")
     for members in index.values():
         members.sort(key=lambda i: (sketches[i], i))  # alike sketches end up side by side
         for pos, i in enumerate(members):
             for j in members[pos + 1 : pos + 1 + WINDOW]:
-                pairs.add((min(i, j), max(i, j)))
-    return pairs
+                found.append(min(i, j) * n + max(i, j))
+    codes = np.unique(np.frombuffer(found, dtype=np.int64)) if found else np.zeros(0, dtype=np.int64)
+    return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
 
 
-def all_pairs(reps: Sequence[_Rep]) -> set[tuple[int, int]]:
-    """Every pair within a product: the exhaustive reference the benchmark compares against."""
+def all_pairs(reps: Sequence[_Rep]) -> np.ndarray:
+    """Every pair within a product, rows sorted: the exhaustive reference the benchmark compares against."""
     by_product: dict[str, list[int]] = defaultdict(list)
     for i, rep in enumerate(reps):
         by_product[rep.product].append(i)
-    return {pair for members in by_product.values() for pair in combinations(members, 2)}
+    pairs = sorted(pair for members in by_product.values() for pair in combinations(members, 2))
+    return np.array(pairs, dtype=np.int64).reshape(len(pairs), 2)
 
 
 # ---------------------------------------------------------------- overrides and groups
@@ -608,13 +635,13 @@ def _conflicts(units: list[_Unit], cases: Sequence[Case]) -> list[Diagnostic]:
     for unit in units:
         if len(unit.members) == 1:
             continue
+        inside = {cases[m].id.lower(): m for m in unit.members}  # what each case declares, not every pair
         for m in sorted(unit.members):
             declared = {o.lower() for o in cases[m].not_duplicate_of}
-            for other in sorted(unit.members):
-                if cases[other].id.lower() in declared:
-                    problems.append(Diagnostic(cases[m].path, cases[m].line, "warning",
-                                               f"not_duplicate_of '{cases[other].id}' conflicts with duplicate_of "
-                                               "links that put both cases in one group; duplicate_of wins"))
+            for other in sorted(inside[o] for o in declared if o in inside):
+                problems.append(Diagnostic(cases[m].path, cases[m].line, "warning",
+                                           f"not_duplicate_of '{cases[other].id}' conflicts with duplicate_of "
+                                           "links that put both cases in one group; duplicate_of wins"))
     return problems
 
 
@@ -687,6 +714,75 @@ def _split(nodes: list[_Node], pos: dict[int, int], scores: np.ndarray, blocked:
     return groups
 
 
+def _code_key(rep: _Rep) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(sorted(rep.codes)), tuple(sorted(rep.quoted))
+
+
+def _blocks(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], link: dict[int, tuple[float, int]],
+            cases: Sequence[Case]) -> list[list[_Node]]:
+    """A component cut into blocks of at most ``cap`` distinct texts, each grouped on its own.
+
+    A component that fits is one block (every pair scored: the exact method). A bigger one is
+    first split by a cheap exact key, the error codes and quoted messages of the problem (cases
+    quoting different codes can never share a group anyway); a case quoting no code goes with the
+    codes of its best agreeing neighbour. Keys are packed whole into blocks in key order while they
+    fit, and a key bigger than a block is cut in canonical order. Groups never span two blocks, so
+    the work is at most ``cap`` squared per block: linear in the texts. A ``duplicate_of`` unit
+    bigger than a block is a block of its own (people write those, one by one).
+    """
+    cap = BLOCK_TEXTS  # read when called, so a test can make it small
+    own = [sorted({rid[m] for m in n.members}) for n in nodes]
+    if len({r for texts in own for r in texts}) <= cap:
+        return [nodes]
+    classes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[int]] = defaultdict(list)
+    for k, n in enumerate(nodes):
+        rep = reps[rid[n.first]]
+        if not rep.codes and rid[n.first] in link:
+            rep = reps[-link[rid[n.first]][1]]
+        classes[_code_key(rep)].append(k)
+    blocks: list[list[_Node]] = []
+    current: list[_Node] = []
+    seen: set[int] = set()
+    for key in sorted(classes):
+        members = sorted(classes[key], key=lambda k: (cases[nodes[k].first].resolved, cases[nodes[k].first].id.lower(),
+                                                      cases[nodes[k].first].id))
+        if current and len(seen) + len({r for k in members for r in own[k]} - seen) > cap:  # a block of its own
+            blocks.append(current)
+            current, seen = [], set()
+        for k in members:
+            if current and len(seen) + sum(r not in seen for r in own[k]) > cap:
+                blocks.append(current)
+                current, seen = [], set()
+            current.append(nodes[k])
+            seen.update(own[k])
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _group_block(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], scorer: _Scorer, threshold: float,
+                 cases: Sequence[Case]) -> tuple[list[list[_Node]], dict[int, int], np.ndarray, bool]:
+    """Groups of one block whose members all agree, with the block's score matrix to read lowest scores off.
+
+    Returns the groups, each text's row in the matrix, the matrix, and whether the block agreed whole.
+    """
+    everyone = [m for n in nodes for m in n.members]
+    at = sorted({rid[m] for m in everyone})
+    pos = {r: k for k, r in enumerate(at)}
+    if len(at) == 1:  # one text: no matrix needed
+        scores, blocked = np.array([[scorer(reps[at[0]], reps[at[0]])[0]]]), np.zeros((1, 1), dtype=bool)
+    else:
+        scores, blocked = scorer.matrix([reps[r] for r in at])
+    if len(nodes) == 1:
+        return [nodes], pos, scores, True
+    heads = np.array(sorted({pos[rid[n.first]] for n in nodes}))
+    inside = np.ix_(heads, heads)
+    avoid = set().union(*(n.avoid for n in nodes))
+    if float(scores[inside].min()) >= threshold and not blocked[inside].any() and not avoid & set(everyone):
+        return [nodes], pos, scores, True
+    return _split(nodes, pos, scores, blocked, threshold, rid, cases), pos, scores, False
+
+
 def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case]) -> int:
     # A public case whenever the group has one, so an article has the same URL in both editions.
     pool = [m for m in members if cases[m].public] or list(members)
@@ -694,8 +790,8 @@ def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case])
     return min(pool, key=lambda m: (cases[m].resolved, cases[m].id.lower(), cases[m].id))
 
 
-def _best(members: Sequence[int], cases: Sequence[Case], texts: Sequence[_Text]) -> int:
-    return min(members, key=lambda m: (-texts[m].words, -cases[m].resolved.toordinal(), cases[m].id.lower(),
+def _best(members: Sequence[int], cases: Sequence[Case], sizes: Sequence[int]) -> int:
+    return min(members, key=lambda m: (-sizes[m], -cases[m].resolved.toordinal(), cases[m].id.lower(),
                                        cases[m].id))
 
 
@@ -723,7 +819,9 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept.
     """
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
-    texts = [prepare(c, cache) for c in ordered]
+    same: dict[_Text, _Text] = {}
+    texts = [same.setdefault(text, text) for text in (prepare(c, cache) for c in ordered)]  # one object per text
+    del same
     weights = _Weights(texts)
     scorer = _Scorer(weights)
     target, apart, diagnostics = _overrides(ordered)
@@ -736,6 +834,8 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             r = rep_of_text[text] = rep_id.setdefault(weights.rep(text), len(rep_id))
         rid.append(r)
     reps = list(rep_id)
+    sizes = [text.words for text in texts]  # all the groups need of the texts: free them before scoring
+    del texts, rep_of_text, rep_id
     first = [-1] * len(reps)
     parent = list(range(len(ordered)))
     for i, r in enumerate(rid):
@@ -745,15 +845,19 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             _union(parent, first[r], i)
     known: dict[tuple[int, int], tuple[float, str]] = {}
     floor = threshold - near_miss_margin
-    pairs = sorted(all_pairs(reps) if exhaustive else candidate_pairs(reps))
+    pairs = all_pairs(reps) if exhaustive else candidate_pairs(reps)
     work = {"cases": len(ordered), "texts": len(reps), "scored_pairs": len(pairs), "largest_component_texts": 0,
-            "split_components": 0}
-    for a, b in pairs:
+            "split_components": 0, "largest_block_texts": 0, "peeled_blocks": 0}
+    link: dict[int, tuple[float, int]] = {}  # text -> its best agreeing neighbour that quotes codes
+    for a, b in (pair for start in range(0, len(pairs), 65536) for pair in pairs[start : start + 65536].tolist()):
         score, why = scorer(reps[a], reps[b])
         if score >= floor:
             known[(a, b)] = (score, why)
         if score >= threshold and not _clash(reps[a], reps[b]):
             _union(parent, first[a], first[b])
+            for one, other in ((a, b), (b, a)):
+                if reps[other].codes and (score, -other) > link.get(one, (-1.0, 0)):
+                    link[one] = (score, -other)
     for i, j in target.items():
         _union(parent, i, j)
     units = _units(len(ordered), target)
@@ -774,28 +878,20 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
 
     for root in sorted(component):
         nodes = _nodes(component[root], rid, apart, ordered)
-        everyone = [m for n in nodes for m in n.members]
-        at = sorted({rid[m] for m in everyone})
-        pos = {r: k for k, r in enumerate(at)}
-        if len(at) == 1:  # one text: no matrix needed
-            scores, blocked = np.array([[scorer(reps[at[0]], reps[at[0]])[0]]]), np.zeros((1, 1), dtype=bool)
-        else:
-            scores, blocked = scorer.matrix([reps[r] for r in at])
-        if len(nodes) == 1:
-            drafts = [nodes]
-        else:
-            heads = np.array(sorted({pos[rid[n.first]] for n in nodes}))
-            inside = np.ix_(heads, heads)
-            avoid = set().union(*(n.avoid for n in nodes))
-            agree = float(scores[inside].min()) >= threshold and not blocked[inside].any() and not avoid & set(everyone)
-            drafts = [nodes] if agree else _split(nodes, pos, scores, blocked, threshold, rid, ordered)
-            work["split_components"] += not agree
-        work["largest_component_texts"] = max(work["largest_component_texts"], len(at))
-        for draft in drafts:
-            members = [m for n in draft for m in n.members]
-            for m in members:
-                group_of[m] = len(groups)
-            groups.append(_group(members, pointed, target, ordered, texts, reason, _lowest(members, rid, pos, scores)))
+        work["largest_component_texts"] = max(work["largest_component_texts"],
+                                              len({rid[m] for n in nodes for m in n.members}))
+        blocks = _blocks(nodes, rid, reps, link, ordered)
+        work["split_components"] += len(blocks) > 1
+        for block in blocks:
+            drafts, rid_pos, scores, agreed = _group_block(block, rid, reps, scorer, threshold, ordered)
+            work["largest_block_texts"] = max(work["largest_block_texts"], len(rid_pos))
+            work["peeled_blocks"] += not agreed
+            for draft in drafts:
+                members = [m for n in draft for m in n.members]
+                for m in members:
+                    group_of[m] = len(groups)
+                groups.append(_group(members, pointed, target, ordered, sizes, reason,
+                                     _lowest(members, rid, rid_pos, scores)))
     near = []
     for (a, b), (score, why) in known.items():
         i, j = first[a], first[b]
@@ -808,7 +904,7 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
 
 
 def _group(members: list[int], pointed: set[int], target: dict[int, int], cases: Sequence[Case],
-           texts: Sequence[_Text], score: Callable[[int, int], tuple[float, str]], lowest: float) -> Group:
+           sizes: Sequence[int], score: Callable[[int, int], tuple[float, str]], lowest: float) -> Group:
     canonical = _canonical(members, pointed, cases)
     reasons = []
     for m in members:
@@ -820,7 +916,7 @@ def _group(members: list[int], pointed: set[int], target: dict[int, int], cases:
     ordered = sorted(members, key=lambda m: (m != canonical, cases[m].resolved, cases[m].id.lower()))
     return Group(
         canonical=cases[canonical].id,
-        best=cases[_best(members, cases, texts)].id,
+        best=cases[_best(members, cases, sizes)].id,
         members=tuple(cases[m].id for m in ordered),
         score=lowest,
         reasons=tuple(sorted((cases[i].id, cases[j].id, s, why) for i, j, s, why in reasons)),

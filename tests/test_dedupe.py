@@ -476,3 +476,34 @@ def test_different_short_messages_keep_apart_but_a_customer_quote_is_not_a_messa
                 SPECIFIC_FIX)
     shown = case("QM-4", "The nightly bank export stops with `Ledger bridge timeout`.", SPECIFIC_FIX)
     assert "different error messages" not in score_pair(told, shown)[1]
+
+
+def test_a_component_too_big_for_one_block_keeps_every_group_agreeing(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """One problem whose copies all differ a little (bench/generate.py --shape huge) links into one component
+    of distinct texts; with blocks smaller than it, groups stay within a block and every pair in a group agrees,
+    with the exact lowest score, and nothing but copies of that problem is mixed in."""
+    from kbgen import dedupe as module
+    from kbgen import load, validate
+
+    subprocess.run([sys.executable, str(Path(__file__).parent.parent / "bench" / "generate.py"), "90", str(tmp_path),
+                    "--shape", "huge", "--seed", "3"], check=True)
+    raws, problems = load.load_cases(tmp_path / "cases", tmp_path)
+    rc_data, rc_lines, rc_problems = load.load_root_causes(tmp_path / "root-causes.yml", tmp_path)
+    assert not [p for p in problems + rc_problems if p.severity == "error"]
+    cases = [c for c in validate.validate(raws, rc_data, rc_lines, "root-causes.yml").cases if c.public]
+    cases.append(case("OTHER-1", 'Export fails with `E0001 Not found`', "1. Restart the computer.\n2. Upgrade."))
+    whole = dedupe(cases)
+    assert whole.work["largest_component_texts"] > 60 and whole.work["split_components"] == 0
+    monkeypatch.setattr(module, "BLOCK_TEXTS", 25)
+    result = dedupe(cases)
+    assert result.work["split_components"] == 1 and result.work["largest_block_texts"] <= 25
+    assert sorted(m for g in result.groups for m in g.members) == sorted(c.id for c in cases)  # nothing lost
+    assert len([g for g in result.groups if len(g.members) > 1]) >= 3  # too big for one block: a few groups
+    assert group_of(result.groups, "OTHER-1").members == ("OTHER-1",)
+    scorer = pair_scorer(cases)
+    by_id = {c.id: c for c in cases}
+    for g in result.groups:
+        if len(g.members) > 1:
+            lowest = min(scorer(by_id[x], by_id[y])[0] for x, y in combinations(g.members, 2))
+            assert g.score == pytest.approx(lowest) and lowest >= DEFAULT_THRESHOLD
