@@ -179,13 +179,54 @@ plugins:
 """
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, str]:
+def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True, env=env)
     return time.perf_counter() - start, proc.stdout
 
 
-def speed(n: int, keep: bool) -> None:
+def before_tree(ref: str) -> Path:
+    """kbgen as it was at git ``ref`` (its package folder only), to time the command before this version."""
+    tree = Path(tempfile.mkdtemp(prefix="kbgen-before-"))
+    archive = subprocess.run(["git", "archive", ref, "kbgen"], cwd=HERE.parent, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def whole_command(work: Path, title: str, case: Path, runs: int, before: str | None) -> None:
+    """Wall time of whole `kbgen similar` runs (a new Python each time), interleaved with their references."""
+    python = sys.executable
+    commands: dict[str, tuple[list[str], Path, dict[str, str] | None]] = {
+        "python -c pass": ([python, "-c", "pass"], work, None),
+        "kbgen --version": ([python, "-m", "kbgen.cli", "--version"], work, None),
+        'kbgen similar "TEXT"': ([python, "-m", "kbgen.cli", "similar", title], work, None),
+        'kbgen similar "TEXT" --json': ([python, "-m", "kbgen.cli", "similar", title, "--json"], work, None),
+        "kbgen similar FILE --json": ([python, "-m", "kbgen.cli", "similar", str(case), "--json"], work, None),
+    }
+    if before:
+        # the earlier kbgen keeps its own cache (another index format): it runs on a copy of the knowledge base
+        old = work.with_name(work.name + "-before")
+        shutil.copytree(work, old, ignore=shutil.ignore_patterns(".cache"))
+        env = {**os.environ, "PYTHONPATH": str(before_tree(before))}
+        for label, args in ((f'{before}: kbgen similar "TEXT" --json', [title, "--json"]),
+                            (f"{before}: kbgen similar FILE --json", [str(old / case.relative_to(work)), "--json"])):
+            commands[label] = ([python, "-m", "kbgen.cli", "similar", *args], old, env)
+        timed(commands[f'{before}: kbgen similar "TEXT" --json'][0], old, env)  # its first call builds its index
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(runs):  # interleaved, so load from other processes hits every command alike
+        for label, (args, cwd, env) in commands.items():
+            times[label].append(timed(args, cwd, env)[0])
+    print(f"  whole command, cached index, wall time in s (min / median of {runs} runs):")
+    for label, t in times.items():
+        print(f"    {label:<44} {min(t):5.2f} / {statistics.median(t):5.2f}")
+    if before:
+        for what in ('"TEXT" --json', "FILE --json"):
+            new, old_t = times[f"kbgen similar {what}"], times[f"{before}: kbgen similar {what}"]
+            print(f"    ratio {what}: this / {before} = {statistics.median(new) / statistics.median(old_t):.2f} (medians)")
+        shutil.rmtree(work.with_name(work.name + "-before"), ignore_errors=True)
+
+
+def speed(n: int, keep: bool, runs: int, before: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"kbgen-similar-{n}-"))
     generate(n, work, seed=1, distinct=True)
     (work / "pages").mkdir()
@@ -199,7 +240,9 @@ def speed(n: int, keep: bool) -> None:
     articles = len(similar.Index.load(next((work / ".cache" / "kbgen").glob("similar-*"))))
     calls = [timed(query, work) for _ in range(5)]
     assert all(o == out for _, o in calls), "a cached answer differs from the first"
-    version, _ = timed([kbgen, "--version"], work)
+    print(f"\nspeed: {n:,} cases -> {articles:,} articles in {work}")
+    print(f"  first call (pipeline + index + save):   {first:6.2f} s")
+    whole_command(work, title, case, runs, before)
 
     # in-process: what a call does besides starting Python and reading mkdocs.yml
     from kbgen.cli import open_config, run_pipeline
@@ -234,10 +277,6 @@ def speed(n: int, keep: bool) -> None:
     gone = top not in [r["article"] for r in json.loads(out2)["results"]]
     again, _ = timed(query, work)
 
-    print(f"\nspeed: {n:,} cases -> {articles:,} articles in {work}")
-    print(f"  first call (pipeline + index + save):   {first:6.2f} s")
-    print(f"  cached call, whole command (median of 5): {statistics.median(t for t, _ in calls):6.2f} s "
-          f"(of which starting Python and kbgen: `kbgen --version` {version:.2f} s)")
     print("  cached call in-process, ms (min / median of 7):")
     for name, times in parts.items():
         print(f"    {name:<30} {min(times) * 1000:6.0f} / {statistics.median(times) * 1000:6.0f}")
@@ -254,11 +293,14 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=askubuntu.DEV, help="the AskUbuntu pairs (tab-separated)")
     parser.add_argument("--keep", action="store_true", help="keep the generated knowledge base")
     parser.add_argument("--speed-only", action="store_true", help="skip the quality tables")
+    parser.add_argument("--runs", type=int, default=9, help="whole-command runs of each kind (min and median reported)")
+    parser.add_argument("--before", default=None, metavar="GIT_REF",
+                        help="also time the command as it was at this git commit (on a copy of the knowledge base)")
     args = parser.parse_args()
     if not args.speed_only:
         quality({"AskUbuntu dev half (real wording)": askubuntu_set(args.data), "support-style paraphrases (similar_queries.yml)": support_set()})
     if args.n:
-        speed(args.n, args.keep)
+        speed(args.n, args.keep, args.runs, args.before)
 
 
 if __name__ == "__main__":

@@ -592,7 +592,12 @@ def parse_draft(text: str) -> Draft:
         # Free text with no front matter, comment or heading comes back whole: the case-file parser (Markdown,
         # YAML) is not even imported, which is most of what a `kbgen similar "TEXT"` call would cost.
         return Draft("", text.strip())
-    from . import load  # the build's own front matter, comment and section rules
+    return _parse_case_draft(text)
+
+
+def _parse_case_draft(text: str) -> Draft:
+    """:func:`parse_draft` on the build's own front matter, comment and section rules."""
+    from . import load
 
     meta, body = _front_matter(text)
     body, _ = load.strip_comments(body, "", 1)
