@@ -1,4 +1,4 @@
-"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only]``.
+"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only] [--runs 9] [--before REF]``.
 
 Quality, in one run, recall@1, recall@3 and MRR of:
 
@@ -13,8 +13,11 @@ Then what each part of the method earns (one switched off at a time).
 
 Speed: a knowledge base of N generated cases (``bench/generate.py --distinct``: about N articles) is
 written to a temporary folder; ``kbgen similar`` is run as a command (first call builds and saves the
-index; later calls load it), timed in-process too (content hash + index load + query), and once more
-after the top result's case file was deleted (a stale index must not be used: it is rebuilt).
+index; later calls load it). Whole commands (a new Python each run: ``"TEXT"``, ``"TEXT" --json`` and
+``FILE --json``) are timed ``--runs`` times, interleaved with ``python -c pass``, ``kbgen --version`` and,
+with ``--before GIT_REF``, the same commands of kbgen at that commit (on a copy of the knowledge base), and
+reported as min / median. Then in-process (content hash + index load + query), and once more after the top
+result's case file was deleted (a stale index must not be used: it is rebuilt).
 """
 
 from __future__ import annotations

@@ -37,7 +37,9 @@ Articles sharing nothing with the query are not returned, nor those scoring belo
 **Speed.** :class:`Index` saves to a folder and loads back without running the pipeline (raw
 arrays and JSON, no pickle: the folder may sit in an untrusted checkout); :func:`cached_index`
 keeps one per content hash of the inputs, so an unchanged knowledge base is never re-indexed and a
-changed one never answers from a stale index.
+changed one never answers from a stale index. What a call needs of mkdocs.yml is kept too (:class:`Setup`,
+keyed by :func:`config_fingerprint`), so a cached call imports neither MkDocs nor numpy: the index is
+plain arrays, scored in Python.
 """
 
 from __future__ import annotations
