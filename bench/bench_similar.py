@@ -1,4 +1,4 @@
-"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only]``.
+"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only] [--runs 9] [--before REF]``.
 
 Quality, in one run, recall@1, recall@3 and MRR of:
 
@@ -13,8 +13,11 @@ Then what each part of the method earns (one switched off at a time).
 
 Speed: a knowledge base of N generated cases (``bench/generate.py --distinct``: about N articles) is
 written to a temporary folder; ``kbgen similar`` is run as a command (first call builds and saves the
-index; later calls load it), timed in-process too (content hash + index load + query), and once more
-after the top result's case file was deleted (a stale index must not be used: it is rebuilt).
+index; later calls load it). Whole commands (a new Python each run: ``"TEXT"``, ``"TEXT" --json`` and
+``FILE --json``) are timed ``--runs`` times, interleaved with ``python -c pass``, ``kbgen --version`` and,
+with ``--before GIT_REF``, the same commands of kbgen at that commit (on a copy of the knowledge base), and
+reported as min / median. Then in-process (content hash + index load + query), and once more after the top
+result's case file was deleted (a stale index must not be used: it is rebuilt).
 """
 
 from __future__ import annotations
@@ -179,13 +182,54 @@ plugins:
 """
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, str]:
+def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True, env=env)
     return time.perf_counter() - start, proc.stdout
 
 
-def speed(n: int, keep: bool) -> None:
+def before_tree(ref: str) -> Path:
+    """kbgen as it was at git ``ref`` (its package folder only), to time the command before this version."""
+    tree = Path(tempfile.mkdtemp(prefix="kbgen-before-"))
+    archive = subprocess.run(["git", "archive", ref, "kbgen"], cwd=HERE.parent, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def whole_command(work: Path, title: str, case: Path, runs: int, before: str | None) -> None:
+    """Wall time of whole `kbgen similar` runs (a new Python each time), interleaved with their references."""
+    python = sys.executable
+    commands: dict[str, tuple[list[str], Path, dict[str, str] | None]] = {
+        "python -c pass": ([python, "-c", "pass"], work, None),
+        "kbgen --version": ([python, "-m", "kbgen.cli", "--version"], work, None),
+        'kbgen similar "TEXT"': ([python, "-m", "kbgen.cli", "similar", title], work, None),
+        'kbgen similar "TEXT" --json': ([python, "-m", "kbgen.cli", "similar", title, "--json"], work, None),
+        "kbgen similar FILE --json": ([python, "-m", "kbgen.cli", "similar", str(case), "--json"], work, None),
+    }
+    if before:
+        # the earlier kbgen keeps its own cache (another index format): it runs on a copy of the knowledge base
+        old = work.with_name(work.name + "-before")
+        shutil.copytree(work, old, ignore=shutil.ignore_patterns(".cache"))
+        env = {**os.environ, "PYTHONPATH": str(before_tree(before))}
+        for label, args in ((f'{before}: kbgen similar "TEXT" --json', [title, "--json"]),
+                            (f"{before}: kbgen similar FILE --json", [str(old / case.relative_to(work)), "--json"])):
+            commands[label] = ([python, "-m", "kbgen.cli", "similar", *args], old, env)
+        timed(commands[f'{before}: kbgen similar "TEXT" --json'][0], old, env)  # its first call builds its index
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(runs):  # interleaved, so load from other processes hits every command alike
+        for label, (args, cwd, env) in commands.items():
+            times[label].append(timed(args, cwd, env)[0])
+    print(f"  whole command, cached index, wall time in s (min / median of {runs} runs):")
+    for label, t in times.items():
+        print(f"    {label:<44} {min(t):5.2f} / {statistics.median(t):5.2f}")
+    if before:
+        for what in ('"TEXT" --json', "FILE --json"):
+            new, old_t = times[f"kbgen similar {what}"], times[f"{before}: kbgen similar {what}"]
+            print(f"    ratio {what}: this / {before} = {statistics.median(new) / statistics.median(old_t):.2f} (medians)")
+        shutil.rmtree(work.with_name(work.name + "-before"), ignore_errors=True)
+
+
+def speed(n: int, keep: bool, runs: int, before: str | None) -> None:
     work = Path(tempfile.mkdtemp(prefix=f"kbgen-similar-{n}-"))
     generate(n, work, seed=1, distinct=True)
     (work / "pages").mkdir()
@@ -199,7 +243,9 @@ def speed(n: int, keep: bool) -> None:
     articles = len(similar.Index.load(next((work / ".cache" / "kbgen").glob("similar-*"))))
     calls = [timed(query, work) for _ in range(5)]
     assert all(o == out for _, o in calls), "a cached answer differs from the first"
-    version, _ = timed([kbgen, "--version"], work)
+    print(f"\nspeed: {n:,} cases -> {articles:,} articles in {work}")
+    print(f"  first call (pipeline + index + save):   {first:6.2f} s")
+    whole_command(work, title, case, runs, before)
 
     # in-process: what a call does besides starting Python and reading mkdocs.yml
     from kbgen.cli import open_config, run_pipeline
@@ -213,13 +259,13 @@ def speed(n: int, keep: bool) -> None:
         t0 = time.perf_counter()
         files = similar.input_files(opts.cases_dir, opts.root_causes)
         t1 = time.perf_counter()
-        key = similar.content_key(replace(opts, as_of=date.min), files, cache / "files.json")
+        key = similar.content_key(repr(replace(opts, as_of=date.min)), files, cache / "files.json")
         t2 = time.perf_counter()
         index = similar.cached_index(cache, key, lambda: [])
         t3 = time.perf_counter()
         index.search(similar.parse_draft(title), 10)
         t4 = time.perf_counter()
-        similar.content_key(replace(opts, as_of=date.min), files)
+        similar.content_key(repr(replace(opts, as_of=date.min)), files)
         t5 = time.perf_counter()
         for name, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, t5 - t4), strict=True):
             parts[name].append(dt)
@@ -234,10 +280,6 @@ def speed(n: int, keep: bool) -> None:
     gone = top not in [r["article"] for r in json.loads(out2)["results"]]
     again, _ = timed(query, work)
 
-    print(f"\nspeed: {n:,} cases -> {articles:,} articles in {work}")
-    print(f"  first call (pipeline + index + save):   {first:6.2f} s")
-    print(f"  cached call, whole command (median of 5): {statistics.median(t for t, _ in calls):6.2f} s "
-          f"(of which starting Python and kbgen: `kbgen --version` {version:.2f} s)")
     print("  cached call in-process, ms (min / median of 7):")
     for name, times in parts.items():
         print(f"    {name:<30} {min(times) * 1000:6.0f} / {statistics.median(times) * 1000:6.0f}")
@@ -254,11 +296,14 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=askubuntu.DEV, help="the AskUbuntu pairs (tab-separated)")
     parser.add_argument("--keep", action="store_true", help="keep the generated knowledge base")
     parser.add_argument("--speed-only", action="store_true", help="skip the quality tables")
+    parser.add_argument("--runs", type=int, default=9, help="whole-command runs of each kind (min and median reported)")
+    parser.add_argument("--before", default=None, metavar="GIT_REF",
+                        help="also time the command as it was at this git commit (on a copy of the knowledge base)")
     args = parser.parse_args()
     if not args.speed_only:
         quality({"AskUbuntu dev half (real wording)": askubuntu_set(args.data), "support-style paraphrases (similar_queries.yml)": support_set()})
     if args.n:
-        speed(args.n, args.keep)
+        speed(args.n, args.keep, args.runs, args.before)
 
 
 if __name__ == "__main__":

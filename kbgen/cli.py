@@ -13,18 +13,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from mkdocs.config import load_config
-from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-from . import config as kbconfig
-from . import deploy, pipeline, rank, render, scaffold, sitecheck, words
-from . import export as kbexport
-from .models import Diagnostic, Result, article_url
-from .plugin import KbgenPlugin
+from . import words
+
+# Everything heavy (MkDocs, Material, the pipeline, numpy...) is imported inside the command that needs it:
+# a cached `kbgen similar` answers in well under a second only if starting the command costs little.
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
+    from .models import Diagnostic, Result
+    from .plugin import KbgenPlugin
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INVALID = 1
@@ -39,6 +40,8 @@ def config_option(f: F) -> F:
 def _as_of(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     # The one override of the date is KBGEN_AS_OF (config.as_of reads it): set it while this command runs.
     if value is not None:
+        from . import config as kbconfig
+
         ctx.with_resource(kbconfig.as_of_override(value.date()))
     return value
 
@@ -51,6 +54,8 @@ def as_of_option(f: F) -> F:
 def _audience(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     # Like --as-of: KBGEN_AUDIENCE is set while this command runs (and for `serve`, its rebuilds), never after.
     if value is not None:
+        from . import config as kbconfig
+
         ctx.with_resource(kbconfig.audience_override(value))
     return value
 
@@ -77,6 +82,11 @@ def _logging(verbose: bool) -> None:
 
 def open_config(config_file: str, **overrides: Any) -> tuple[MkDocsConfig, KbgenPlugin]:
     """Load mkdocs.yml and find the kbgen plugin in it; usage errors exit 2 with one clean line."""
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    from .plugin import KbgenPlugin
+
     if not Path(config_file).is_file():
         raise click.UsageError(f"{config_file} not found: run `kbgen init DIR` to start a knowledge base, or pass -f PATH")
     try:
@@ -113,6 +123,10 @@ def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
 
 
 def run_pipeline(cfg: MkDocsConfig, plugin: KbgenPlugin) -> Result:
+    from mkdocs.exceptions import PluginError
+
+    from . import pipeline
+
     try:
         return pipeline.run(plugin.options(cfg), caches=plugin.caches)
     except PluginError as exc:
@@ -142,6 +156,8 @@ def this_command() -> str:
 @click.option("--site-url", default="", help="Where the site will be published, e.g. https://support.example.com/ (sets site_url).")
 def init(directory: str, name: str, site_url: str) -> None:
     """Scaffold a new knowledge base in DIRECTORY that builds as it is."""
+    from . import scaffold
+
     target = Path(directory)
     if site_url and not re.match(r"^https?://\S+$", site_url):
         raise click.UsageError(f"--site-url must be an http(s) URL, not {site_url!r}")
@@ -159,6 +175,8 @@ def init(directory: str, name: str, site_url: str) -> None:
 
 
 def summary_lines(result: Result, limit: int = 300, team: bool = False) -> list[str]:
+    from .models import article_url
+
     counts = {s: sum(o.status == s for o in result.outcomes) for s in ("published", "merged", "internal", "rejected")}
     total = len(result.outcomes)
     published = counts["published"]
@@ -203,6 +221,9 @@ def build(config_file: str, strict: bool, site_dir: str | None, report: str | No
     build succeeds, so a failed build never destroys the last good site.
     """
     from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    from . import deploy
 
     _logging(verbose)
     start = time.perf_counter()
@@ -266,6 +287,8 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
               help="`github` prints GitHub Actions annotations.")
 def check(config_file: str, strict: bool, fmt: str) -> None:
     """Validate cases and root causes without rendering; list every problem as path:line: message."""
+    from . import sitecheck
+
     cfg, plugin = open_config(config_file)
     result = run_pipeline(cfg, plugin)
     result.diagnostics += sitecheck.site_url(cfg.site_url, Path(cfg.config_file_path or config_file).name)
@@ -284,6 +307,8 @@ def check(config_file: str, strict: bool, fmt: str) -> None:
 @click.option("--near-misses", "near_limit", default=50, show_default=True, type=click.IntRange(0), help="How many near misses to list (the JSON has all).")
 def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
     """The duplicate groups a build would merge, with scores, and the near misses under the threshold."""
+    from .models import article_url
+
     result = run_pipeline(*open_config(config_file))
     groups = [g for g in result.groups if len(g.members) > 1]
     if as_json:
@@ -318,6 +343,8 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
 @audience_option
 def top(config_file: str, as_json: bool, count: int | None) -> None:
     """The top repeat problems in the window, as on the top-issues page (the table shows cost: it is for the team)."""
+    from . import rank
+
     cfg, plugin = open_config(config_file)
     result = run_pipeline(cfg, plugin)
     t = result.team_top if plugin.team else result.top
@@ -362,6 +389,10 @@ def export(config_file: str, directory: str) -> None:
     Pages come finished (case text sanitised), data files and assets included; search is
     Material's own (Pagefind needs the plugin). The way out if MkDocs or Material stops.
     """
+    from . import config as kbconfig
+    from . import export as kbexport
+    from . import render
+
     cfg, plugin = open_config(config_file)
     result = run_pipeline(cfg, plugin)
     for d in result.diagnostics:
@@ -386,6 +417,8 @@ def export(config_file: str, directory: str) -> None:
 @click.option("--dir", "folder", default=None, type=click.Path(file_okay=False), help="Where to write (default: the cases folder).")
 def new(config_file: str, title: str, product: str, folder: str | None) -> None:
     """Write a new case file with a fresh id and the section skeleton, every blank marked TODO; prints its path."""
+    from . import scaffold
+
     cfg, plugin = open_config(config_file)
     opts = plugin.options(cfg)
     target = Path(folder) if folder else opts.cases_dir
@@ -412,30 +445,42 @@ def shown_path(path: Path) -> str:
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]}.')
 def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
     """The published articles closest to DRAFT (a case file or a quoted text), best first."""
-    import dataclasses
-
     from . import similar as sim  # imported here: only this command needs it
 
-    cfg, plugin = open_config(config_file)
-    try:
-        opts = plugin.options(cfg)
-    except PluginError as exc:
-        raise click.UsageError(str(exc)) from exc
-    # The index is kept per content hash of every input (cases, root causes, options): an unchanged
-    # knowledge base answers without running the pipeline, a changed one is re-indexed.
-    cache = (opts.root or Path.cwd()) / ".cache" / "kbgen"
-    key = sim.content_key(dataclasses.replace(opts, as_of=date.min), sim.input_files(opts.cases_dir, opts.root_causes), cache / "files.json")
-    index = sim.cached_index(cache, key, lambda: run_pipeline(cfg, plugin).articles)
+    # An unchanged mkdocs.yml answers from what an earlier call read of it (MkDocs, Material and the plugin
+    # are not even imported); the index is kept per content hash of every input (cases, root causes, settings):
+    # an unchanged knowledge base answers without running the pipeline, a changed one is re-indexed.
+    loaded: list[tuple[MkDocsConfig, KbgenPlugin]] = []
+
+    def configured() -> tuple[MkDocsConfig, KbgenPlugin]:
+        if not loaded:
+            loaded.append(open_config(config_file))
+        return loaded[0]
+
+    cache = Path(config_file).resolve().parent / ".cache" / "kbgen"
+    fingerprint = sim.config_fingerprint(Path(config_file))
+    setup = sim.recorded_setup(cache, fingerprint)
+    if setup is None:
+        from mkdocs.exceptions import PluginError
+
+        cfg, plugin = configured()
+        try:
+            opts = plugin.options(cfg)
+        except PluginError as exc:
+            raise click.UsageError(str(exc)) from exc
+        setup = sim.Setup(repr(replace(opts, as_of=date.min)), str(opts.cases_dir), str(opts.root_causes), cfg.site_url or "")
+        sim.record_setup(cache, fingerprint, setup)
+    key = sim.content_key(setup.settings, sim.input_files(setup.cases_dir, setup.root_causes), cache / "files.json")
+    index = sim.cached_index(cache, key, lambda: run_pipeline(*configured()).articles)
     try:
         is_file = "\n" not in draft and len(draft) < 4096 and Path(draft).is_file()
     except OSError:
         is_file = False
     text = Path(draft).read_text(encoding="utf-8") if is_file else draft
-    site_url = cfg.site_url or ""
     query = sim.parse_draft(text)
     hits = index.search(query, limit, exclude=[query.id] if query.id else [])
     if as_json:
-        click.echo(json.dumps({"results": [{"article": a.id, "title": a.title, "url": f"{site_url}{a.url}", "score": round(s, 3)}
+        click.echo(json.dumps({"results": [{"article": a.id, "title": a.title, "url": f"{setup.site_url}{a.url}", "score": round(s, 3)}
                                            for a, s in hits]}, indent=2, ensure_ascii=False))
         return
     if not hits:

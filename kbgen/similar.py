@@ -34,34 +34,40 @@ likely a new problem. An error match lifts it: ``score = 1 - (1 - text) * (1 - E
 Articles sharing nothing with the query are not returned, nor those scoring below
 :data:`TAIL` times the best one (where the scores fall off).
 
-**Speed.** :class:`Index` saves to a folder and loads back without running the pipeline (numpy
+**Speed.** :class:`Index` saves to a folder and loads back without running the pipeline (raw
 arrays and JSON, no pickle: the folder may sit in an untrusted checkout); :func:`cached_index`
 keeps one per content hash of the inputs, so an unchanged knowledge base is never re-indexed and a
-changed one never answers from a stale index.
+changed one never answers from a stale index. What a call needs of mkdocs.yml is kept too (:class:`Setup`,
+keyed by :func:`config_fingerprint`), so a cached call imports neither MkDocs nor numpy: the index is
+plain arrays, scored in Python.
 """
 
 from __future__ import annotations
 
+import array
+import dataclasses
 import functools
 import hashlib
+import itertools
 import json
 import math
 import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import yaml
+from . import __version__
 
-from . import __version__, load
-from .models import Article, Case
+if TYPE_CHECKING:
+    from .models import Article, Case
 
 K1 = 1.5
 B = 0.75
@@ -79,7 +85,7 @@ TAIL = 0.4
 """Articles scoring below this share of the best one are cut: that is where the scores fall off."""
 MAX_ERROR_WORDS = 32
 """Error strings longer than this many words are not matched (a whole pasted block is no error message)."""
-FORMAT = 1
+FORMAT = 2
 """Version of the saved index layout and of the ranking: a change rebuilds every cached index."""
 
 _STOP_WORDS = """
@@ -211,44 +217,63 @@ class Draft:
 
 @dataclass
 class Matrix:
-    """One bm25s index: each term's column of precomputed per-article BM25 scores (CSC), and the vocabulary."""
+    """One bm25s index: each term's column of precomputed per-article BM25 scores (CSC), and the vocabulary.
 
-    data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
+    Plain :mod:`array` columns, not numpy: a cached call only adds a few columns, and importing numpy
+    would cost more than the whole query (bm25s and numpy are imported only to build an index)."""
+
+    data: array.array[float]
+    indices: array.array[int]
+    indptr: array.array[int]
     vocab: dict[str, int]
 
     @classmethod
     def build(cls, docs: Sequence[list[str]]) -> Matrix:
-        import bm25s  # imported here: only building an index needs it, loading a saved one does not
+        import bm25s  # imported here: only building an index needs it (and numpy), loading a saved one does not
+        import numpy as np
 
         if not docs:
-            return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), {})
+            return cls(array.array("f"), array.array("i"), array.array("q", [0]), {})
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         retriever.index([d or [""] for d in docs], show_progress=False)
         scores = retriever.scores
-        return cls(np.asarray(scores["data"], dtype=np.float32), np.asarray(scores["indices"], dtype=np.int32),
-                   np.asarray(scores["indptr"], dtype=np.int64), {str(t): int(i) for t, i in retriever.vocab_dict.items() if t})
+        data: array.array[float] = array.array("f", np.asarray(scores["data"], dtype=np.float32).tobytes())
+        indices = array.array("i", np.asarray(scores["indices"], dtype=np.int32).tobytes())
+        indptr = array.array("q", np.asarray(scores["indptr"], dtype=np.int64).tobytes())
+        return cls(data, indices, indptr, {str(t): int(i) for t, i in retriever.vocab_dict.items() if t})
 
     def df(self, term: str) -> int:
         t = self.vocab.get(term)
-        return 0 if t is None else int(self.indptr[t + 1] - self.indptr[t])
+        return 0 if t is None else self.indptr[t + 1] - self.indptr[t]
 
-    def add(self, into: np.ndarray, term: str, weight: float) -> None:
+    def add(self, into: dict[int, float], term: str, weight: float) -> None:
         t = self.vocab.get(term)
         if t is not None:
-            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
-            np.add.at(into, self.indices[lo:hi], self.data[lo:hi] * weight)
+            lo, hi = self.indptr[t], self.indptr[t + 1]
+            get = into.get
+            for i, v in zip(self.indices[lo:hi], self.data[lo:hi], strict=True):
+                into[i] = get(i, 0.0) + v * weight
 
     def save(self, folder: Path, name: str) -> dict[str, int]:
         for part in ("data", "indices", "indptr"):
-            np.save(folder / f"{name}.{part}.npy", getattr(self, part))
+            with open(folder / f"{name}.{part}", "wb") as f:
+                getattr(self, part).tofile(f)
         return self.vocab
 
     @classmethod
-    def load(cls, folder: Path, name: str, vocab: dict[str, int]) -> Matrix:
-        data, indices, indptr = (np.load(folder / f"{name}.{part}.npy", allow_pickle=False) for part in ("data", "indices", "indptr"))
-        if len(data) != len(indices) or len(indptr) < len(vocab) + 1 or (len(vocab) and max(vocab.values()) >= len(indptr) - 1):
+    def load(cls, folder: Path, name: str, vocab: dict[str, int], articles: int) -> Matrix:
+        def column(part: str) -> bytes:  # frombytes raises ValueError on a truncated file
+            return (folder / f"{name}.{part}").read_bytes()
+
+        data: array.array[float] = array.array("f")
+        data.frombytes(column("data"))
+        indices, indptr = array.array("i"), array.array("q")
+        indices.frombytes(column("indices"))
+        indptr.frombytes(column("indptr"))
+        n = len(data)
+        if (len(indices) != n or len(indptr) < len(vocab) + 1 or (len(vocab) and max(vocab.values()) >= len(indptr) - 1)
+                or indptr[0] != 0 or indptr[-1] != n or any(a > b for a, b in itertools.pairwise(indptr))
+                or (n and (min(indices) < 0 or max(indices) >= articles))):
             raise ValueError(f"{folder}: the saved {name} index is inconsistent")
         return cls(data, indices, indptr, vocab)
 
@@ -307,9 +332,9 @@ class Index:
                     found[i] = max(found.get(i, 0.0), self.specificity[s])
         return found
 
-    def scores(self, query: str | Draft) -> np.ndarray:
-        """Every article's score for ``query`` (0 for those sharing nothing with it)."""
-        text = np.zeros(len(self.entries), dtype=np.float64)
+    def scores(self, query: str | Draft) -> dict[int, float]:
+        """Article (position in :attr:`entries`) -> score for ``query``, for the articles sharing something with it."""
+        text: dict[int, float] = {}
         terms = self.query_terms(query)
         best = sum(w * self.idf(t) for t, w in terms.items())
         title_best = sum(w * self.idf(t, self.titles) for t, w in terms.items())
@@ -320,8 +345,9 @@ class Index:
             if TITLE_MATCH:
                 self.titles.add(text, term, terms[term] / title_best * TITLE_MATCH / (1 + TITLE_MATCH))
         for i, e in self.error_matches(query).items():
-            text[i] *= 1 + ERROR_WEIGHT * e
-        return np.round(np.minimum(text, 1.0), 12)  # rounding keeps equal scores equal (ties then go by id)
+            if i in text:
+                text[i] *= 1 + ERROR_WEIGHT * e
+        return {i: round(min(v, 1.0), 12) for i, v in text.items()}  # rounding keeps equal scores equal (ties then go by id)
 
     def search(self, query: str | Draft, limit: int = 10, tail: float | None = None, exclude: Iterable[str] = ()) -> list[tuple[Entry, float]]:
         """Best first (ties by article id), down to ``tail`` times the best score.
@@ -329,21 +355,18 @@ class Index:
         Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate)."""
         if limit <= 0 or not self.entries:
             return []
-        score = self.scores(query)
         skip = set(exclude)
-        if skip:
-            score[[i for i, e in enumerate(self.entries) if e.id in skip]] = 0.0
-        found = np.flatnonzero(score > 0)
-        if not len(found):
+        score = {i: v for i, v in self.scores(query).items() if v > 0 and (not skip or self.entries[i].id not in skip)}
+        if not score:
             return []
-        floor = float(score[found].max()) * (TAIL if tail is None else tail)
-        order = sorted(found.tolist(), key=lambda i: (-score[i], i))
-        return [(self.entries[i], float(score[i])) for i in order[:limit] if score[i] >= floor]
+        floor = max(score.values()) * (TAIL if tail is None else tail)
+        order = sorted(score, key=lambda i: (-score[i], i))
+        return [(self.entries[i], score[i]) for i in order[:limit] if score[i] >= floor]
 
     def save(self, folder: Path) -> None:
-        """Write the index into ``folder`` (created): numpy arrays and JSON only."""
+        """Write the index into ``folder`` (created): raw arrays and JSON only."""
         folder.mkdir(parents=True, exist_ok=True)
-        meta = {"format": FORMAT, "entries": [[e.id, e.title, e.url] for e in self.entries],
+        meta = {"format": FORMAT, "byteorder": sys.byteorder, "entries": [[e.id, e.title, e.url] for e in self.entries],
                 "body": self.body.save(folder, "body"), "titles": self.titles.save(folder, "titles"),
                 "errors": self.errors, "specificity": self.specificity}
         (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -353,12 +376,12 @@ class Index:
         """An index saved by :meth:`save`; ValueError when the folder does not hold one of this version."""
         try:
             meta = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"{folder}: index format {meta.get('format')}, expected {FORMAT}")
+            if meta.get("format") != FORMAT or meta.get("byteorder") != sys.byteorder:
+                raise ValueError(f"{folder}: index format {meta.get('format')}, expected {FORMAT} ({sys.byteorder}-endian)")
             index = cls.__new__(cls)
             index.entries = [Entry(str(i), str(t), str(u)) for i, t, u in meta["entries"]]
-            index.body = Matrix.load(folder, "body", {str(k): int(v) for k, v in meta["body"].items()})
-            index.titles = Matrix.load(folder, "titles", {str(k): int(v) for k, v in meta["titles"].items()})
+            index.body = Matrix.load(folder, "body", {str(k): int(v) for k, v in meta["body"].items()}, len(index.entries))
+            index.titles = Matrix.load(folder, "titles", {str(k): int(v) for k, v in meta["titles"].items()}, len(index.entries))
             index.errors = {str(k): [int(i) for i in v] for k, v in meta["errors"].items()}
             index.specificity = {str(k): float(v) for k, v in meta["specificity"].items()}
         except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
@@ -367,7 +390,76 @@ class Index:
         return index
 
 
-def input_files(cases_dir: Path, *others: Path) -> list[str]:
+@dataclass(frozen=True)
+class Setup:
+    """What ``kbgen similar`` needs of mkdocs.yml, recorded so that an unchanged configuration is not loaded again
+    (loading it imports MkDocs, Material and every plugin: most of a call's time)."""
+
+    settings: str
+    """The pipeline options as text (``repr``, the date left out): part of the index's content key."""
+    cases_dir: str
+    root_causes: str
+    site_url: str
+
+
+_INHERIT = re.compile(r"^INHERIT:[ \t]*(['\"]?)(.+?)\1[ \t]*(?:#.*)?$", re.MULTILINE)
+_ENV_TAG = re.compile(r"!ENV\s*(\[[^\]]*\]|\S+)")
+
+
+def config_fingerprint(config_file: Path) -> str | None:
+    """A hash of everything loading ``config_file`` depends on, or None when it cannot be read.
+
+    That is the file's absolute path and bytes, those of the files it ``INHERIT``s, the kbgen version, and the
+    environment variables that can change the result: ``KBGEN_*`` and every name after an ``!ENV`` tag.
+    Whatever else changes (a case, root causes) is in the index's own content key."""
+    parts = [__version__, str(FORMAT)]
+    names: set[str] = set()
+    path, seen = config_file.resolve(), set[Path]()
+    while path not in seen and len(seen) < 10:
+        seen.add(path)
+        try:
+            text = path.read_bytes()
+        except OSError:
+            return None
+        parts += [str(path), hashlib.blake2b(text, digest_size=16).hexdigest()]
+        decoded = text.decode("utf-8", "replace")
+        names.update(n for tag in _ENV_TAG.findall(decoded) for n in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", tag))
+        parent = _INHERIT.search(decoded)
+        if not parent:
+            break
+        path = (path.parent / parent.group(2).strip()).resolve()
+    names.update(n for n in os.environ if n.startswith("KBGEN_"))
+    parts += [f"{n}={os.environ.get(n)!r}" for n in sorted(names)]
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def recorded_setup(cache_dir: Path, fingerprint: str | None) -> Setup | None:
+    """The setup :func:`record_setup` kept for this fingerprint, else None (load the configuration)."""
+    if fingerprint is None:
+        return None
+    try:
+        data = json.loads((cache_dir / "setup.json").read_text(encoding="utf-8"))
+        if data.get("fingerprint") == fingerprint:
+            return Setup(**{k: str(data[k]) for k in ("settings", "cases_dir", "root_causes", "site_url")})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def record_setup(cache_dir: Path, fingerprint: str | None, setup: Setup) -> None:
+    """Keep ``setup`` for the next call; a read-only checkout just loads the configuration every time."""
+    if fingerprint is None:
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f".setup.json.{os.getpid()}"
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, **dataclasses.asdict(setup)}), encoding="utf-8")
+        os.replace(tmp, cache_dir / "setup.json")
+    except OSError:
+        pass
+
+
+def input_files(cases_dir: Path | str, *others: Path | str) -> list[str]:
     """Every file the pipeline may read: ``*.md`` under the cases folder (as :func:`load.iter_case_files`
     finds them: symlinked folders are not entered) and ``others``. Plain strings from os.walk: at 10,000
     files pathlib's objects cost more than the answer. :func:`content_key` skips what is not a file."""
@@ -379,9 +471,9 @@ RACY_NS = 2_000_000_000
 same timestamp: it is hashed again next time (git's "racy clean" rule)."""
 
 
-def content_key(options: object, files: Iterable[str], manifest: Path | None = None) -> str:
-    """A hash of everything the published articles depend on: the pipeline options (``repr``: an option
-    change rebuilds too), every input file's path and content, the kbgen version and index :data:`FORMAT`.
+def content_key(settings: str, files: Iterable[str], manifest: Path | None = None) -> str:
+    """A hash of everything the published articles depend on: the pipeline settings (:attr:`Setup.settings`:
+    an option change rebuilds too), every input file's path and content, the kbgen version and index :data:`FORMAT`.
 
     With ``manifest`` (a JSON file kbgen keeps), a file whose size and modification time are those recorded
     there is not read again: its recorded hash is used, as git's index does. Any edit changes the time; a file
@@ -394,8 +486,9 @@ def content_key(options: object, files: Iterable[str], manifest: Path | None = N
     except (OSError, ValueError, KeyError, TypeError):
         written, recorded = 0, {}
     now = time.time_ns()
-    parts = [f"{FORMAT}\0{__version__}\0{options!r}"]
+    parts = [f"{FORMAT}\0{__version__}\0{settings}"]
     fresh: dict[str, list[object]] = {}
+    read = False
     for name in sorted(files):
         try:
             st = os.stat(name)
@@ -408,6 +501,7 @@ def content_key(options: object, files: Iterable[str], manifest: Path | None = N
         if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and st.st_mtime_ns < written - RACY_NS:
             digest = str(old[2])
         else:
+            read = True
             try:
                 with open(name, "rb") as f:
                     digest = hashlib.blake2b(f.read(), digest_size=16).hexdigest()
@@ -416,7 +510,9 @@ def content_key(options: object, files: Iterable[str], manifest: Path | None = N
                 continue
         fresh[name] = [st.st_size, st.st_mtime_ns, digest]
         parts.append(f"{name}\0{digest}")
-    if manifest is not None and fresh != recorded:
+    # Rewritten whenever a file had to be read, even to the same hash: a file that was too new to trust
+    # ("racy") is trusted once a record written later than it exists, instead of being read on every call.
+    if manifest is not None and (read or fresh != recorded):
         try:
             manifest.parent.mkdir(parents=True, exist_ok=True)
             tmp = manifest.with_name(f".{manifest.name}.{os.getpid()}")
@@ -487,9 +583,24 @@ def draft_query(text: str) -> str:
     return str(parse_draft(text))
 
 
+_MAYBE_MARKUP = re.compile(r"^ {0,3}(?:#{1,2}(?:[ \t\f\v]|$)|=+[ \t\f\v]*$|-+[ \t\f\v]*$)", re.MULTILINE)
+"""A line that may start a heading (ATX h1/h2, or a setext underline): free text without one has no sections."""
+
+
 def parse_draft(text: str) -> Draft:
     """:func:`draft_query`'s text, with the draft's title apart (it counts more); free text has no title."""
     text = text.lstrip("\ufeff")
+    if "<!--" not in text and not _MAYBE_MARKUP.search(text.replace("\r\n", "\n").replace("\r", "\n")):
+        # Free text with no front matter, comment or heading comes back whole: the case-file parser (Markdown,
+        # YAML) is not even imported, which is most of what a `kbgen similar "TEXT"` call would cost.
+        return Draft("", text.strip())
+    return _parse_case_draft(text)
+
+
+def _parse_case_draft(text: str) -> Draft:
+    """:func:`parse_draft` on the build's own front matter, comment and section rules."""
+    from . import load
+
     meta, body = _front_matter(text)
     body, _ = load.strip_comments(body, "", 1)
     title = str(meta["title"]).strip() if meta.get("title") else ""
@@ -509,6 +620,10 @@ def parse_draft(text: str) -> Draft:
 
 
 def _front_matter(text: str) -> tuple[dict[str, object], str]:
+    import yaml
+
+    from . import load
+
     front, body, _, _ = load.split_front_matter(text, "")
     if front is None:
         return {}, text

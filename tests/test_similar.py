@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from kbgen.models import Article, Case, Section
 from kbgen.similar import Index, draft_query, error_strings, search, tokenize
@@ -317,3 +319,73 @@ def test_cached_index_round_trips_and_survives_an_unwritable_cache(labelled: tup
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["similar-k1"]  # no half-written leftovers
     (tmp_path / "blocked").write_text("a file where the cache folder would go")
     assert cached_index(tmp_path / "blocked", "k1", lambda: articles).search("401 Unauthorized", 1)[0][0].id == "SYNC-401"
+
+
+def test_similar_command_notices_a_changed_setting_or_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call reuses what an earlier one read of mkdocs.yml only while the file and the variables it names are unchanged."""
+    import json
+
+    from tests.conftest import kbgen
+    from tests.kb import case_text, write_kb
+
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-1", "Invoice PDF shows the wrong currency", "Totals show USD instead of EUR.")})
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "b.md").write_text(case_text("CASE-9", "Invoice email shows the wrong currency", "The email says USD."), encoding="utf-8")
+    monkeypatch.setenv("KB_URL", "https://one.example.com/")
+    config.write_text(config.read_text(encoding="utf-8").replace("site_url: https://kb.example.com/", 'site_url: !ENV [KB_URL, "https://x.example.com/"]'),
+                      encoding="utf-8")
+
+    def first() -> dict[str, object]:
+        result = kbgen("similar", "wrong currency on the invoice", "--json", "-f", str(config))
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.output)["results"][0])
+
+    assert first() == first() and first()["url"] == "https://one.example.com/kb/case-1/"
+    monkeypatch.setenv("KB_URL", "https://two.example.com/")  # the variable an !ENV tag names
+    assert first()["url"] == "https://two.example.com/kb/case-1/"
+    config.write_text(config.read_text(encoding="utf-8").replace('as_of: "2026-11-20"', f'as_of: "2026-11-20"\n      cases_dir: {other}'),
+                      encoding="utf-8")  # a setting: another cases folder
+    assert first()["article"] == "CASE-9"
+
+
+def test_a_cached_similar_call_loads_neither_mkdocs_nor_numpy(tmp_path: Path) -> None:
+    """What makes a repeated `kbgen similar` answer fast: the cached path never imports the build's heavy parts."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import kbgen
+    from tests.kb import case_text, write_kb
+
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-1", "Invoice PDF shows the wrong currency", "Totals show USD instead of EUR."),
+                                 "b.md": case_text("CASE-2", "Printer queue stuck", "Jobs stay in the queue.")})
+    draft = tmp_path / "draft.md"
+    draft.write_text(case_text("CASE-7", "Invoice has the wrong currency", "It says USD."), encoding="utf-8")
+    assert kbgen("similar", "wrong currency", "-f", str(config)).exit_code == 0  # builds and saves the index
+    script = ("import json, sys\nfrom kbgen.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+              "print(json.dumps(sorted(m for m in ('mkdocs', 'material', 'numpy', 'bm25s', 'markdown_it', 'yaml', 'kbgen.pipeline') "
+              "if m in sys.modules)))")
+    for query, allowed in (("wrong currency", []), (str(draft), ["markdown_it", "yaml"])):  # a case file is parsed as the build does
+        out = subprocess.run([sys.executable, "-c", script, "similar", query, "--json", "-f", str(config)],
+                             capture_output=True, text=True, check=True).stdout
+        *answer, loaded = out.strip().split("\n")
+        assert json.loads("\n".join(answer))["results"][0]["article"] == "CASE-1"
+        assert json.loads(loaded) == allowed
+
+
+@settings(max_examples=500, deadline=None)
+@example("word\n=")
+@example("word\r===")
+@example("word\r\n--")
+@example("   ## word")
+@example("#\tword")
+@example("word\n\n#")
+@example("<!-- x -->word")
+@example("---\ntitle: word\n---\nword")
+@given(st.lists(st.sampled_from(["#", "##", "=", "-", " ", "\t", "\n", "\r", "\f", "\ufeff", "word", "`x`", "<!--", "-->", "---", ">", "*",
+                                  "1.", "```", "    "]), max_size=30).map("".join))
+def test_free_text_skips_the_case_parser_only_when_that_changes_nothing(text: str) -> None:
+    from kbgen.similar import _parse_case_draft, parse_draft
+
+    assert parse_draft(text) == _parse_case_draft(text.lstrip("\ufeff"))
