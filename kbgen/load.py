@@ -182,8 +182,14 @@ def split_sections(body: str, first_line: int, path: str = "") -> tuple[str, tup
     return markdown.parse_body(body, first_line, path)
 
 
-def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]:
-    """Parse one case file's bytes. ``path`` is how diagnostics name the file."""
+def digest(data: bytes) -> bytes:
+    """What caches know a file's content by."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def read_case(data: bytes, path: str, content_digest: bytes | None = None) -> tuple[RawCase | None, list[Diagnostic]]:
+    """Parse one case file's bytes. ``path`` is how diagnostics name the file; ``content_digest`` is
+    :func:`digest` of ``data`` when the caller has it already."""
     text, problems = decode(data, path)
     if text is None:
         return None, problems
@@ -206,7 +212,8 @@ def read_case(data: bytes, path: str) -> tuple[RawCase | None, list[Diagnostic]]
     meta_lines = {key[0]: line for key, line in lines.items() if len(key) == 1}
     meta_text = {key[0]: text for key, text in texts.items() if len(key) == 1}
     errors = tuple(p.message for p in problems if p.severity == "error")
-    return RawCase(path, {str(k): v for k, v in meta.items()}, meta_lines, sections, body_line, meta_text, errors), problems
+    return RawCase(path, {str(k): v for k, v in meta.items()}, meta_lines, sections, body_line, meta_text, errors,
+                   content_digest or digest(data)), problems
 
 
 def read_limited(file: Path, path: str, limit: int) -> tuple[bytes | None, list[Diagnostic]]:
@@ -233,11 +240,14 @@ def iter_case_files(cases_dir: Path) -> Iterator[Path]:
 
 def display_path(path: Path, root: Path | None) -> str:
     if root is not None:
-        for candidate, base in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):  # a symlinked file: its own name
-            try:
-                return candidate.relative_to(base).as_posix()
-            except ValueError:
-                pass
+        try:
+            return path.absolute().relative_to(root.absolute()).as_posix()
+        except ValueError:
+            pass
+        try:  # a symlinked file: its own name (resolved only here: resolving every file cost a tenth of loading)
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
     return path.as_posix()
 
 
@@ -266,9 +276,9 @@ def load_cases(
             out.append((path, None))
             problems += unread
             continue
-        key = (path, hashlib.blake2b(data, digest_size=16).digest())
+        key = (path, digest(data))
         live.add(key)
-        hit = cache.get(key, lambda data=data, path=path: read_case(data, path))  # type: ignore[misc]
+        hit = cache.get(key, lambda data=data, path=path, key=key: read_case(data, path, key[1]))  # type: ignore[misc]
         out.append((path, hit[0]))
         problems += hit[1]
         if progress and (n % 1000 == 0 or n == len(files)):

@@ -51,7 +51,7 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
                                      "cases folder not found; create it or set the plugin's cases_dir"))
     rc_data, rc_lines, rc_problems = load.load_root_causes(options.root_causes, options.root)
     rc_path = load.display_path(options.root_causes, options.root)
-    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails)
+    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails, caches.checked)
     result = Result(as_of=options.as_of, cases=checked.cases, root_causes=checked.root_causes)
     result.diagnostics = diagnostics + rc_problems + checked.diagnostics
     public = [c for c in checked.cases if c.public]
