@@ -8,6 +8,8 @@ constructed, so an alias bomb costs no more than reading the file.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -216,6 +218,24 @@ def read_case(data: bytes, path: str, content_digest: bytes | None = None) -> tu
                    content_digest or digest(data)), problems
 
 
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while many long-lived objects are made (every file's parse and verdict).
+
+    Parsed files form almost no reference cycles (a few hundred objects in 20,000 files), so the
+    collector finds nothing, but each of its full passes walks every object made so far: at
+    100,000 files those passes cost a good part of loading. Reference counting still frees
+    everything as usual, and the collector runs again (and catches any cycle) afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_limited(file: Path, path: str, limit: int) -> tuple[bytes | None, list[Diagnostic]]:
     """A file's bytes, or a problem when it is larger than ``limit``, checked before reading:
     a 400 MB file is never read into memory (at most limit + 1 bytes, in case it grows meanwhile)."""
@@ -269,20 +289,21 @@ def load_cases(
     problems: list[Diagnostic] = []
     files = list(iter_case_files(cases_dir))
     live: set[tuple[str, bytes]] = set()
-    for n, file in enumerate(files, 1):
-        path = display_path(file, root)
-        data, unread = read_limited(file, path, MAX_FILE_BYTES)
-        if data is None:
-            out.append((path, None))
-            problems += unread
-            continue
-        key = (path, digest(data))
-        live.add(key)
-        hit = cache.get(key, lambda data=data, path=path, key=key: read_case(data, path, key[1]))  # type: ignore[misc]
-        out.append((path, hit[0]))
-        problems += hit[1]
-        if progress and (n % 1000 == 0 or n == len(files)):
-            progress("read", n, len(files))
+    with no_cycle_collection():
+        for n, file in enumerate(files, 1):
+            path = display_path(file, root)
+            data, unread = read_limited(file, path, MAX_FILE_BYTES)
+            if data is None:
+                out.append((path, None))
+                problems += unread
+                continue
+            key = (path, digest(data))
+            live.add(key)
+            hit = cache.get(key, lambda data=data, path=path, key=key: read_case(data, path, key[1]))  # type: ignore[misc]
+            out.append((path, hit[0]))
+            problems += hit[1]
+            if progress and (n % 1000 == 0 or n == len(files)):
+                progress("read", n, len(files))
     cache.keep_only(live)  # files that changed or went away
     return out, problems
 

@@ -18,7 +18,7 @@ from datetime import date
 
 import nh3
 
-from . import markdown, placeholders, privacy
+from . import load, markdown, placeholders, privacy
 from .cache import BoundedCache
 from .load import LineMap, diag
 from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, RawCase, RootCause, Section
@@ -488,23 +488,24 @@ def validate(
     live: set[tuple[str, bytes, bytes]] = set()
     candidates: list[Case] = []
     field_lines: dict[str, Mapping[str, int]] = {}
-    for path, raw in raws:
-        if raw is None:
-            continue
-        field_lines[path] = raw.meta_lines
-        if cache is not None and raw.digest:
-            verdict_key = (raw.path, raw.digest, context)
-            live.add(verdict_key)
-            case, problems = cache.get(verdict_key, lambda raw=raw: _case(raw, out.root_causes, rc_keys, allow_emails, names))  # type: ignore[misc]
-            problems = list(problems)  # the caller's list, never the cached one
-        else:
-            case, problems = _case(raw, out.root_causes, rc_keys, allow_emails, names)
-        out.diagnostics += problems
-        if case is None:
-            # a problem the parse found (a fence never closed, nesting too deep) explains the others, so it comes first
-            out.rejected[path] = raw.load_errors[0] if raw.load_errors else next(p.message for p in problems if p.severity == "error")
-        else:
-            candidates.append(case)
+    with load.no_cycle_collection():
+        for path, raw in raws:
+            if raw is None:
+                continue
+            field_lines[path] = raw.meta_lines
+            if cache is not None and raw.digest:
+                verdict_key = (raw.path, raw.digest, context)
+                live.add(verdict_key)
+                case, problems = cache.get(verdict_key, lambda raw=raw: _case(raw, out.root_causes, rc_keys, allow_emails, names))  # type: ignore[misc]
+                problems = list(problems)  # the caller's list, never the cached one
+            else:
+                case, problems = _case(raw, out.root_causes, rc_keys, allow_emails, names)
+            out.diagnostics += problems
+            if case is None:
+                # a problem the parse found (a fence never closed, nesting too deep) explains the others, so it comes first
+                out.rejected[path] = raw.load_errors[0] if raw.load_errors else next(p.message for p in problems if p.severity == "error")
+            else:
+                candidates.append(case)
     if cache is not None:
         cache.keep_only(live)  # verdicts of files that changed or went away, or of other rule inputs
     out.cases = _cross_checks(candidates, out, field_lines)
