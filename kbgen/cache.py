@@ -78,5 +78,6 @@ class Caches:
     """One cache per stage that can reuse work between builds; pass ``None`` where a stage takes one to skip it."""
 
     files: BoundedCache[Any, Any] = field(default_factory=BoundedCache)  # load: (path, bytes) -> parsed case file
+    checked: BoundedCache[Any, Any] = field(default_factory=BoundedCache)  # validate: (file, rule inputs) -> one file's verdict
     prepared: BoundedCache[Any, Any] = field(default_factory=BoundedCache)  # dedupe: case texts -> normalised text
     bodies: BoundedCache[Any, Any] = field(default_factory=BoundedCache)  # render: page Markdown -> finished HTML

@@ -6,7 +6,6 @@ MkDocs, so the pipeline can feed any Material-compatible builder.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,7 +73,7 @@ class Section:
     def key(self) -> str:
         """The heading as a reader sees it, punctuation ignored: '## Problem:' is 'problem', and so is
         '## Рroblem' written with a Cyrillic 'Р' or a zero-width space (``privacy.fold``)."""
-        return " ".join(re.sub(r"[^\w\s]", " ", privacy.fold(self.title)).split())
+        return privacy.heading_key(self.title)
 
     @property
     def internal(self) -> bool:
@@ -93,6 +92,7 @@ class RawCase:
     body_line: int
     meta_text: dict[str, tuple[str, ...]] = field(default_factory=dict)  # values as written (YAML reads 0042 as 34)
     load_errors: tuple[str, ...] = ()  # errors the loader already reported (a nested 'Internal notes'): the case is rejected
+    digest: bytes = b""  # hash of the file's bytes: validation results are cached by it (empty: a case built by hand, never cached)
 
 
 @dataclass(frozen=True)

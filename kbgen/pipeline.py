@@ -51,7 +51,7 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
                                      "cases folder not found; create it or set the plugin's cases_dir"))
     rc_data, rc_lines, rc_problems = load.load_root_causes(options.root_causes, options.root)
     rc_path = load.display_path(options.root_causes, options.root)
-    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails)
+    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails, caches.checked)
     result = Result(as_of=options.as_of, cases=checked.cases, root_causes=checked.root_causes)
     result.diagnostics = diagnostics + rc_problems + checked.diagnostics
     public = [c for c in checked.cases if c.public]
@@ -62,7 +62,7 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
     step("dedupe", len(public))
     by_id = {c.id: c for c in checked.cases}
     result.articles, linked = link.link(found.groups, by_id, checked.root_causes)
-    groups, attached = team_groups(found.groups, by_id, [c for c in checked.cases if not c.public], options.threshold)
+    groups, attached = team_groups(found.groups, by_id, [c for c in checked.cases if not c.public], options.threshold, caches)
     result.team_articles, team_linked = link.link(groups, by_id, checked.root_causes)
     result.diagnostics += linked + team_linked + attached
     result.top = rank.rank(result.articles, options.as_of, options.window_days, options.hourly_rate)
@@ -77,7 +77,7 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
 
 
 def team_groups(public: Sequence[Group], cases: Mapping[str, Case], internal: Sequence[Case],
-                threshold: float) -> tuple[list[Group], list[Diagnostic]]:
+                threshold: float, caches: Caches | None = None) -> tuple[list[Group], list[Diagnostic]]:
     """The team's edition's groups: the public groups, each with the internal cases of its problem, and groups of
     internal cases only.
 
@@ -97,7 +97,7 @@ def team_groups(public: Sequence[Group], cases: Mapping[str, Case], internal: Se
             attached[target].append(case.id)
         else:
             rest.append(case)
-    found = dedupe.dedupe([cases[g.canonical] for g in public] + rest, threshold)
+    found = dedupe.dedupe([cases[g.canonical] for g in public] + rest, threshold, cache=caches)  # texts keyed by content: shared safely
     own: list[Group] = []
     for group in found.groups:
         # dedupe makes a public case canonical whenever a group has one: here, always an article's canonical

@@ -208,7 +208,18 @@ def visible(text: str) -> str:
 
 def fold(text: str) -> str:
     """Text as a reader takes it in: NFKC, invisible characters dropped, case folded, look-alike letters made Latin."""
-    return visible(text).casefold().translate(CONFUSABLES)
+    text = visible(text).casefold()
+    return text if text.isascii() else text.translate(CONFUSABLES)  # every look-alike is outside ASCII
+
+
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+@lru_cache(maxsize=4096)
+def heading_key(title: str) -> str:
+    """A section heading as a reader sees it, punctuation ignored ('## Problem:' is 'problem'); remembered,
+    because every case repeats the same few headings and every stage asks for them."""
+    return " ".join(_PUNCTUATION.sub(" ", fold(title)).split())
 
 
 @lru_cache(maxsize=65536)
@@ -226,6 +237,7 @@ def _skeleton(text: str) -> str:
     return "".join(c for c in fold(text).translate(_SKELETON) if c.isalpha())
 
 
+@lru_cache(maxsize=4096)
 def reads_internal(heading: str) -> bool:
     """A heading that a reader would take for 'Internal notes' (or anything else starting 'Internal')."""
     return _skeleton(heading).startswith("lnternal")

@@ -8,6 +8,7 @@ published); warnings are reported and fail only under ``--strict``.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import html as htmllib
 import math
 import re
@@ -17,7 +18,8 @@ from datetime import date
 
 import nh3
 
-from . import markdown, placeholders, privacy
+from . import load, markdown, placeholders, privacy
+from .cache import BoundedCache
 from .load import LineMap, diag
 from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, RawCase, RootCause, Section
 
@@ -192,12 +194,16 @@ def _kind(value: object) -> str:
 def validate_root_causes(data: Mapping[str, object] | None, lines: LineMap, path: str) -> tuple[dict[str, RootCause], list[Diagnostic]]:
     out: dict[str, RootCause] = {}
     problems: list[Diagnostic] = []
+    field_lines: dict[str, dict[str, int]] = {}  # grouped once: filtering every line per root cause was quadratic
+    for key_path, key_line in lines.items():
+        if len(key_path) == 2:
+            field_lines.setdefault(key_path[0], {})[key_path[1]] = key_line
     for key, entry in (data or {}).items():
         line = lines.get((key,), 1)
         if not isinstance(entry, dict):
             problems.append(diag(path, line, f"root cause '{key}' must be a mapping with title, kind and status"))
             continue
-        sub = {k[1]: v for k, v in lines.items() if len(k) == 2 and k[0] == key}
+        sub = field_lines.get(key, {})
         f = _Fields({str(k): v for k, v in entry.items()}, sub, path, line)
         title = f.text("title", required=True)
         kind = f.choice("kind", ROOT_CAUSE_KINDS)
@@ -229,13 +235,14 @@ def validate_root_causes(data: Mapping[str, object] | None, lines: LineMap, path
 
 
 def root_cause_leaks(
-    data: Mapping[str, object] | None, lines: LineMap, path: str, allow: Sequence[str], customers: Sequence[str]
+    data: Mapping[str, object] | None, lines: LineMap, path: str, allow: Sequence[str],
+    customers: Sequence[str] | privacy.CustomerNames,
 ) -> tuple[set[str], list[Diagnostic]]:
     """Every field of root-causes.yml reaches the site (articles, known and top issues, the JSON API, search), so each is
     scanned as case text is. A secret or a customer's name withholds the root cause (returned); contacts are warnings."""
     withheld: set[str] = set()
     problems: list[Diagnostic] = []
-    names = privacy.CustomerNames(customers)
+    names = customers if isinstance(customers, privacy.CustomerNames) else privacy.CustomerNames(customers)
     for key, entry in (data or {}).items():
         fields: list[tuple[str, str, int]] = [("key", str(key), lines.get((key,), 1))]
         if isinstance(entry, dict):
@@ -444,36 +451,65 @@ def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.Cu
     return problems
 
 
+Verdict = tuple[Case | None, list[Diagnostic]]
+
+
+def rule_inputs(root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str],
+                customers: Sequence[str]) -> bytes:
+    """Everything besides a file's own bytes that one file's verdict depends on, as one digest: the published
+    and the known root-cause keys, the allowed addresses and every customer name. A change to any of them
+    (a new customer anywhere) makes every file's cached verdict stale, as it should."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in (sorted(root_causes), sorted(rc_keys), list(allow_emails), sorted(set(customers))):
+        h.update(b"\x00".join(s.encode("utf-8", "surrogatepass") for s in part) + b"\x01")
+    return h.digest()
+
+
 def validate(
     raws: Sequence[tuple[str, RawCase | None]],
     rc_data: Mapping[str, object] | None,
     rc_lines: LineMap,
     rc_path: str,
     allow_emails: Sequence[str] = (),
+    cache: BoundedCache[tuple[str, bytes, bytes], Verdict] | None = None,
 ) -> Validated:
+    """Every rule on every file. ``cache`` keeps each file's verdict (the rules of one file are a pure function
+    of its bytes and :func:`rule_inputs`), so `kbgen serve` re-checks only the files an edit changed; the
+    rules across files (unique ids, references, cycles) always run on all of them."""
     out = Validated()
     out.root_causes, out.diagnostics = validate_root_causes(rc_data, rc_lines, rc_path)
     customers = [name for _, raw in raws if raw is not None for name in customer_names(raw)]
-    withheld, leaks = root_cause_leaks(rc_data, rc_lines, rc_path, allow_emails, customers)
+    # Every file's customer, even of a rejected or internal case, is kept out of every public case.
+    names = privacy.CustomerNames(customers)
+    withheld, leaks = root_cause_leaks(rc_data, rc_lines, rc_path, allow_emails, names)
     out.diagnostics += leaks
     for key in withheld:
         out.root_causes.pop(key, None)
     rc_keys = set((rc_data or {}).keys())
-    # Every file's customer, even of a rejected or internal case, is kept out of every public case.
-    names = privacy.CustomerNames(customers)
+    context = rule_inputs(out.root_causes, rc_keys, allow_emails, customers) if cache is not None else b""
+    live: set[tuple[str, bytes, bytes]] = set()
     candidates: list[Case] = []
     field_lines: dict[str, Mapping[str, int]] = {}
-    for path, raw in raws:
-        if raw is None:
-            continue
-        field_lines[path] = raw.meta_lines
-        case, problems = _case(raw, out.root_causes, rc_keys, allow_emails, names)
-        out.diagnostics += problems
-        if case is None:
-            # a problem the parse found (a fence never closed, nesting too deep) explains the others, so it comes first
-            out.rejected[path] = raw.load_errors[0] if raw.load_errors else next(p.message for p in problems if p.severity == "error")
-        else:
-            candidates.append(case)
+    with load.no_cycle_collection():
+        for path, raw in raws:
+            if raw is None:
+                continue
+            field_lines[path] = raw.meta_lines
+            if cache is not None and raw.digest:
+                verdict_key = (raw.path, raw.digest, context)
+                live.add(verdict_key)
+                case, problems = cache.get(verdict_key, lambda raw=raw: _case(raw, out.root_causes, rc_keys, allow_emails, names))  # type: ignore[misc]
+                problems = list(problems)  # the caller's list, never the cached one
+            else:
+                case, problems = _case(raw, out.root_causes, rc_keys, allow_emails, names)
+            out.diagnostics += problems
+            if case is None:
+                # a problem the parse found (a fence never closed, nesting too deep) explains the others, so it comes first
+                out.rejected[path] = raw.load_errors[0] if raw.load_errors else next(p.message for p in problems if p.severity == "error")
+            else:
+                candidates.append(case)
+    if cache is not None:
+        cache.keep_only(live)  # verdicts of files that changed or went away, or of other rule inputs
     out.cases = _cross_checks(candidates, out, field_lines)
     return out
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from kbgen.load import MAX_FILE_BYTES, parse_yaml, read_case, split_sections, strip_comments
+import contextlib
+import gc
+
+from kbgen.load import MAX_FILE_BYTES, load_cases, no_cycle_collection, parse_yaml, read_case, split_sections, strip_comments
 
 
 def read(text: str | bytes):
@@ -96,3 +99,22 @@ def test_unclosed_fence_and_nested_internal_heading_are_errors():
     assert [(p.line, p.message[:30]) for p in problems] == [(11, "code fence '```' is never clos"), (13, "'## Internal notes' is inside ")]
     _, _, problems = split_sections("## Solution\nfix\n### Internal notes\nsecret\n", 10, "f.md")
     assert problems[0].line == 12 and "would be published" in problems[0].message
+
+
+def test_loading_leaves_the_cycle_collector_as_it_found_it(tmp_path):
+    """Loading pauses the collector for speed; a program that loads cases (serve, many times) must get it back."""
+    (tmp_path / "a.md").write_text("---\nid: A-1\ntitle: T\nproduct: P\nresolved: 2026-03-03\n---\n\n## Problem\nx\n\n## Solution\ny\n")
+    (tmp_path / "b.md").write_bytes(b"\xff not utf-8")
+    assert gc.isenabled()
+    raws, problems = load_cases(tmp_path, tmp_path)
+    assert [p for p, raw in raws if raw is not None] == ["a.md"] and "UTF-8" in problems[0].message
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_cases(tmp_path)
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
+    with no_cycle_collection(), contextlib.suppress(ValueError):
+        raise ValueError("a crash while loading")
+    assert gc.isenabled()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from kbgen.cache import BoundedCache
 from kbgen.load import parse_yaml, read_case
 from kbgen.validate import validate
 from tests.kb import case_text
@@ -122,3 +123,41 @@ def test_secret_in_internal_notes_is_fine_and_customer_name_in_public_text_is_no
     out = run({"a.md": ok, "b.md": leak})
     assert [c.id for c in out.cases] == ["A"]
     assert any("names the customer 'globex corp'" in m for m in lines_of(out, "b.md"))
+
+
+def run_cached(files: dict[str, str], cache: BoundedCache, rc: str = RC):
+    raws = [(path, read_case(text.encode(), path)[0]) for path, text in sorted(files.items())]
+    data, lines, _ = parse_yaml(rc, "content/root-causes.yml")
+    return validate(raws, data, lines, "content/root-causes.yml", (), cache)
+
+
+def test_serve_rechecks_only_the_edited_file_and_reports_the_same():
+    files = {f"c{n}.md": case_text(f"CASE-{n}", extra_meta="root_cause: RC-1\n") for n in range(5)}
+    cache: BoundedCache = BoundedCache()
+    run_cached(files, cache)
+    assert cache.misses == 5
+    files["c2.md"] = case_text("CASE-2", solution="1. Sign out.\n2. Write to ops@example.org.")
+    out = run_cached(files, cache)
+    assert (cache.hits, cache.misses) == (4, 6)  # four verdicts reused, the edited file checked again
+    fresh = run(files)
+    assert out.diagnostics == fresh.diagnostics and out.cases == fresh.cases
+    assert any("email address" in d.message for d in out.diagnostics if d.path == "c2.md")
+
+
+def test_a_customer_named_in_another_file_rechecks_unchanged_files():
+    files = {"a.md": case_text("CASE-1", problem="Globex Corp sees sync stop.")}
+    cache: BoundedCache = BoundedCache()
+    assert run_cached(files, cache).cases  # nobody is a customer yet
+    files["b.md"] = case_text("CASE-2", extra_meta="customer: Globex Corp\n")
+    out = run_cached(files, cache)
+    assert "a.md" in out.rejected and "Globex Corp" in out.rejected["a.md"]
+    files["a.md"] = case_text("CASE-1", problem="A customer sees sync stop.")
+    assert "a.md" not in run_cached(files, cache).rejected
+
+
+def test_a_root_cause_removed_rechecks_the_cases_naming_it():
+    files = {"a.md": case_text("CASE-1", extra_meta="root_cause: RC-2\n")}
+    cache: BoundedCache = BoundedCache()
+    assert run_cached(files, cache).cases
+    out = run_cached(files, cache, rc=RC.split("RC-2:")[0])
+    assert "RC-2" in out.rejected["a.md"]
