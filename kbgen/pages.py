@@ -7,6 +7,7 @@ is escaped here; links are site URLs (``models.article_url``), never ``.md`` pat
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import posixpath
@@ -29,25 +30,71 @@ ERROR_CODE = re.compile(r"`([^`\n]{3,120})`")
 
 
 @dataclass(frozen=True)
+class Part:
+    """A finished piece of HTML that a page's Markdown ``source`` holds as a one-line paragraph, ``token``.
+
+    Python-Markdown only passes raw HTML through, slowly (it parses every tag of a block to find its end),
+    so an article's sections, banner and facts skip it: ``render`` converts the short source (headings, for
+    the table of contents, and lists) and puts each part in its token's place. ``sanitise`` parts hold
+    case text; the others are kbgen's own markup built from escaped strings.
+    """
+
+    token: str
+    html: str
+    sanitise: bool = False
+
+    def finished(self) -> str:
+        return safety.sanitise(self.html) if self.sanitise else self.html
+
+
+@dataclass(frozen=True)
 class Page:
     """A generated Markdown page: ``path`` is its source path (``kb/<id>/index.md``).
 
     ``sanitise`` is False only for a page built from escaped strings alone that carries markup the case-text
     sanitiser would drop (the top-issues chart); ``searchable`` pages are what a reader's search finds.
+    ``source`` is the Markdown with a token paragraph per ``parts`` item; ``body`` the same with the parts in.
     """
 
     path: str
     meta: dict[str, object]
-    body: str
+    source: str
     in_nav: bool = False
     sanitise: bool = True
     searchable: bool = False
     search_label: bool = False  # the home page's button is a label that opens Material's search: the sanitiser keeps it
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def body(self) -> str:
+        """The whole page as Markdown, each part as a raw HTML block (what ``kbgen export`` would show a reader)."""
+        body = self.source
+        for part in self.parts:
+            body = body.replace(part.token, part.finished().strip(), 1)
+        return body
 
     @property
     def markdown(self) -> str:
         front = yaml.safe_dump(self.meta, sort_keys=True, allow_unicode=True, width=10_000)
         return f"---\n{front}---\n\n{self.body}"
+
+
+def assemble(blocks: Sequence[str | Part]) -> tuple[str, tuple[Part, ...]]:
+    """A page's Markdown source and parts from its blocks in order (a ``Part`` given with an empty token).
+
+    Each token is a digest of the whole page, so no case text can spell it: a case would have to contain
+    the digest of itself.
+    """
+    digest = hashlib.blake2b("\0".join(b if isinstance(b, str) else b.html for b in blocks).encode(), digest_size=12).hexdigest()
+    parts: list[Part] = []
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            lines.append(block)
+        else:
+            parts.append(Part(f"kbgenpart{digest}n{len(parts)}", block.html, block.sanitise))
+            lines.append(f"{parts[-1].token}\n")
+    return "\n".join(lines), tuple(parts)
 
 
 @dataclass(frozen=True)
@@ -193,10 +240,11 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     versions = _versions(article)
     components = _union(c.component for c in article.cases if c.component)
     tags = _union(t for c in article.cases for t in c.tags)
-    out = [f"# {md_inline(best.title)}\n"]
+    out: list[str | Part] = [f"# {md_inline(best.title)}\n"]
     rc = article.root_cause
     if rc:
-        out.append(banner(rc, result.since_fix.get(article.id, 0)))
+        # sanitised like the whole page was: the tracker link gets the same rel as any other
+        out.append(Part("", banner(rc, result.since_fix.get(article.id, 0)), sanitise=True))
     facts = [("Product", ", ".join(products)), ("Applies to", ", ".join(versions) or "all versions")]
     if components:
         facts.append(("Component", ", ".join(components)))
@@ -205,14 +253,14 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
         facts.append(("Reported", f"{count} times between {article.first_resolved} and {article.last_resolved}"))
     else:
         facts.append(("Resolved", article.last_resolved.isoformat()))
-    out.append('<dl class="kb-facts">\n' + "".join(f"<dt>{esc(k)}</dt>\n<dd>{esc(v)}</dd>\n" for k, v in facts) + "</dl>\n")
+    out.append(Part("", '<dl class="kb-facts">\n' + "".join(f"<dt>{esc(k)}</dt>\n<dd>{esc(v)}</dd>\n" for k, v in facts) + "</dl>\n"))
     order = {"problem": 0, "environment": 1, "solution": 2, "cause": 3}
     sections = sorted(best.sections, key=lambda s: order.get(s.key, 4))
     for s in sections:
         # The heading stays Markdown (the toc anchors it); the body is the HTML rendered from the
-        # parse that found the section, as a raw block Python-Markdown passes through untouched.
-        body = safety.sanitise(s.html or markdown.render(s.body))
-        out.append(f'## {md_inline(s.title.strip())}\n\n<div class="kb-section" markdown="0">\n{body.strip()}\n</div>\n')
+        # parse that found the section, a part sanitised when the page is rendered.
+        out.append(f"## {md_inline(s.title.strip())}\n")
+        out.append(Part("", f'<div class="kb-section">\n{(s.html or markdown.render(s.body)).strip()}\n</div>\n', sanitise=True))
     if settings.team:
         out.append(editions.team_sections(article))
     titles, errs, more = also_reported(article)
@@ -240,7 +288,8 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     if settings.feedback_url:
         sep = "&" if "?" in settings.feedback_url else "?"
         meta["kb_feedback"] = f"{settings.feedback_url}{sep}article={article.id}"
-    return Page(source_path(here), meta, "\n".join(out), searchable=True)
+    source, parts = assemble(out)
+    return Page(source_path(here), meta, source, searchable=True, parts=parts)
 
 
 def related_articles(articles: Sequence[Article], limit: int = 5) -> dict[str, list[Article]]:

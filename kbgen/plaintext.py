@@ -8,6 +8,7 @@ numbers, and emphasis markers vanish only where Markdown reads them as emphasis.
 from __future__ import annotations
 
 import re
+import threading
 from html.parser import HTMLParser
 
 import markdown
@@ -126,9 +127,21 @@ class _Text(HTMLParser):
         return "\n".join(self.lines).strip("\n")
 
 
+_LOCAL = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """This thread's parser, reset before each use: building one (its extensions copy their defaults) cost
+    more than the parse itself, and a build converts three texts per article."""
+    md: markdown.Markdown | None = getattr(_LOCAL, "md", None)
+    if md is None:
+        md = _LOCAL.md = markdown.Markdown(extensions=EXTENSIONS)
+    return md.reset()
+
+
 def to_text(source: str) -> str:
     """Plain text of a Markdown block: every step, numbered; code verbatim; links as "text (url)"."""
-    html = markdown.markdown(source, extensions=EXTENSIONS)
+    html = _markdown().convert(source)
     parser = _Text()
     parser.feed(html)
     parser.close()

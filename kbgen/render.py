@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -33,8 +34,8 @@ JS = "assets/kbgen/kbgen.js"
 Toc = tuple[dict[str, Any], ...]
 """The page's headings as Python-Markdown's toc extension lists them (level, id, name, children): plain data."""
 BodyCache = BoundedCache[bytes, tuple[str, Toc]]
-Job = tuple[str, bool, bool]
-"""A page body to render: (Markdown, sanitise it, keep the home page's search label)."""
+Job = tuple[str, tuple[pages.Part, ...], bool, bool]
+"""A page body to render: (Markdown source, its finished parts, sanitise it, keep the home page's search label)."""
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,35 @@ class _Renderer:
         self.md = markdown.Markdown(extensions=list(extensions), extension_configs=configs)
 
     def __call__(self, job: Job) -> tuple[str, Toc]:
-        body, sanitise, search_label = job
-        html = self.md.reset().convert(body)
+        source, parts, sanitise, search_label = job
+        html, toc = self.convert(source, sanitise, search_label)
+        if not parts:
+            return html, toc
+        filled = _fill(html, parts)
+        if filled is None:  # an extension of the site's changed a token's paragraph: the whole page the slow way
+            for part in parts:
+                source = source.replace(part.token, part.finished().strip(), 1)
+            return self.convert(source, sanitise, search_label)
+        return filled, toc
+
+    def convert(self, source: str, sanitise: bool, search_label: bool) -> tuple[str, Toc]:
+        html = self.md.reset().convert(source)
         toc = tuple(getattr(self.md, "toc_tokens", ()))
         return (safety.sanitise(html, search_label=search_label) if sanitise else html), toc
+
+
+_TOKEN = re.compile(r"<p>(kbgenpart[0-9a-f]+n[0-9]+)</p>")
+
+
+def _fill(html: str, parts: tuple[pages.Part, ...]) -> str | None:
+    """The page with each part in its token's paragraph, in one pass (a part's own text is never searched
+    for tokens); None unless every token's paragraph is there exactly once."""
+    by_token = {p.token: p for p in parts}
+    if sorted(_TOKEN.findall(html)) != sorted(by_token):
+        return None
+    # each part ends its line as the raw HTML block it replaces did, the page's last line included
+    filled = _TOKEN.sub(lambda m: by_token[m.group(1)].finished().strip() + "\n", html)
+    return filled if html.endswith("\n") else filled.removesuffix("\n")
 
 
 _worker: _Renderer | None = None
@@ -137,7 +163,9 @@ def _render_all(jobs: list[Job], settings: Settings, workers: int) -> list[tuple
 
 def _key(setup: str, page: pages.Page) -> bytes:
     # The Markdown setup is part of the key: a serve session whose mkdocs.yml changes must not reuse old HTML.
-    return hashlib.blake2b(f"{setup}\0{page.sanitise}\0{page.search_label}\0{page.body}".encode(), digest_size=20).digest()
+    parts = "\0".join(f"{p.token}\0{p.sanitise}\0{p.html}" for p in page.parts)
+    text = f"{setup}\0{page.sanitise}\0{page.search_label}\0{page.source}\0{parts}"
+    return hashlib.blake2b(text.encode(), digest_size=20).digest()
 
 
 def _meta(page: pages.Page, settings: Settings) -> dict[str, object]:
@@ -172,7 +200,7 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
         if hit is not None:
             bodies[key] = hit
         elif key not in todo:
-            todo[key] = (page.body, page.sanitise, page.search_label)
+            todo[key] = (page.source, page.parts, page.sanitise, page.search_label)
     for key, done in zip(todo, _render_all(list(todo.values()), settings, workers), strict=True):
         bodies[key] = done
         cache.put(key, done)
