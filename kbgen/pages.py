@@ -206,14 +206,17 @@ def _versions(article: Article) -> list[str]:
     return sorted({v for c in article.cases for v in c.versions}, key=key)
 
 
-def summary(case: Case, limit: int = 300) -> str:
-    """The solution as one line of plain text (code verbatim), cut at a word: meta description and feed summary."""
-    return plaintext.shorten(plaintext.to_line(case.solution), limit)
+def summary(case: Case, limit: int = 300, text: str | None = None) -> str:
+    """The solution as one line of plain text (code verbatim), cut at a word: meta description and feed summary.
+
+    ``text``: the solution's ``plaintext.to_text`` when the caller has it already (a parse per use is most of a page's cost).
+    """
+    return plaintext.shorten(" ".join((plaintext.to_text(case.solution) if text is None else text).split()), limit)
 
 
-def reply(case: Case) -> str:
+def reply(case: Case, text: str | None = None) -> str:
     """What "Copy reply" copies before the link: the title, then every step of the solution, numbered, code verbatim."""
-    return f"{plaintext.to_line(case.title)}\n\n{plaintext.to_text(case.solution)}"
+    return f"{plaintext.to_line(case.title)}\n\n{plaintext.to_text(case.solution) if text is None else text}"
 
 
 ALSO_REPORTED_LIMIT = 25
@@ -234,8 +237,10 @@ def also_reported(article: Article, limit: int = ALSO_REPORTED_LIMIT) -> tuple[l
     return titles, errs, more_titles + more_errs
 
 
-def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings) -> Page:
+def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings, solution_text: str | None = None) -> Page:
+    """``solution_text``: the best case's solution as ``plaintext.to_text`` made it, when the caller has it already."""
     best, here = article.best, article.url
+    text = plaintext.to_text(best.solution) if solution_text is None else solution_text
     products = _union(c.product for c in article.cases)
     versions = _versions(article)
     components = _union(c.component for c in article.cases if c.component)
@@ -277,10 +282,10 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
         out.append("")
     meta: dict[str, object] = {
         "title": esc(best.title),
-        "description": esc(summary(best, 160)),
+        "description": esc(summary(best, 160, text)),
         "template": "kb-article.html",
         "kb_id": article.id,
-        "kb_reply": reply(best),
+        "kb_reply": reply(best, text),
         "kb_updated": article.last_resolved.isoformat(),
         "tags": [esc(t) for t in tags],  # themes print tags unescaped
         "search": {"boost": 2},

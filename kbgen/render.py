@@ -20,7 +20,7 @@ from typing import Any
 
 import markdown
 
-from . import editions, feed, pages, safety, search
+from . import editions, feed, pages, plaintext, safety, search
 from .cache import BoundedCache
 from .models import Result, Settings
 from .pages import DataFile
@@ -185,7 +185,9 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
     if settings.top_issues == "counts":
         result = replace(result, top=editions.counts_only(result.top))
     related = pages.related_articles(result.articles)
-    made = [pages.article_page(a, related[a.id], result, settings) for a in result.articles]
+    # each solution's plain text once: the page's description and reply, and the feed's summary, all read it
+    texts = {a.id: plaintext.to_text(a.best.solution) for a in result.articles}
+    made = [pages.article_page(a, related[a.id], result, settings, texts[a.id]) for a in result.articles]
     made += [pages.home_page(result, settings), *pages.known_issues_pages(result, settings.team)]
     if settings.top_issues != "off":
         made.append(pages.top_issues_page(result, settings))
@@ -211,7 +213,7 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
     data = [
         *pages.api_files(result, settings),
         *pages.redirects(result, settings),
-        pages.DataFile("feed.xml", feed.atom(result, settings, lambda a: pages.summary(a.best))),
+        pages.DataFile("feed.xml", feed.atom(result, settings, lambda a: pages.summary(a.best, text=texts.get(a.id)))),
     ]
     if settings.team:
         data.append(pages.DataFile("robots.txt", "User-agent: *\nDisallow: /\n"))
