@@ -46,23 +46,23 @@ TAGS = frozenset(
     - {"img"}
 )
 CASE_TAGS = TAGS - {"label"}
-GLOBAL_ATTRS = frozenset({"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden", "data-status", "data-kind"})
-ATTRS = {
-    "*": GLOBAL_ATTRS,
-    "a": GLOBAL_ATTRS | {"href"},
-    "td": GLOBAL_ATTRS | {"align", "colspan", "rowspan"},
-    "th": GLOBAL_ATTRS | {"align", "colspan", "rowspan", "scope"},
-    "ol": GLOBAL_ATTRS | {"start"},
-    "label": GLOBAL_ATTRS | {"for"},  # the home page's search button opens Material's search
-}
 CASE_GLOBAL_ATTRS = frozenset({"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden"})
-CASE_ATTRS = {
-    "*": CASE_GLOBAL_ATTRS,
-    "a": CASE_GLOBAL_ATTRS | {"href"},
-    "td": CASE_GLOBAL_ATTRS | {"align", "colspan", "rowspan"},
-    "th": CASE_GLOBAL_ATTRS | {"align", "colspan", "rowspan", "scope"},
-    "ol": CASE_GLOBAL_ATTRS | {"start"},
-}
+GLOBAL_ATTRS = CASE_GLOBAL_ATTRS | {"data-status", "data-kind"}  # kbgen's status banner carries these
+
+
+def _attrs(common: frozenset[str]) -> dict[str, frozenset[str]]:
+    """What Markdown's own markup needs per tag (links, table cells, numbered lists), on top of ``common``."""
+    return {
+        "*": common,
+        "a": common | {"href"},
+        "td": common | {"align", "colspan", "rowspan"},
+        "th": common | {"align", "colspan", "rowspan", "scope"},
+        "ol": common | {"start"},
+    }
+
+
+ATTRS = {**_attrs(GLOBAL_ATTRS), "label": GLOBAL_ATTRS | {"for"}}  # the home page's search button opens Material's search
+CASE_ATTRS = _attrs(CASE_GLOBAL_ATTRS)
 ID_PREFIX = "user-content-"
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 OWN_LABEL_TARGETS = frozenset({"__search"})
