@@ -213,16 +213,18 @@ def test_init_says_what_to_run_next_and_it_works_without_kbgen_on_path(tmp_path:
     assert "site_url is not set" in run.stderr
 
 
-def test_init_keeps_the_built_site_out_of_git(tmp_path: Path):
+def test_init_keeps_both_built_editions_out_of_git(tmp_path: Path):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     assert kbgen("init", str(tmp_path / "kb"), "--site-url", "https://kb.example.com/").exit_code == 0
     assert "site_url: \"https://kb.example.com/\"" in (tmp_path / "kb" / "mkdocs.yml").read_text()
     assert kbgen("build", "--strict", cwd=tmp_path / "kb").exit_code == 0
+    assert kbgen("build", "--strict", "--audience", "internal", cwd=tmp_path / "kb").exit_code == 0  # customers, notes
+    assert (tmp_path / "kb" / "site-internal" / "index.html").exists()
     subprocess.run(["git", "init", "-q"], cwd=tmp_path / "kb", check=True)
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path / "kb",
                             capture_output=True, text=True, check=True).stdout
-    assert status and "site/" not in status and ".site." not in status
+    assert status and "site/" not in status and ".site." not in status and "site-internal" not in status
     assert "content/cases/CASE-0001.md" in status
 
 
