@@ -21,7 +21,7 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from . import markdown, rank, safety
+from . import markdown, rank, safety, words
 from .models import Article, Result, Section, TopIssues
 
 BANNER = (
@@ -71,10 +71,9 @@ def team_sections(article: Article) -> str:
             f"<td>{'internal' if not c.public else 'public'}</td></tr>\n"
             for c in affected
         )
-        customers = len({" ".join((c.customer or "").split()).casefold() for c in affected})
         out.append(
-            f"## Customers affected\n\n<p>{customers} customer{'s' if customers != 1 else ''}, {len(affected)} "
-            f"case{'s' if len(affected) != 1 else ''} naming one.</p>\n"
+            f"## Customers affected\n\n<p>{words.count(rank.count_customers(affected), 'customer')}, "
+            f"{words.count(len(affected), 'case')} naming one.</p>\n"
             '<div class="kb-customers">\n<table>\n<thead><tr><th>Customer</th><th>Case</th><th>Resolved</th><th>Case is</th></tr></thead>\n'
             f"<tbody>\n{rows}</tbody>\n</table>\n</div>\n"
         )

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 
 from feedgen.feed import FeedGenerator
 
-from . import editions
+from . import editions, words
 from .models import Article, Result, Settings, article_url
 
 
@@ -63,5 +63,5 @@ def atom(result: Result, settings: Settings, summary: Callable[[Article], str]) 
         count = len(article.cases)
         status = f" Root cause: {article.root_cause.status}." if article.root_cause else ""
         lead = f"{why}: " if why else ""
-        e.summary(f"{lead}{summary(article)} (reported {count} time{'s' if count != 1 else ''}).{status}")
+        e.summary(f"{lead}{summary(article)} (reported {words.count(count, 'time')}).{status}")
     return fg.atom_str(pretty=True).decode("utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from . import words
 from .models import Article, Case, Diagnostic, Group, RootCause, fold_id
 
 
@@ -52,7 +53,7 @@ def choose_root_cause(
         chosen, why = canonical, "the canonical case's"
     else:
         chosen = min(counts, key=lambda key: (-counts[key], fold_id(key), key))
-        why = f"named by {counts[chosen]} case{'s' if counts[chosen] != 1 else ''}"
+        why = f"named by {words.count(counts[chosen], 'case')}"
     problems = [
         Diagnostic(
             case.path,

@@ -184,7 +184,7 @@ def banner(rc: RootCause, since_fix: int = 0) -> str:
     if since_fix and rc.fixed_on:
         kind = "warning"
         fix = f"fixed in {rc.fixed_in}" if rc.fixed_in else f"fixed on {rc.fixed_on.isoformat()}"
-        headline = (f"Marked {fix}, but reported {since_fix} more time{'s' if since_fix != 1 else ''} since "
+        headline = (f"Marked {fix}, but reported {words.count(since_fix, 'more time')} since "
                     f"{rc.fixed_on.isoformat()}: if upgrading does not help, use the solution below")
     bits = [f"Root cause: {esc(rc.title)}."]
     if rc.tracker:
