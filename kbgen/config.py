@@ -20,7 +20,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 
-from . import dedupe, export, pipeline
+from . import dedupe, export, pipeline, workers
 from .models import Settings
 
 AS_OF_ENV = "KBGEN_AS_OF"
@@ -171,6 +171,7 @@ def pipeline_options(options: KbgenConfig, config: MkDocsConfig) -> pipeline.Opt
         hourly_rate=float(options.hourly_rate),
         threshold=float(options.threshold),
         allow_emails=tuple(options.allow_emails),
+        workers=workers.count(),
     )
 
 

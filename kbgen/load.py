@@ -19,6 +19,7 @@ import yaml
 from . import markdown
 from .cache import BoundedCache
 from .models import Diagnostic, RawCase, Section
+from .workers import fork_map
 
 MAX_FILE_BYTES = 256 * 1024
 """A case file larger than this is rejected unread: real cases are a few KB."""
@@ -277,35 +278,55 @@ Progress = Callable[[str, int, int], None]
 def load_cases(
     cases_dir: Path, root: Path | None = None, progress: Progress | None = None,
     cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]] | None = None,
+    workers: int = 1,
 ) -> tuple[list[tuple[str, RawCase | None]], list[Diagnostic]]:
     """Read every case file. Returns (display path, raw case or None when unreadable) per file, and problems.
 
     ``cache`` keeps parsed files by (path, content hash) between builds: `kbgen serve` re-reads every
-    file but parses only the changed ones.
+    file but parses only the changed ones. ``workers`` > 1 parses many changed files in that many
+    processes (:mod:`kbgen.workers`); the result is the same either way.
     """
     if cache is None:
         cache = BoundedCache()
+    files = list(iter_case_files(cases_dir))
+    read: list[tuple[str, tuple[str, bytes] | None, list[Diagnostic]]] = []  # (path, cache key or None, problems reading)
+    known: dict[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]] = {}
+    todo: list[tuple[str, bytes, bytes]] = []  # (path, bytes, digest) of files parsed before by no build
+    for n, file in enumerate(files, 1):
+        path = display_path(file, root)
+        data, unread = read_limited(file, path, MAX_FILE_BYTES)
+        key = (path, digest(data)) if data is not None else None
+        read.append((path, key, unread))
+        if key is not None and data is not None:
+            hit = cache.peek(key)
+            if hit is not None:
+                known[key] = hit
+            else:
+                todo.append((path, data, key[1]))
+        if progress and n % 5000 == 0:
+            progress("read", n, len(files))
     out: list[tuple[str, RawCase | None]] = []
     problems: list[Diagnostic] = []
-    files = list(iter_case_files(cases_dir))
-    live: set[tuple[str, bytes]] = set()
     with no_cycle_collection():
-        for n, file in enumerate(files, 1):
-            path = display_path(file, root)
-            data, unread = read_limited(file, path, MAX_FILE_BYTES)
-            if data is None:
+        for (path, _, content_digest), verdict in zip(todo, fork_map(_parse, todo, workers), strict=True):
+            known[(path, content_digest)] = verdict
+            cache.put((path, content_digest), verdict)
+        del todo  # the files' bytes: the parse keeps what it needs
+        for path, key, unread in read:
+            if key is None:
                 out.append((path, None))
                 problems += unread
-                continue
-            key = (path, digest(data))
-            live.add(key)
-            hit = cache.get(key, lambda data=data, path=path, key=key: read_case(data, path, key[1]))  # type: ignore[misc]
-            out.append((path, hit[0]))
-            problems += hit[1]
-            if progress and (n % 1000 == 0 or n == len(files)):
-                progress("read", n, len(files))
-    cache.keep_only(live)  # files that changed or went away
+            else:
+                out.append((path, known[key][0]))
+                problems += known[key][1]
+    if progress:
+        progress("read", len(files), len(files))
+    cache.keep_only({key for _, key, _ in read if key is not None})  # files that changed or went away
     return out, problems
+
+
+def _parse(item: tuple[str, bytes, bytes]) -> tuple[RawCase | None, list[Diagnostic]]:
+    return read_case(item[1], item[0], item[2])
 
 
 def load_root_causes(file: Path, root: Path | None = None) -> tuple[dict[str, object] | None, LineMap, list[Diagnostic]]:

@@ -29,6 +29,7 @@ class Options:
     hourly_rate: float = 0.0
     threshold: float = dedupe.DEFAULT_THRESHOLD
     allow_emails: tuple[str, ...] = ()
+    workers: int = 1  # processes that read and check many case files at once (kbgen.workers)
 
 
 def run(options: Options, progress: load.Progress | None = None, caches: Caches | None = None) -> Result:
@@ -45,13 +46,13 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
     diagnostics: list[Diagnostic] = []
     raws: list[tuple[str, RawCase | None]] = []
     if options.cases_dir.is_dir():
-        raws, diagnostics = load.load_cases(options.cases_dir, options.root, progress, caches.files)
+        raws, diagnostics = load.load_cases(options.cases_dir, options.root, progress, caches.files, options.workers)
     else:  # every later stage still runs, on no cases, so the site and the summary come out whole
         diagnostics.append(load.diag(load.display_path(options.cases_dir, options.root), 1,
                                      "cases folder not found; create it or set the plugin's cases_dir"))
     rc_data, rc_lines, rc_problems = load.load_root_causes(options.root_causes, options.root)
     rc_path = load.display_path(options.root_causes, options.root)
-    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails, caches.checked)
+    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails, caches.checked, options.workers)
     result = Result(as_of=options.as_of, cases=checked.cases, root_causes=checked.root_causes)
     result.diagnostics = diagnostics + rc_problems + checked.diagnostics
     public = [c for c in checked.cases if c.public]

@@ -27,6 +27,7 @@ from .cache import Caches
 from .config import KbgenConfig
 from .models import Result
 from .words import count
+from .workers import count as cores
 
 log = get_plugin_logger(__name__)
 MATERIAL_DEFAULT_FONT = {"text": "Roboto", "code": "Roboto Mono"}
@@ -63,11 +64,6 @@ class GeneratedFile(File):
 
     def is_modified(self) -> bool:
         return not (self.unchanged and os.path.isfile(self.abs_dest_path))
-
-
-def workers() -> int:
-    """Processes for rendering a large site's Markdown: the cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _digest(*parts: object) -> bytes:
@@ -137,7 +133,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         result.diagnostics += sitecheck.site_url(config.site_url, Path(config.config_file_path or "mkdocs.yml").name)
         for d in result.diagnostics:
             (log.error if d.severity == "error" else log.warning)(d.format())
-        site = render.render(result, kbconfig.render_settings(self.config, config), self.caches.bodies, workers())
+        site = render.render(result, kbconfig.render_settings(self.config, config), self.caches.bodies, cores())
         progress.rendered(len(site.pages))
         for page in site.pages:
             if files.get_file_from_path(page.path) is not None:

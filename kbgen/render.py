@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import re
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +23,7 @@ from . import editions, feed, pages, plaintext, safety, search
 from .cache import BoundedCache
 from .models import Result, Settings
 from .pages import DataFile
+from .workers import fork_context
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
@@ -138,14 +138,7 @@ def _work(job: Job) -> tuple[str, Toc]:
 
 
 def _fork() -> multiprocessing.context.BaseContext | None:
-    """Fork, when it is safe: only a process with no other thread is copied whole (a server thread's lock is not).
-
-    Not spawn: a spawned worker re-runs the caller's main script, so a script without an
-    ``if __name__ == "__main__"`` guard that calls ``mkdocs build`` would build again in each worker.
-    """
-    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return multiprocessing.get_context("fork")
+    return fork_context()
 
 
 def _render_all(jobs: list[Job], settings: Settings, workers: int) -> list[tuple[str, Toc]]:

@@ -22,6 +22,7 @@ from . import load, markdown, placeholders, privacy
 from .cache import BoundedCache
 from .load import LineMap, diag
 from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, RawCase, RootCause, Section
+from .workers import fork_map
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -472,10 +473,12 @@ def validate(
     rc_path: str,
     allow_emails: Sequence[str] = (),
     cache: BoundedCache[tuple[str, bytes, bytes], Verdict] | None = None,
+    workers: int = 1,
 ) -> Validated:
     """Every rule on every file. ``cache`` keeps each file's verdict (the rules of one file are a pure function
     of its bytes and :func:`rule_inputs`), so `kbgen serve` re-checks only the files an edit changed; the
-    rules across files (unique ids, references, cycles) always run on all of them."""
+    rules across files (unique ids, references, cycles) always run on all of them. ``workers`` > 1 checks many
+    files in that many processes (:mod:`kbgen.workers`); the result is the same either way."""
     out = Validated()
     out.root_causes, out.diagnostics = validate_root_causes(rc_data, rc_lines, rc_path)
     customers = [name for _, raw in raws if raw is not None for name in customer_names(raw)]
@@ -491,21 +494,30 @@ def validate(
     candidates: list[Case] = []
     field_lines: dict[str, Mapping[str, int]] = {}
     with load.no_cycle_collection():
-        for path, raw in raws:
-            if raw is None:
-                continue
-            field_lines[path] = raw.meta_lines
-            if cache is not None and raw.digest:
-                verdict_key = (raw.path, raw.digest, context)
-                live.add(verdict_key)
-                case, problems = cache.get(verdict_key, lambda raw=raw: _case(raw, out.root_causes, rc_keys, allow_emails, names))  # type: ignore[misc]
-                problems = list(problems)  # the caller's list, never the cached one
+        files = [raw for _, raw in raws if raw is not None]
+        verdict_keys = [(raw.path, raw.digest, context) if cache is not None and raw.digest else None for raw in files]
+        known: dict[tuple[str, bytes, bytes], Verdict] = {}
+        for vkey in verdict_keys:
+            hit = cache.peek(vkey) if cache is not None and vkey is not None else None
+            if vkey is not None and hit is not None:
+                known[vkey] = hit
+        todo = [raw for raw, vkey in zip(files, verdict_keys, strict=True) if vkey not in known]
+        verdicts = iter(fork_map(lambda raw: _case(raw, out.root_causes, rc_keys, allow_emails, names), todo, workers))
+        for raw, verdict_key in zip(files, verdict_keys, strict=True):
+            field_lines[raw.path] = raw.meta_lines
+            if verdict_key is not None and verdict_key in known:
+                case, problems = known[verdict_key]
             else:
-                case, problems = _case(raw, out.root_causes, rc_keys, allow_emails, names)
+                case, problems = next(verdicts)
+                if cache is not None and verdict_key is not None:
+                    cache.put(verdict_key, (case, problems))
+            if verdict_key is not None:
+                live.add(verdict_key)
+            problems = list(problems)  # the caller's list, never the cached one
             out.diagnostics += problems
             if case is None:
                 # a problem the parse found (a fence never closed, nesting too deep) explains the others, so it comes first
-                out.rejected[path] = raw.load_errors[0] if raw.load_errors else next(p.message for p in problems if p.severity == "error")
+                out.rejected[raw.path] = raw.load_errors[0] if raw.load_errors else next(p.message for p in problems if p.severity == "error")
             else:
                 candidates.append(case)
     if cache is not None:

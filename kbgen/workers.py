@@ -1,0 +1,66 @@
+"""Sharing pure per-item work out to forked worker processes (parsing and checking many case files).
+
+Forking copies the caller's memory, so a worker reads the items (and everything the task
+needs: customer names, root causes) without pickling them; only each item's index goes out
+and only its result comes back. Where forking is unsafe or not worth it, the same task runs
+here, in order, so the result never depends on how it was computed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PARALLEL_FROM = 1000
+"""Items below which a pool costs more (forking, results pickled back) than it saves."""
+
+
+def count() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def fork_context() -> multiprocessing.context.BaseContext | None:
+    """Fork, when it is safe: only a process with no other thread is copied whole (a server thread's lock is not).
+
+    Not spawn: a spawned worker re-runs the caller's main script, so a script without an
+    ``if __name__ == "__main__"`` guard that calls ``mkdocs build`` would build again in each worker.
+    """
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
+_task: Callable[[int], Any] | None = None
+"""What a forked worker computes for one index: set before the pool forks, so every worker inherits it."""
+
+
+def _run(span: tuple[int, int]) -> list[Any]:
+    assert _task is not None
+    return [_task(i) for i in range(*span)]
+
+
+def fork_map(task: Callable[[T], R], items: Sequence[T], workers: int = 1) -> list[R]:
+    """``[task(item) for item in items]``, shared out to ``workers`` forked processes when there are many items.
+
+    ``task`` must be pure (what it changes in a worker's memory is lost) and its results picklable.
+    """
+    global _task
+    context = fork_context()
+    if workers < 2 or len(items) < PARALLEL_FROM or context is None or _task is not None:
+        return [task(item) for item in items]  # _task set: already inside a pool's task, no nested pools
+    step = max(64, len(items) // (workers * 8))  # a few spans per worker: one slow span does not keep the others idle
+    spans = [(start, min(start + step, len(items))) for start in range(0, len(items), step)]
+    _task = lambda i: task(items[i])  # noqa: E731 (inherited by the forked workers; never pickled)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return [result for part in pool.map(_run, spans) for result in part]
+    finally:
+        _task = None
