@@ -109,6 +109,7 @@ from rapidfuzz import fuzz, process
 
 from .cache import Caches
 from .models import Case, Diagnostic, Group, NearMiss
+from .workers import fork_map
 
 DEFAULT_THRESHOLD = 55.0
 """Pairs scoring at least this much merge; chosen on the labelled pairs (see the test)."""
@@ -146,6 +147,9 @@ HASHED_WORDS = 4
 
 WINDOW = 3
 """Neighbours scored on each side in every index list."""
+
+PAIR_BATCH = 2048
+"""Candidate pairs scored per batch (a worker process's unit of work)."""
 
 BLOCK_TEXTS = 1024
 """Most distinct texts scored all at once (one block); a bigger component is cut into blocks by error codes."""
@@ -242,11 +246,32 @@ def _hash(word: str) -> int:
     return zlib.crc32(word.encode())  # stable across runs, unlike hash()
 
 
+def _text_key(case: Case) -> tuple[str, str, str, str]:
+    return case.product, case.title, case.problem, case.solution
+
+
 def prepare(case: Case, cache: Caches | None = None) -> _Text:
     """A case's normalised texts; ``cache`` (kept by `kbgen serve`) skips cases whose text did not change."""
     if cache is None:
         return _prepare(case)
-    return cache.prepared.get((case.product, case.title, case.problem, case.solution), lambda: _prepare(case))
+    return cache.prepared.get(_text_key(case), lambda: _prepare(case))
+
+
+def prepare_all(cases: Sequence[Case], cache: Caches | None = None, workers: int = 1) -> list[_Text]:
+    """:func:`prepare` of every case, in order; many new texts are shared out to ``workers`` processes."""
+    keys = [_text_key(c) for c in cases]
+    known: dict[tuple[str, str, str, str], _Text] = {}
+    if cache is not None:
+        for key in keys:
+            hit = cache.prepared.peek(key)
+            if hit is not None:
+                known[key] = hit
+    todo = list({key: case for key, case in zip(keys, cases, strict=True) if key not in known}.items())
+    for (key, _), text in zip(todo, fork_map(lambda item: _prepare(item[1]), todo, workers), strict=True):
+        known[key] = text
+        if cache is not None:
+            cache.prepared.put(key, text)
+    return [known[key] for key in keys]
 
 
 def _prepare(case: Case) -> _Text:
@@ -783,6 +808,21 @@ def _group_block(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], s
     return _split(nodes, pos, scores, blocked, threshold, rid, cases), pos, scores, False
 
 
+def _block_groups(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], scorer: _Scorer, threshold: float,
+                  cases: Sequence[Case]) -> tuple[list[tuple[list[int], float]], int, bool]:
+    """:func:`_group_block`, with each group's members and exact lowest score read off the matrix here, so the
+    matrix never leaves (a worker process sends back a few numbers, not K x K of them).
+
+    Returns the groups, how many distinct texts the block has, and whether it agreed whole.
+    """
+    drafts, rid_pos, scores, agreed = _group_block(nodes, rid, reps, scorer, threshold, cases)
+    groups = []
+    for draft in drafts:
+        members = [m for n in draft for m in n.members]
+        groups.append((members, _lowest(members, rid, rid_pos, scores)))
+    return groups, len(rid_pos), agreed
+
+
 def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case]) -> int:
     # A public case whenever the group has one, so an article has the same URL in both editions.
     pool = [m for m in members if cases[m].public] or list(members)
@@ -813,14 +853,15 @@ def _lowest(members: Sequence[int], rid: Sequence[int], pos: dict[int, int], sco
 
 
 def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_miss_margin: float = 10.0,
-           *, exhaustive: bool = False, cache: Caches | None = None) -> DedupeResult:
+           *, exhaustive: bool = False, cache: Caches | None = None, workers: int = 1) -> DedupeResult:
     """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference).
 
-    ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept.
+    ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept. ``workers``
+    > 1 normalises many texts in that many processes (:mod:`kbgen.workers`); the groups are the same.
     """
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
     same: dict[_Text, _Text] = {}
-    texts = [same.setdefault(text, text) for text in (prepare(c, cache) for c in ordered)]  # one object per text
+    texts = [same.setdefault(text, text) for text in prepare_all(ordered, cache, workers)]  # one object per text
     del same
     weights = _Weights(texts)
     scorer = _Scorer(weights)
@@ -849,15 +890,19 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     work = {"cases": len(ordered), "texts": len(reps), "scored_pairs": len(pairs), "largest_component_texts": 0,
             "split_components": 0, "largest_block_texts": 0, "peeled_blocks": 0}
     link: dict[int, tuple[float, int]] = {}  # text -> its best agreeing neighbour that quotes codes
-    for a, b in (pair for start in range(0, len(pairs), 65536) for pair in pairs[start : start + 65536].tolist()):
-        score, why = scorer(reps[a], reps[b])
-        if score >= floor:
-            known[(a, b)] = (score, why)
-        if score >= threshold and not _clash(reps[a], reps[b]):
-            _union(parent, first[a], first[b])
-            for one, other in ((a, b), (b, a)):
-                if reps[other].codes and (score, -other) > link.get(one, (-1.0, 0)):
-                    link[one] = (score, -other)
+    spans = [(start, min(start + PAIR_BATCH, len(pairs))) for start in range(0, len(pairs), PAIR_BATCH)]
+    scored = fork_map(lambda span: [scorer(reps[a], reps[b]) for a, b in pairs[span[0] : span[1]].tolist()], spans,
+                      workers, parallel_from=8)
+    for (start, stop), batch in zip(spans, scored, strict=True):
+        for (a, b), (score, why) in zip(pairs[start:stop].tolist(), batch, strict=True):
+            if score >= floor:
+                known[(a, b)] = (score, why)
+            if score >= threshold and not _clash(reps[a], reps[b]):
+                _union(parent, first[a], first[b])
+                for one, other in ((a, b), (b, a)):
+                    if reps[other].codes and (score, -other) > link.get(one, (-1.0, 0)):
+                        link[one] = (score, -other)
+    del scored
     for i, j in target.items():
         _union(parent, i, j)
     units = _units(len(ordered), target)
@@ -876,22 +921,22 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             memo[key] = scorer(reps[key[0]], reps[key[1]])
         return memo[key]
 
+    plan: list[list[_Node]] = []
     for root in sorted(component):
         nodes = _nodes(component[root], rid, apart, ordered)
         work["largest_component_texts"] = max(work["largest_component_texts"],
                                               len({rid[m] for n in nodes for m in n.members}))
         blocks = _blocks(nodes, rid, reps, link, ordered)
         work["split_components"] += len(blocks) > 1
-        for block in blocks:
-            drafts, rid_pos, scores, agreed = _group_block(block, rid, reps, scorer, threshold, ordered)
-            work["largest_block_texts"] = max(work["largest_block_texts"], len(rid_pos))
-            work["peeled_blocks"] += not agreed
-            for draft in drafts:
-                members = [m for n in draft for m in n.members]
-                for m in members:
-                    group_of[m] = len(groups)
-                groups.append(_group(members, pointed, target, ordered, sizes, reason,
-                                     _lowest(members, rid, rid_pos, scores)))
+        plan += blocks
+    done = fork_map(lambda block: _block_groups(block, rid, reps, scorer, threshold, ordered), plan, workers)
+    for drafts, texts_in_block, agreed in done:
+        work["largest_block_texts"] = max(work["largest_block_texts"], texts_in_block)
+        work["peeled_blocks"] += not agreed
+        for members, lowest in drafts:
+            for m in members:
+                group_of[m] = len(groups)
+            groups.append(_group(members, pointed, target, ordered, sizes, reason, lowest))
     near = []
     for (a, b), (score, why) in known.items():
         i, j = first[a], first[b]

@@ -289,44 +289,33 @@ def load_cases(
     if cache is None:
         cache = BoundedCache()
     files = list(iter_case_files(cases_dir))
-    read: list[tuple[str, tuple[str, bytes] | None, list[Diagnostic]]] = []  # (path, cache key or None, problems reading)
-    known: dict[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]] = {}
-    todo: list[tuple[str, bytes, bytes]] = []  # (path, bytes, digest) of files parsed before by no build
-    for n, file in enumerate(files, 1):
-        path = display_path(file, root)
-        data, unread = read_limited(file, path, MAX_FILE_BYTES)
-        key = (path, digest(data)) if data is not None else None
-        read.append((path, key, unread))
-        if key is not None and data is not None:
-            hit = cache.peek(key)
-            if hit is not None:
-                known[key] = hit
-            else:
-                todo.append((path, data, key[1]))
-        if progress and n % 5000 == 0:
-            progress("read", n, len(files))
-    out: list[tuple[str, RawCase | None]] = []
-    problems: list[Diagnostic] = []
     with no_cycle_collection():
-        for (path, _, content_digest), verdict in zip(todo, fork_map(_parse, todo, workers), strict=True):
-            known[(path, content_digest)] = verdict
-            cache.put((path, content_digest), verdict)
-        del todo  # the files' bytes: the parse keeps what it needs
-        for path, key, unread in read:
-            if key is None:
-                out.append((path, None))
-                problems += unread
-            else:
-                out.append((path, known[key][0]))
-                problems += known[key][1]
-    if progress:
-        progress("read", len(files), len(files))
-    cache.keep_only({key for _, key, _ in read if key is not None})  # files that changed or went away
+        # In worker processes each file is read, hashed, looked up in (a copy of) the cache and parsed there:
+        # only the parse comes back. Parses made here are stored; a hit keeps its entry fresh.
+        told = (lambda n: progress("read", n, len(files))) if progress else None
+        read = fork_map(lambda file: _read_one(file, root, cache), files, workers, told)
+        out: list[tuple[str, RawCase | None]] = []
+        problems: list[Diagnostic] = []
+        live: set[tuple[str, bytes]] = set()
+        for path, key, verdict in read:
+            out.append((path, verdict[0]))
+            problems += verdict[1]
+            if key is not None:
+                live.add(key)
+                cache.put(key, verdict)
+    cache.keep_only(live)  # files that changed or went away
     return out, problems
 
 
-def _parse(item: tuple[str, bytes, bytes]) -> tuple[RawCase | None, list[Diagnostic]]:
-    return read_case(item[1], item[0], item[2])
+def _read_one(file: Path, root: Path | None, cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]],
+              ) -> tuple[str, tuple[str, bytes] | None, tuple[RawCase | None, list[Diagnostic]]]:
+    """(display path, cache key or None when unreadable, parse) of one case file."""
+    path = display_path(file, root)
+    data, unread = read_limited(file, path, MAX_FILE_BYTES)
+    if data is None:
+        return path, None, (None, unread)
+    key = (path, digest(data))
+    return path, key, cache.get(key, lambda: read_case(data, path, key[1]))
 
 
 def load_root_causes(file: Path, root: Path | None = None) -> tuple[dict[str, object] | None, LineMap, list[Diagnostic]]:

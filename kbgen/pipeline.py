@@ -57,7 +57,7 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
     result.diagnostics = diagnostics + rc_problems + checked.diagnostics
     public = [c for c in checked.cases if c.public]
     step("validate", len(raws))
-    found = dedupe.dedupe(public, options.threshold, cache=caches)
+    found = dedupe.dedupe(public, options.threshold, cache=caches, workers=options.workers)
     result.groups, result.near_misses = found.groups, found.near_misses
     result.diagnostics += found.diagnostics
     step("dedupe", len(public))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -47,20 +47,34 @@ def _run(span: tuple[int, int]) -> list[Any]:
     return [_task(i) for i in range(*span)]
 
 
-def fork_map(task: Callable[[T], R], items: Sequence[T], workers: int = 1) -> list[R]:
+def fork_map(task: Callable[[T], R], items: Sequence[T], workers: int = 1,
+             done: Callable[[int], None] | None = None, parallel_from: int | None = None) -> list[R]:
     """``[task(item) for item in items]``, shared out to ``workers`` forked processes when there are many items.
 
     ``task`` must be pure (what it changes in a worker's memory is lost) and its results picklable.
+    ``done(n)`` is told every so often how many items are finished (a terminal shows it). ``parallel_from``
+    (default :data:`PARALLEL_FROM`) is the fewest items worth a pool: fewer when each item is a big batch.
     """
     global _task
     context = fork_context()
-    if workers < 2 or len(items) < PARALLEL_FROM or context is None or _task is not None:
-        return [task(item) for item in items]  # _task set: already inside a pool's task, no nested pools
-    step = max(64, len(items) // (workers * 8))  # a few spans per worker: one slow span does not keep the others idle
+    step = max(1 if parallel_from else 64, len(items) // (workers * 8))  # a few spans per worker: one slow span does not keep the others idle
     spans = [(start, min(start + step, len(items))) for start in range(0, len(items), step)]
+    results: list[R] = []
+    least = PARALLEL_FROM if parallel_from is None else parallel_from
+    if workers < 2 or len(items) < least or context is None or _task is not None:
+        parts: Iterable[list[R]] = ([task(item) for item in items[lo:hi]] for lo, hi in spans)  # _task set: no nested pools
+        for part in parts:
+            results += part
+            if done:
+                done(len(results))
+        return results
     _task = lambda i: task(items[i])  # noqa: E731 (inherited by the forked workers; never pickled)
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return [result for part in pool.map(_run, spans) for result in part]
+            for part in pool.map(_run, spans):
+                results += part
+                if done:
+                    done(len(results))
     finally:
         _task = None
+    return results

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kbgen import load, validate, workers
+from kbgen import dedupe, load, validate, workers
 from kbgen.cache import BoundedCache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,18 +43,22 @@ def _load_and_check(content: Path, jobs: int) -> tuple[object, ...]:
     raws, problems = load.load_cases(content / "cases", content, workers=jobs, cache=BoundedCache())
     rc, lines, rc_problems = load.load_root_causes(content / "root-causes.yml", content)
     checked = validate.validate(raws, rc, lines, "root-causes.yml", workers=jobs, cache=BoundedCache())
-    return raws, problems, rc_problems, checked.cases, checked.rejected, checked.diagnostics, checked.root_causes
+    found = dedupe.dedupe([c for c in checked.cases if c.public], workers=jobs)
+    return (raws, problems, rc_problems, checked.cases, checked.rejected, checked.diagnostics, checked.root_causes,
+            found.groups, found.near_misses)
 
 
 @needs_fork
 @pytest.mark.parametrize("content", [ROOT / "content", ROOT / "tests" / "hostile"], ids=["demo", "hostile"])
 def test_parallel_load_and_checks_equal_one_process(forked: None, content: Path, tmp_path: Path) -> None:
-    """Every case, verdict and problem (hostile files included) is the same whether one process or two read them."""
+    """Every case, verdict, problem (hostile files included) and merge is the same whether one process or two read them."""
     work = tmp_path / "kb"
     shutil.copytree(content, work, symlinks=True)
     one = _load_and_check(work, 1)
     two = _load_and_check(work, 2)
     assert repr(one) == repr(two)  # repr: a NaN read from YAML equals no other NaN, however it was computed
     assert one[3], "no case was valid: the comparison says nothing"
+    if content.name == "content":
+        assert any(len(g.members) > 1 for g in one[7]), "no demo case merged: the comparison says nothing"
     if content.name == "hostile":
         assert one[4], "no hostile file was rejected: the comparison says nothing"
