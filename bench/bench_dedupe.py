@@ -5,6 +5,8 @@ Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it 
   groups that mix problems, and how many articles the largest problem ends up in;
 - read+parse time: kbgen's own load + validate, and a plain CSafeLoader reader as the floor;
 - dedupe time and its ratio to both (target: at most 3x read+parse at 100k);
+- the whole command, `kbgen dupes --json` in a new process (worker processes included, as a user runs
+  it), its time against the floor and its peak memory (the largest process: the parent or one worker);
 - for N up to --exhaustive-max, the exhaustive reference (every pair in a product scored
   with the same score_pair and clustered the same way): the share of its same-group pairs
   that the fast path also groups together, and pairs the fast path groups that it does not;
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -29,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate, generate_hard
 
-from kbgen import dedupe
+from kbgen import dedupe, workers
 from kbgen.models import Case, Group, Section
 
 
@@ -60,15 +63,47 @@ def plain_read(cases_dir: Path) -> list[Case]:
     return cases
 
 
-def kbgen_read(out: Path) -> list[Case] | None:
-    """kbgen's own load + validate, if those modules are there."""
+def kbgen_read(out: Path, jobs: int = 1) -> list[Case] | None:
+    """kbgen's own load + validate, if those modules are there, in ``jobs`` processes."""
     try:
         from kbgen import load, validate
     except ImportError:
         return None
-    raws, _ = load.load_cases(out / "cases", out)
+    raws, _ = load.load_cases(out / "cases", out, workers=jobs)
     rc_data, rc_lines, _ = load.load_root_causes(out / "root-causes.yml", out)
-    return validate.validate(raws, rc_data, rc_lines, "root-causes.yml").cases
+    return validate.validate(raws, rc_data, rc_lines, "root-causes.yml", workers=jobs).cases
+
+
+DUPES_YML = """site_name: Bench dupes
+docs_dir: pages
+theme:
+  name: material
+plugins:
+  - kbgen:
+      cases_dir: cases
+      root_causes: root-causes.yml
+      as_of: "2026-11-20"
+"""
+
+MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+print(code, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def whole_command(out: Path) -> tuple[float, float]:
+    """Seconds and peak MB of `kbgen dupes --json` on the folder, run as a user runs it."""
+    (out / "mkdocs.yml").write_text(DUPES_YML)
+    (out / "pages").mkdir(exist_ok=True)
+    kbgen = str(Path(sys.executable).with_name("kbgen"))
+    done = subprocess.run([sys.executable, "-c", MEASURE, kbgen, "dupes", "--json", "-f", str(out / "mkdocs.yml")],
+                          capture_output=True, text=True, check=True)
+    code, seconds, rss_kb = done.stdout.split()
+    if code != "0":
+        raise SystemExit(f"kbgen dupes failed with exit code {code}")
+    return float(seconds), int(rss_kb) / 1024
 
 
 def same_group_pairs(groups: Sequence[Group]) -> int:
@@ -116,6 +151,7 @@ def main() -> None:
     parser.add_argument("--exhaustive-max", type=int, default=5000)
     parser.add_argument("--plain", action="store_true", help="skip kbgen's own load+validate (slow at 100k)")
     parser.add_argument("--shape", choices=["hard", "default"], default="hard", help="bench/generate.py's shape")
+    parser.add_argument("--workers", type=int, default=workers.count(), help="processes (default: the cores, as kbgen uses)")
     args = parser.parse_args()
     out = args.dir or Path(f"/tmp/kbgen-bench/{args.shape}-{args.n}")
     if sum(1 for _ in (out / "cases").rglob("*.md")) != args.n:
@@ -123,12 +159,13 @@ def main() -> None:
         timed(f"generate {args.n} cases ({args.shape})", make, args.n, out, args.seed)
 
     plain, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
-    checked, kbgen_s = (None, 0.0) if args.plain else timed("read+parse (kbgen load+validate)", kbgen_read, out)
+    checked, kbgen_s = (None, 0.0) if args.plain else timed(f"read+parse (kbgen load+validate, {args.workers} processes)",
+                                                             kbgen_read, out, args.workers)
     cases = [c for c in (checked if checked is not None else plain) if c.public]
     print(f"public cases: {len(cases)}")
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    fast, dedupe_s = timed("dedupe", dedupe.dedupe, cases, args.threshold)
+    fast, dedupe_s = timed("dedupe", dedupe.dedupe, cases, args.threshold, workers=args.workers)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {before:.0f} MB with the cases read, {after:.0f} MB after dedupe (+{after - before:.0f} MB)")
     merged = [g for g in fast.groups if len(g.members) > 1]
@@ -140,7 +177,11 @@ def main() -> None:
     print(f"dedupe / read+parse: {dedupe_s / plain_s:.2f}x plain, "
           + (f"{dedupe_s / kbgen_s:.2f}x kbgen" if checked is not None else "kbgen load not available"))
     if checked is not None:
-        print(f"kbgen dupes (load + validate + dedupe) / plain read+parse: {(kbgen_s + dedupe_s) / plain_s:.2f}x")
+        print(f"kbgen load + validate + dedupe / plain read+parse: {(kbgen_s + dedupe_s) / plain_s:.2f}x")
+    if not args.plain:
+        seconds, peak = whole_command(out)
+        print(f"whole command `kbgen dupes --json`: {seconds:.2f} s, peak {peak:.0f} MB; "
+              f"{seconds / plain_s:.2f}x plain read+parse")
     if len(cases) <= args.exhaustive_max:
         full, _ = timed("dedupe, exhaustive", dedupe.dedupe, cases, args.threshold, exhaustive=True)
         wanted, found = same_group_pairs(full.groups), same_group_pairs(fast.groups)
