@@ -857,7 +857,8 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference).
 
     ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept. ``workers``
-    > 1 normalises many texts in that many processes (:mod:`kbgen.workers`); the groups are the same.
+    > 1 shares out the pure, per-item parts (normalising texts, scoring candidate pairs, grouping each block)
+    to that many processes (:mod:`kbgen.workers`); the groups, scores and near misses are the same.
     """
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
     same: dict[_Text, _Text] = {}
