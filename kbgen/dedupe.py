@@ -246,32 +246,11 @@ def _hash(word: str) -> int:
     return zlib.crc32(word.encode())  # stable across runs, unlike hash()
 
 
-def _text_key(case: Case) -> tuple[str, str, str, str]:
-    return case.product, case.title, case.problem, case.solution
-
-
 def prepare(case: Case, cache: Caches | None = None) -> _Text:
     """A case's normalised texts; ``cache`` (kept by `kbgen serve`) skips cases whose text did not change."""
     if cache is None:
         return _prepare(case)
-    return cache.prepared.get(_text_key(case), lambda: _prepare(case))
-
-
-def prepare_all(cases: Sequence[Case], cache: Caches | None = None, workers: int = 1) -> list[_Text]:
-    """:func:`prepare` of every case, in order; many new texts are shared out to ``workers`` processes."""
-    keys = [_text_key(c) for c in cases]
-    known: dict[tuple[str, str, str, str], _Text] = {}
-    if cache is not None:
-        for key in keys:
-            hit = cache.prepared.peek(key)
-            if hit is not None:
-                known[key] = hit
-    todo = list({key: case for key, case in zip(keys, cases, strict=True) if key not in known}.items())
-    for (key, _), text in zip(todo, fork_map(lambda item: _prepare(item[1]), todo, workers), strict=True):
-        known[key] = text
-        if cache is not None:
-            cache.prepared.put(key, text)
-    return [known[key] for key in keys]
+    return cache.prepared.get((case.product, case.title, case.problem, case.solution), lambda: _prepare(case))
 
 
 def _prepare(case: Case) -> _Text:
@@ -857,12 +836,13 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference).
 
     ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept. ``workers``
-    > 1 shares out the pure, per-item parts (normalising texts, scoring candidate pairs, grouping each block)
-    to that many processes (:mod:`kbgen.workers`); the groups, scores and near misses are the same.
+    > 1 scores the candidate pairs in that many processes (:mod:`kbgen.workers`); the groups, scores and near
+    misses are the same. (Normalising texts and grouping blocks stay here: shared out, they cost about as
+    much in sending results back, and the block matrices already use numpy's threads.)
     """
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
     same: dict[_Text, _Text] = {}
-    texts = [same.setdefault(text, text) for text in prepare_all(ordered, cache, workers)]  # one object per text
+    texts = [same.setdefault(text, text) for text in (prepare(c, cache) for c in ordered)]  # one object per text
     del same
     weights = _Weights(texts)
     scorer = _Scorer(weights)
@@ -930,8 +910,8 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
         blocks = _blocks(nodes, rid, reps, link, ordered)
         work["split_components"] += len(blocks) > 1
         plan += blocks
-    done = fork_map(lambda block: _block_groups(block, rid, reps, scorer, threshold, ordered), plan, workers)
-    for drafts, texts_in_block, agreed in done:
+    for block in plan:
+        drafts, texts_in_block, agreed = _block_groups(block, rid, reps, scorer, threshold, ordered)
         work["largest_block_texts"] = max(work["largest_block_texts"], texts_in_block)
         work["peeled_blocks"] += not agreed
         for members, lowest in drafts:

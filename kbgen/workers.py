@@ -8,6 +8,7 @@ here, in order, so the result never depends on how it was computed.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -70,7 +71,9 @@ def fork_map(task: Callable[[T], R], items: Sequence[T], workers: int = 1,
         return results
     _task = lambda i: task(items[i])  # noqa: E731 (inherited by the forked workers; never pickled)
     try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # No cycle collection in a worker: its passes would walk (and so copy, page by page) every object it
+        # inherited from the parent; a worker lives for one call, and its memory goes back when it ends.
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable) as pool:
             for part in pool.map(_run, spans):
                 results += part
                 if done:
