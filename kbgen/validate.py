@@ -440,11 +440,13 @@ def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.Cu
             found(line, name)
     for s in sections:
         name = None
-        for offset, text in enumerate((s.title + "\n" + s.body).split("\n")):
-            name = names.find(text)
-            if name:
-                found(s.line + offset, name)
-                break
+        whole = s.title + "\n" + s.body
+        if names.find(whole):  # one pass finds whatever a line holds; line by line only to name the line
+            for offset, text in enumerate(whole.split("\n")):
+                name = names.find(text)
+                if name:
+                    found(s.line + offset, name)
+                    break
         if name is None:
             name = names.find(" ".join(_html_text(s.html or markdown.render(s.body)).split()))
             if name:
