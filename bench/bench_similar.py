@@ -1,4 +1,4 @@
-"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only] [--runs 9] [--before REF]``.
+"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only] [--runs 11] [--before REF]``.
 
 Quality, in one run, recall@1, recall@3 and MRR of:
 
@@ -13,8 +13,8 @@ Then what each part of the method earns (one switched off at a time).
 
 Speed: a knowledge base of N generated cases (``bench/generate.py --distinct``: about N articles) is
 written to a temporary folder; ``kbgen similar`` is run as a command (first call builds and saves the
-index; later calls load it). Whole commands (a new Python each run: ``"TEXT"``, ``"TEXT" --json`` and
-``FILE --json``) are timed ``--runs`` times, interleaved with ``python -c pass``, ``kbgen --version`` and,
+index; later calls load it). Whole commands (a new Python each run, with its bytecode cache as an install has
+it: ``"TEXT"``, ``"TEXT" --json``, ``FILE`` and ``FILE --json``; and the last two without bytecode) are timed ``--runs`` times, interleaved with ``python -c pass``, ``kbgen --version`` and,
 with ``--before GIT_REF``, the same commands of kbgen at that commit (on a copy of the knowledge base), and
 reported as min / median. Then in-process (content hash + index load + query), and once more after the top
 result's case file was deleted (a stale index must not be used: it is rebuilt).
@@ -197,31 +197,41 @@ def before_tree(ref: str) -> Path:
 
 
 def whole_command(work: Path, title: str, case: Path, runs: int, before: str | None) -> None:
-    """Wall time of whole `kbgen similar` runs (a new Python each time), interleaved with their references."""
+    """Wall time of whole `kbgen similar` runs (a new Python each time), interleaved with their references.
+
+    Python runs as on a user's machine, with its bytecode cache (``pip install`` compiles it): a shell that sets
+    PYTHONDONTWRITEBYTECODE would otherwise compile kbgen's modules from source on every call (the
+    ``no bytecode`` rows show what that costs)."""
     python = sys.executable
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    raw = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run([python, "-c", "import kbgen.cli, kbgen.similar, kbgen.load"], env=env, check=True)  # writes the bytecode once
     commands: dict[str, tuple[list[str], Path, dict[str, str] | None]] = {
-        "python -c pass": ([python, "-c", "pass"], work, None),
-        "kbgen --version": ([python, "-m", "kbgen.cli", "--version"], work, None),
-        'kbgen similar "TEXT"': ([python, "-m", "kbgen.cli", "similar", title], work, None),
-        'kbgen similar "TEXT" --json': ([python, "-m", "kbgen.cli", "similar", title, "--json"], work, None),
-        "kbgen similar FILE --json": ([python, "-m", "kbgen.cli", "similar", str(case), "--json"], work, None),
+        "python -c pass": ([python, "-c", "pass"], work, env),
+        "kbgen --version": ([python, "-m", "kbgen.cli", "--version"], work, env),
+        'kbgen similar "TEXT"': ([python, "-m", "kbgen.cli", "similar", title], work, env),
+        'kbgen similar "TEXT" --json': ([python, "-m", "kbgen.cli", "similar", title, "--json"], work, env),
+        "kbgen similar FILE": ([python, "-m", "kbgen.cli", "similar", str(case)], work, env),
+        "kbgen similar FILE --json": ([python, "-m", "kbgen.cli", "similar", str(case), "--json"], work, env),
+        'no bytecode: kbgen similar "TEXT" --json': ([python, "-m", "kbgen.cli", "similar", title, "--json"], work, raw),
+        "no bytecode: kbgen similar FILE --json": ([python, "-m", "kbgen.cli", "similar", str(case), "--json"], work, raw),
     }
     if before:
         # the earlier kbgen keeps its own cache (another index format): it runs on a copy of the knowledge base
         old = work.with_name(work.name + "-before")
         shutil.copytree(work, old, ignore=shutil.ignore_patterns(".cache"))
-        env = {**os.environ, "PYTHONPATH": str(before_tree(before))}
+        env_before = {**env, "PYTHONPATH": str(before_tree(before))}
         for label, args in ((f'{before}: kbgen similar "TEXT" --json', [title, "--json"]),
                             (f"{before}: kbgen similar FILE --json", [str(old / case.relative_to(work)), "--json"])):
-            commands[label] = ([python, "-m", "kbgen.cli", "similar", *args], old, env)
-        timed(commands[f'{before}: kbgen similar "TEXT" --json'][0], old, env)  # its first call builds its index
+            commands[label] = ([python, "-m", "kbgen.cli", "similar", *args], old, env_before)
+        timed(commands[f'{before}: kbgen similar "TEXT" --json'][0], old, env_before)  # its first call builds its index
     times: dict[str, list[float]] = {label: [] for label in commands}
     for _ in range(runs):  # interleaved, so load from other processes hits every command alike
         for label, (args, cwd, env) in commands.items():
             times[label].append(timed(args, cwd, env)[0])
     print(f"  whole command, cached index, wall time in s (min / median of {runs} runs):")
     for label, t in times.items():
-        print(f"    {label:<44} {min(t):5.2f} / {statistics.median(t):5.2f}")
+        print(f"    {label:<48} {min(t):5.3f} / {statistics.median(t):5.3f}")
     if before:
         for what in ('"TEXT" --json', "FILE --json"):
             new, old_t = times[f"kbgen similar {what}"], times[f"{before}: kbgen similar {what}"]
@@ -296,7 +306,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=askubuntu.DEV, help="the AskUbuntu pairs (tab-separated)")
     parser.add_argument("--keep", action="store_true", help="keep the generated knowledge base")
     parser.add_argument("--speed-only", action="store_true", help="skip the quality tables")
-    parser.add_argument("--runs", type=int, default=9, help="whole-command runs of each kind (min and median reported)")
+    parser.add_argument("--runs", type=int, default=11, help="whole-command runs of each kind (min and median reported)")
     parser.add_argument("--before", default=None, metavar="GIT_REF",
                         help="also time the command as it was at this git commit (on a copy of the knowledge base)")
     args = parser.parse_args()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import shlex
 import shutil
@@ -24,7 +23,7 @@ from . import words
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
 
-    from .models import Diagnostic, Result
+    from .models import Article, Diagnostic, Result
     from .plugin import KbgenPlugin
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,6 +71,8 @@ def strict_option(f: F) -> F:
 
 
 def _logging(verbose: bool) -> None:
+    import logging  # here: `kbgen similar` logs nothing, and the import is a twentieth of its time budget
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
     root = logging.getLogger("mkdocs")
@@ -471,14 +472,22 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
         setup = sim.Setup(repr(replace(opts, as_of=date.min)), str(opts.cases_dir), str(opts.root_causes), cfg.site_url or "")
         sim.record_setup(cache, fingerprint, setup)
     key = sim.content_key(setup.settings, sim.input_files(setup.cases_dir, setup.root_causes), cache / "files.json")
-    index = sim.cached_index(cache, key, lambda: run_pipeline(*configured()).articles)
+    def articles() -> list[Article]:
+        return run_pipeline(*configured()).articles
+
+    index = sim.cached_index(cache, key, articles)
     try:
         is_file = "\n" not in draft and len(draft) < 4096 and Path(draft).is_file()
     except OSError:
         is_file = False
     text = Path(draft).read_text(encoding="utf-8") if is_file else draft
     query = sim.parse_draft(text)
-    hits = index.search(query, limit, exclude=[query.id] if query.id else [])
+    own = [query.id] if query.id else []
+    try:
+        hits = index.search(query, limit, exclude=own)
+    except ValueError:  # a saved index naming an article it does not hold (damaged): built again, not trusted
+        sim.discard(cache, key)
+        hits = sim.cached_index(cache, key, articles).search(query, limit, exclude=own)
     if as_json:
         click.echo(json.dumps({"results": [{"article": a.id, "title": a.title, "url": f"{setup.site_url}{a.url}", "score": round(s, 3)}
                                            for a, s in hits]}, indent=2, ensure_ascii=False))

@@ -308,6 +308,54 @@ def test_similar_command_answers_from_its_cache_and_never_from_a_stale_one(tmp_p
     assert similar("wrong currency on the invoice")[0]["article"] == "CASE-2"
 
 
+def test_an_unchanged_knowledge_base_is_known_by_its_file_times_and_every_edit_is_seen(tmp_path: Path) -> None:
+    """Files older than the last call's record are trusted by size and time (no manifest read); any new time is read."""
+    import array
+    import json
+    import os
+    import time
+
+    from tests.conftest import kbgen
+    from tests.kb import case_text, write_kb
+
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-1", "Sync stops after a password change", "The tray icon shows an error."),
+                                 "b.md": case_text("CASE-2", "Invoice PDF shows the wrong currency", "Totals show USD instead of EUR.")})
+    hour_ago = time.time() - 3600
+    for path in [config, *(tmp_path / "content").rglob("*")]:
+        os.utime(path, (hour_ago, hour_ago))  # old enough to trust: not "racy"
+
+    def top(*args: str) -> dict[str, object]:
+        result = kbgen("similar", *args, "--json", "-f", str(config))
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.output)["results"][0])
+
+    cache = tmp_path / ".cache" / "kbgen"
+    assert top("wrong currency on the invoice")["article"] == "CASE-2"
+    (cache / "files.json").write_text("{", encoding="utf-8")  # the manifest is not even read while nothing changed
+    index = sorted(cache.glob("similar-*"))
+    assert top("wrong currency on the invoice")["article"] == "CASE-2" and sorted(cache.glob("similar-*")) == index
+    # an edit dated in the past (a checkout, a restored backup) still has another time: it is read and re-indexed
+    b = tmp_path / "content" / "cases" / "b.md"
+    b.write_text(case_text("CASE-2", "Invoice PDF shows the wrong currency symbol", "Totals show USD instead of EUR."), encoding="utf-8")
+    os.utime(b, (hour_ago + 60, hour_ago + 60))
+    assert top("wrong currency on the invoice")["title"] == "Invoice PDF shows the wrong currency symbol"
+    # a damaged record of the last call is ignored, not trusted
+    (cache / "files-key.json").write_text('{"written": 1, "stats": "x", "key": 5}', encoding="utf-8")
+    assert top("wrong currency on the invoice")["title"] == "Invoice PDF shows the wrong currency symbol"
+    # a saved index whose entries name an article it does not hold (checked only as a query reads it) is rebuilt
+    (folder,) = cache.glob("similar-*")
+    indices = array.array("i")
+    indices.frombytes((folder / "body.indices").read_bytes())
+    indices[:] = array.array("i", [10_000] * len(indices))
+    (folder / "body.indices").write_bytes(indices.tobytes())
+    assert top("wrong currency on the invoice")["article"] == "CASE-2"
+    # a draft file is read by the build's rules: its internal notes do not count
+    draft = tmp_path / "draft.md"
+    draft.write_text(case_text("CASE-7", "Totals in the wrong currency", "It says USD.").replace(
+        "## Solution", "## Internal notes\nSync stops after a password change, tray icon error, sync stops.\n\n## Solution"), encoding="utf-8")
+    assert top(str(draft))["article"] == "CASE-2"
+
+
 def test_cached_index_round_trips_and_survives_an_unwritable_cache(labelled: tuple[list[Article], list[dict[str, str]]], tmp_path: Path) -> None:
     from kbgen.similar import cached_index
 
