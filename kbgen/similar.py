@@ -39,7 +39,12 @@ arrays and JSON, no pickle: the folder may sit in an untrusted checkout); :func:
 keeps one per content hash of the inputs, so an unchanged knowledge base is never re-indexed and a
 changed one never answers from a stale index. What a call needs of mkdocs.yml is kept too (:class:`Setup`,
 keyed by :func:`config_fingerprint`), so a cached call imports neither MkDocs nor numpy: the index is
-plain arrays, scored in Python.
+plain arrays, scored in Python. While no input file has a new size or time, :func:`content_key` answers
+from one ``stat`` a file.
+
+**Meaning** (optional, ``search(..., semantic=True)``, ``kbgen similar --semantic``): :mod:`kbgen.semantic`
+re-orders the listed articles by a sentence-embedding model; their texts (:func:`symptom_text`) are saved
+with the index and read only then.
 """
 
 from __future__ import annotations
@@ -85,7 +90,7 @@ TAIL = 0.4
 """Articles scoring below this share of the best one are cut: that is where the scores fall off."""
 MAX_ERROR_WORDS = 32
 """Error strings longer than this many words are not matched (a whole pasted block is no error message)."""
-FORMAT = 2
+FORMAT = 3
 """Version of the saved index layout and of the ranking: a change rebuilds every cached index."""
 
 _STOP_WORDS = """
@@ -288,6 +293,8 @@ class Index:
     def __init__(self, articles: Sequence[Article]) -> None:
         ordered = sorted(articles, key=lambda a: a.id)
         self.rows = [[a.id, a.best.title, a.url] for a in ordered]
+        self._texts: list[str] | None = [symptom_text(a) for a in ordered]
+        self._folder: Path | None = None
         errors: dict[str, list[int]] = defaultdict(list)
         codes: dict[str, frozenset[str]] = {}
         for i, article in enumerate(ordered):
@@ -353,10 +360,13 @@ class Index:
                 text[i] *= 1 + ERROR_WEIGHT * e
         return {i: round(min(v, 1.0), 12) for i, v in text.items()}  # rounding keeps equal scores equal (ties then go by id)
 
-    def search(self, query: str | Draft, limit: int = 10, tail: float | None = None, exclude: Iterable[str] = ()) -> list[tuple[Entry, float]]:
+    def search(self, query: str | Draft, limit: int = 10, tail: float | None = None, exclude: Iterable[str] = (),
+               semantic: bool = False) -> list[tuple[Entry, float]]:
         """Best first (ties by article id), down to ``tail`` times the best score.
 
-        Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate)."""
+        Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate).
+        With ``semantic``, the same list (its :data:`semantic.POOL` best, or ``limit`` if more) is re-ordered by
+        the sentence-embedding model (:mod:`kbgen.semantic`) and scored by its cosine similarity (below 0 counts as 0)."""
         if limit <= 0 or not self.rows:
             return []
         skip = set(exclude)
@@ -364,12 +374,33 @@ class Index:
         if not score:
             return []
         floor = max(score.values()) * (TAIL if tail is None else tail)
-        order = sorted(score, key=lambda i: (-score[i], i))
-        return [(self.entry(i), score[i]) for i in order[:limit] if score[i] >= floor]
+        order = [i for i in sorted(score, key=lambda i: (-score[i], i)) if score[i] >= floor]
+        if semantic:  # the same list, in the model's order: what the tail cut left, up to its pool
+            from . import semantic as model
+
+            order = order[: max(limit, model.POOL)]
+            cosines = model.similarities(str(query), [self.text(i) for i in order])
+            score = {i: round(min(max(c, 0.0), 1.0), 12) for i, c in zip(order, cosines, strict=True)}
+            order.sort(key=lambda i: (-score[i], i))
+        return [(self.entry(i), score[i]) for i in order[:limit]]
 
     def entry(self, i: int) -> Entry:
         """The ``i``-th article (by id) as a result shows it."""
         return Entry(*map(str, self.rows[i]))
+
+    def text(self, i: int) -> str:
+        """The ``i``-th article's symptoms (:func:`symptom_text`), what the semantic re-ranker reads; a saved index
+        reads them from its folder the first time (only ``--semantic`` needs them)."""
+        if self._texts is None:
+            assert self._folder is not None
+            try:
+                texts = json.loads((self._folder / "texts.json").read_text(encoding="utf-8"))
+                if not isinstance(texts, list) or len(texts) != len(self.rows):
+                    raise ValueError("not one text an article")
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"{self._folder}: the saved article texts are damaged ({exc})") from exc
+            self._texts = [str(t) for t in texts]
+        return self._texts[i]
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (created): raw arrays and JSON only."""
@@ -378,6 +409,8 @@ class Index:
                 "body": self.body.save(folder, "body"), "titles": self.titles.save(folder, "titles"),
                 "errors": self.errors, "specificity": self.specificity}
         (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        texts = [self.text(i) for i in range(len(self.rows))]
+        (folder / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> Index:
@@ -389,6 +422,7 @@ class Index:
             index = cls.__new__(cls)
             # Entries stay JSON lists until a result shows one (:meth:`entry`): 10,000 objects cost more than a query.
             index.rows = meta["entries"]
+            index._texts, index._folder = None, folder
             if not isinstance(index.rows, list) or not all(type(r) is list and len(r) == 3 for r in index.rows):
                 raise TypeError("entries are not [id, title, url] lists")
             index.body = Matrix.load(folder, "body", {str(k): int(v) for k, v in meta["body"].items()}, len(index.rows))
@@ -606,6 +640,13 @@ def cached_index(cache_dir: Path, key: str, build: Callable[[], Sequence[Article
 def discard(cache_dir: Path, key: str) -> None:
     """Remove the index saved for ``key`` (found damaged when read): the next :func:`cached_index` builds it again."""
     shutil.rmtree(cache_dir / f"similar-{key}", ignore_errors=True)
+
+
+def symptom_text(article: Article) -> str:
+    """An article's titles (shown and merged, once each) and its cases' problems: what a customer would describe."""
+    cases: Sequence[Case] = article.cases or (article.best,)
+    titles = dict.fromkeys([article.best.title, *(c.title for c in cases)])
+    return "\n".join([*titles, *(c.problem for c in cases)])
 
 
 def _fields(article: Article) -> Iterable[tuple[str, str]]:
