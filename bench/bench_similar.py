@@ -27,6 +27,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -201,7 +202,9 @@ plugins:
 
 def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True, env=env)
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    if proc.returncode:
+        raise RuntimeError(f"{shlex.join(args)} exited {proc.returncode} in {cwd}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     return time.perf_counter() - start, proc.stdout
 
 
@@ -216,12 +219,14 @@ def before_tree(ref: str) -> Path:
 def whole_command(work: Path, title: str, case: Path, runs: int, before: str | None) -> None:
     """Wall time of whole `kbgen similar` runs (a new Python each time), interleaved with their references.
 
-    Python runs as on a user's machine, with its bytecode cache (``pip install`` compiles it): a shell that sets
-    PYTHONDONTWRITEBYTECODE would otherwise compile kbgen's modules from source on every call (the
-    ``no bytecode`` rows show what that costs)."""
+    Python runs as on a user's machine, with its bytecode cache (``pip install`` compiles it). The ``no bytecode``
+    rows run a copy of the kbgen package without one, under PYTHONDONTWRITEBYTECODE (a fresh checkout in a shell
+    that sets it): kbgen's modules are compiled from source on every call."""
     python = sys.executable
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    raw = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    source = Path(tempfile.mkdtemp(prefix="kbgen-source-"))
+    shutil.copytree(HERE.parent / "kbgen", source / "kbgen", ignore=shutil.ignore_patterns("__pycache__"))
+    raw = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(source)}
     subprocess.run([python, "-c", "import kbgen.cli, kbgen.similar, kbgen.load"], env=env, check=True)  # writes the bytecode once
     commands: dict[str, tuple[list[str], Path, dict[str, str] | None]] = {
         "python -c pass": ([python, "-c", "pass"], work, env),
@@ -237,18 +242,20 @@ def whole_command(work: Path, title: str, case: Path, runs: int, before: str | N
         # the earlier kbgen keeps its own cache (another index format): it runs on a copy of the knowledge base
         old = work.with_name(work.name + "-before")
         shutil.copytree(work, old, ignore=shutil.ignore_patterns(".cache"))
-        env_before = {**env, "PYTHONPATH": str(before_tree(before))}
+        old_tree = before_tree(before)
+        env_before = {**env, "PYTHONPATH": str(old_tree)}
         for label, args in ((f'{before}: kbgen similar "TEXT" --json', [title, "--json"]),
                             (f"{before}: kbgen similar FILE --json", [str(old / case.relative_to(work)), "--json"])):
             commands[label] = ([python, "-m", "kbgen.cli", "similar", *args], old, env_before)
         timed(commands[f'{before}: kbgen similar "TEXT" --json'][0], old, env_before)  # its first call builds its index
     times: dict[str, list[float]] = {label: [] for label in commands}
     for _ in range(runs):  # interleaved, so load from other processes hits every command alike
-        for label, (args, cwd, env) in commands.items():
-            times[label].append(timed(args, cwd, env)[0])
+        for label, (args, cwd, run_env) in commands.items():
+            times[label].append(timed(args, cwd, run_env)[0])
     print(f"  whole command, cached index, wall time in s (min / median of {runs} runs):")
     for label, t in times.items():
         print(f"    {label:<48} {min(t):5.3f} / {statistics.median(t):5.3f}")
+    shutil.rmtree(source, ignore_errors=True)
     if has_semantic():  # seconds a call: a few runs say enough
         semantic = [timed([python, "-m", "kbgen.cli", "similar", title, "--json", "--semantic"], work, env)[0] for _ in range(3)]
         label = 'kbgen similar "TEXT" --json --semantic'
@@ -258,6 +265,7 @@ def whole_command(work: Path, title: str, case: Path, runs: int, before: str | N
             new, old_t = times[f"kbgen similar {what}"], times[f"{before}: kbgen similar {what}"]
             print(f"    ratio {what}: this / {before} = {statistics.median(new) / statistics.median(old_t):.2f} (medians)")
         shutil.rmtree(work.with_name(work.name + "-before"), ignore_errors=True)
+        shutil.rmtree(old_tree, ignore_errors=True)
 
 
 def speed(n: int, keep: bool, runs: int, before: str | None) -> None:
