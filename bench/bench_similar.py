@@ -5,6 +5,8 @@ Quality, in one run, recall@1, recall@3 and MRR of:
 - ``kbgen similar``: this version (``kbgen.similar.Index``, tail cut included: what the command lists);
 - ``bm25s (title + problem)``: plain BM25 (bm25s, English stop words) over each article's case titles and problems;
 - ``kbgen similar before``: the ranking before issue 12 (``bench/similar_before.py``);
+- ``kbgen similar --semantic``: the same list re-ordered by the sentence-embedding model (measured when the
+  optional extra ``kbgen[semantic]`` is installed; its whole command is timed too, 3 runs);
 
 on two sets: the dev half of the real AskUbuntu duplicates (``bench/askubuntu.py``: each question an
 article, each question of a duplicate pair a draft whose answer is the other; the draft's own article is
