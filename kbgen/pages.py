@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import posixpath
 import re
 import zlib
 from collections import Counter, defaultdict
@@ -167,8 +166,19 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
 
 
 def rel(from_dir: str, to: str) -> str:
-    """Relative link between two site URLs, e.g. rel("products/x/", "kb/a/") is "../../kb/a/"."""
-    link = posixpath.relpath(to or ".", from_dir or ".")
+    """Relative link between two site URLs, e.g. rel("products/x/", "kb/a/") is "../../kb/a/".
+
+    posixpath.relpath's answer for these plain relative URLs, without its two getcwd calls (a build makes
+    one link per related article and list item: tens of thousands).
+    """
+    here = [p for p in from_dir.split("/") if p and p != "."]
+    there = [p for p in to.split("/") if p and p != "."]
+    common = 0
+    for a, b in zip(here, there, strict=False):  # the shorter one ends the common part
+        if a != b:
+            break
+        common += 1
+    link = "/".join([".."] * (len(here) - common) + there[common:]) or "."
     return "./" if link == "." else f"{link}/" if to.endswith("/") else link
 
 
@@ -246,9 +256,12 @@ def summary(case: Case, limit: int = 300, text: str | None = None) -> str:
     return plaintext.shorten(" ".join((plaintext.to_text(case.solution) if text is None else text).split()), limit)
 
 
-def reply(case: Case, text: str | None = None) -> str:
-    """What "Copy reply" copies before the link: the title, then every step of the solution, numbered, code verbatim."""
-    return f"{plaintext.to_line(case.title)}\n\n{plaintext.to_text(case.solution) if text is None else text}"
+def reply(case: Case, text: str | None = None, title: str | None = None) -> str:
+    """What "Copy reply" copies before the link: the title, then every step of the solution, numbered, code verbatim.
+
+    ``text`` and ``title``: the solution's ``plaintext.to_text`` and the title's ``to_line``, when the caller has them.
+    """
+    return f"{plaintext.to_line(case.title) if title is None else title}\n\n{plaintext.to_text(case.solution) if text is None else text}"
 
 
 ALSO_REPORTED_LIMIT = 25
@@ -269,8 +282,10 @@ def also_reported(article: Article, limit: int = ALSO_REPORTED_LIMIT) -> tuple[l
     return titles, errs, more_titles + more_errs
 
 
-def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings, solution_text: str | None = None) -> Page:
-    """``solution_text``: the best case's solution as ``plaintext.to_text`` made it, when the caller has it already."""
+def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings, solution_text: str | None = None,
+                 title_line: str | None = None) -> Page:
+    """``solution_text`` and ``title_line``: the best case's solution as ``plaintext.to_text`` made it and its title as
+    ``plaintext.to_line`` did, when the caller has them already."""
     best, here = article.best, article.url
     text = plaintext.to_text(best.solution) if solution_text is None else solution_text
     products = _union(c.product for c in article.cases)
@@ -313,7 +328,7 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
         "description": esc(summary(best, 160, text)),
         "template": "kb-article.html",
         "kb_id": article.id,
-        "kb_reply": reply(best, text),
+        "kb_reply": reply(best, text, title_line),
         "kb_updated": article.last_resolved.isoformat(),
         "tags": [esc(t) for t in tags],  # themes print tags unescaped
         "search": {"boost": 2},

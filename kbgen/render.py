@@ -210,6 +210,10 @@ def _text(renderer: _Renderer, source: str) -> str:
     return plaintext.to_text(source)
 
 
+def _line(renderer: _Renderer, source: str) -> str:
+    return plaintext.to_line(source)
+
+
 ITEMS_PER_TASK = 500
 """List lines converted together: one conversion per task, not per page."""
 
@@ -232,14 +236,19 @@ def _memo(cache: BodyCache, kind: str, setup: str, values: Iterable[str], make: 
     return out | made
 
 
-def _solution_texts(articles: Sequence[Article], pool: _Pool, cache: BodyCache) -> dict[str, str]:
-    """Each article's solution as plain text (its description, *Copy reply* and feed summary read it)."""
+def _plain(articles: Sequence[Article], pool: _Pool, cache: BodyCache) -> tuple[dict[str, str], dict[str, str]]:
+    """Each article's solution as plain text (its description, *Copy reply* and feed summary read it), and its
+    title on one line (*Copy reply*'s first line), by article id."""
 
-    def make(sources: list[str]) -> dict[str, str]:
+    def texts(sources: list[str]) -> dict[str, str]:
         return dict(zip(sources, pool.map(_text, sources), strict=True))
 
-    texts = _memo(cache, "text", "", (a.best.solution for a in articles), make)
-    return {a.id: texts[a.best.solution] for a in articles}
+    def lines(sources: list[str]) -> dict[str, str]:
+        return dict(zip(sources, pool.map(_line, sources), strict=True))
+
+    solutions = _memo(cache, "text", "", (a.best.solution for a in articles), texts)
+    titles = _memo(cache, "line", "", (a.best.title for a in articles), lines)
+    return {a.id: solutions[a.best.solution] for a in articles}, {a.id: titles[a.best.title] for a in articles}
 
 
 def _list_items(lines: list[str], pool: _Pool) -> dict[str, str]:
@@ -315,8 +324,8 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
     pool = _Pool(settings, workers, len(result.articles))
     try:
         # each solution's plain text once: the page's description and reply, and the feed's summary, all read it
-        texts = _solution_texts(result.articles, pool, cache)
-        made = [pages.article_page(a, related[a.id], result, settings, texts[a.id]) for a in result.articles]
+        texts, titles = _plain(result.articles, pool, cache)
+        made = [pages.article_page(a, related[a.id], result, settings, texts[a.id], titles[a.id]) for a in result.articles]
         made += [pages.home_page(result, settings), *pages.known_issues_pages(result, settings.team)]
         if settings.top_issues != "off":
             made.append(pages.top_issues_page(result, settings))
