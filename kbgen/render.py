@@ -91,8 +91,37 @@ class _Renderer:
 
     def __init__(self, extensions: tuple[str, ...], configs: dict[str, dict[str, Any]]) -> None:
         self.md = markdown.Markdown(extensions=list(extensions), extension_configs=configs)
+        self.headings_only: bool | None = None  # None until the first page says whether the site's extensions allow it
 
     def __call__(self, job: Job) -> tuple[str, Toc]:
+        if self.headings_only is not False and job[1]:
+            fast = self._headings(job)
+            if fast is not None and self.headings_only is None:  # checked once against the whole page's conversion
+                self.headings_only = fast == self._tokens(job)
+            if fast is not None and self.headings_only:
+                return fast
+        return self._tokens(job)
+
+    def _headings(self, job: Job) -> tuple[str, Toc] | None:
+        """A page made of headings and parts only (an article): only its headings go through Python-Markdown, the
+        parts are put between them. None for any other page, or if the headings did not come back one a line."""
+        source, parts, sanitise, search_label = job
+        by_token = {p.token: p for p in parts}
+        blocks = source.rstrip("\n").split("\n\n")
+        heads = [b for b in blocks if b not in by_token]
+        if len(blocks) - len(heads) != len(by_token) or not all(_HEADING.fullmatch(h) for h in heads):
+            return None
+        html, toc = self.convert("\n\n".join(heads), sanitise, search_label)
+        lines = html.split("\n") if heads else []
+        if len(lines) != len(heads) or not all(line.startswith("<h") for line in lines):
+            return None
+        made = iter(lines)
+        # as _fill puts each part in its token's paragraph
+        out = [by_token[b].finished().strip() + ("" if _is_list(b) else "\n") if b in by_token else next(made) for b in blocks]
+        return "\n".join(out).removesuffix("\n"), toc
+
+    def _tokens(self, job: Job) -> tuple[str, Toc]:
+        """The page's Markdown converted whole, each part's token paragraph then replaced by the part."""
         source, parts, sanitise, search_label = job
         html, toc = self.convert(source, sanitise, search_label)
         if not parts:
@@ -121,6 +150,7 @@ class _Renderer:
 
 
 _TOKEN = re.compile(r"<p>(kbgenpart[0-9a-f]+[nl][0-9]+)</p>")
+_HEADING = re.compile(r"#{1,6} [^\n]*")
 
 
 def _is_list(token: str) -> bool:

@@ -170,3 +170,20 @@ def test_a_list_rendered_differently_is_noticed_and_every_page_rendered_the_slow
     # as if a site's Markdown extension marked up list items in a way the per-site conversion cannot reproduce
     monkeypatch.setattr(render._Renderer, "items", lambda self, lines: tuple(f'<li class="x">{line[2:]}</li>' for line in lines))
     assert render.render(listed(), Settings()) == slow
+
+
+@pytest.mark.parametrize("settings", [Settings(), Settings(mdx_configs={"toc": {"permalink": True}})])
+def test_articles_whose_headings_alone_go_through_markdown_give_the_bytes_of_the_whole_page(settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    fast = render.render(listed(), settings)
+    assert ('class="headerlink"' in fast.pages[0].html) == bool(settings.mdx_configs)
+    monkeypatch.setattr(render._Renderer, "_headings", lambda self, job: None)  # the whole page's Markdown, every page
+    assert render.render(listed(), settings) == fast
+
+
+def test_a_heading_rendered_differently_alone_sends_every_page_the_whole_way(monkeypatch: pytest.MonkeyPatch):
+    with monkeypatch.context() as m:
+        m.setattr(render._Renderer, "_headings", lambda self, job: None)
+        whole = render.render(listed(), Settings())
+    headings = render._Renderer._headings
+    monkeypatch.setattr(render._Renderer, "_headings", lambda self, job: (lambda r: r and (r[0].replace("<h2", "<h2 x"), r[1]))(headings(self, job)))
+    assert render.render(listed(), Settings()) == whole
