@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import posixpath
 import re
 import zlib
 from collections import Counter, defaultdict
@@ -48,12 +47,30 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Items:
+    """A tight Markdown list that a page's ``source`` holds as a one-line paragraph, ``token``: ``lines`` are its items.
+
+    Each item renders alone, whatever page it is on (a related article's line is the same on every article:
+    they are all one folder deep), so ``render`` converts every distinct line once for the whole site and
+    builds each page's list from the results instead of running Python-Markdown over 5-50 list items per page.
+    """
+
+    token: str
+    lines: tuple[str, ...]
+
+    @property
+    def markdown(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
 class Page:
     """A generated Markdown page: ``path`` is its source path (``kb/<id>/index.md``).
 
     ``sanitise`` is False only for a page built from escaped strings alone that carries markup the case-text
     sanitiser would drop (the top-issues chart); ``searchable`` pages are what a reader's search finds.
-    ``source`` is the Markdown with a token paragraph per ``parts`` item; ``body`` the same with the parts in.
+    ``source`` is the Markdown with a token paragraph per ``parts`` and ``lists`` item; ``body`` the same with
+    the parts and lists in.
     """
 
     path: str
@@ -64,11 +81,20 @@ class Page:
     searchable: bool = False
     search_label: bool = False  # the home page's button is a label that opens Material's search: the sanitiser keeps it
     parts: tuple[Part, ...] = ()
+    lists: tuple[Items, ...] = ()
+
+    @property
+    def with_lists(self) -> str:
+        """``source`` with each list back in as Markdown (the parts still tokens)."""
+        source = self.source
+        for items in self.lists:
+            source = source.replace(items.token, items.markdown, 1)
+        return source
 
     @property
     def body(self) -> str:
         """The whole page as Markdown, each part as a raw HTML block (what ``kbgen export`` would show a reader)."""
-        body = self.source
+        body = self.with_lists
         for part in self.parts:
             body = body.replace(part.token, part.finished().strip(), 1)
         return body
@@ -79,22 +105,27 @@ class Page:
         return f"---\n{front}---\n\n{self.body}"
 
 
-def assemble(blocks: Sequence[str | Part]) -> tuple[str, tuple[Part, ...]]:
-    """A page's Markdown source and parts from its blocks in order (a ``Part`` given with an empty token).
+def assemble(blocks: Sequence[str | Part | Items]) -> tuple[str, tuple[Part, ...], tuple[Items, ...]]:
+    """A page's Markdown source, parts and lists from its blocks in order (a ``Part`` or ``Items`` given with an empty token).
 
     Each token is a digest of the whole page, so no case text can spell it: a case would have to contain
     the digest of itself.
     """
-    digest = hashlib.blake2b("\0".join(b if isinstance(b, str) else b.html for b in blocks).encode(), digest_size=12).hexdigest()
+    text = "\0".join(b if isinstance(b, str) else b.html if isinstance(b, Part) else "\n".join(b.lines) for b in blocks)
+    digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
     parts: list[Part] = []
+    lists: list[Items] = []
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, str):
             lines.append(block)
-        else:
+        elif isinstance(block, Part):
             parts.append(Part(f"kbgenpart{digest}n{len(parts)}", block.html, block.sanitise))
             lines.append(f"{parts[-1].token}\n")
-    return "\n".join(lines), tuple(parts)
+        else:
+            lists.append(Items(f"kbgenpart{digest}l{len(lists)}", block.lines))
+            lines.append(f"{lists[-1].token}\n")
+    return "\n".join(lines), tuple(parts), tuple(lists)
 
 
 @dataclass(frozen=True)
@@ -135,8 +166,19 @@ def unique_slugs(names: Iterable[str]) -> dict[str, str]:
 
 
 def rel(from_dir: str, to: str) -> str:
-    """Relative link between two site URLs, e.g. rel("products/x/", "kb/a/") is "../../kb/a/"."""
-    link = posixpath.relpath(to or ".", from_dir or ".")
+    """Relative link between two site URLs, e.g. rel("products/x/", "kb/a/") is "../../kb/a/".
+
+    posixpath.relpath's answer for these plain relative URLs, without its two getcwd calls (a build makes
+    one link per related article and list item: tens of thousands).
+    """
+    here = [p for p in from_dir.split("/") if p and p != "."]
+    there = [p for p in to.split("/") if p and p != "."]
+    common = 0
+    for a, b in zip(here, there, strict=False):  # the shorter one ends the common part
+        if a != b:
+            break
+        common += 1
+    link = "/".join([".."] * (len(here) - common) + there[common:]) or "."
     return "./" if link == "." else f"{link}/" if to.endswith("/") else link
 
 
@@ -214,9 +256,12 @@ def summary(case: Case, limit: int = 300, text: str | None = None) -> str:
     return plaintext.shorten(" ".join((plaintext.to_text(case.solution) if text is None else text).split()), limit)
 
 
-def reply(case: Case, text: str | None = None) -> str:
-    """What "Copy reply" copies before the link: the title, then every step of the solution, numbered, code verbatim."""
-    return f"{plaintext.to_line(case.title)}\n\n{plaintext.to_text(case.solution) if text is None else text}"
+def reply(case: Case, text: str | None = None, title: str | None = None) -> str:
+    """What "Copy reply" copies before the link: the title, then every step of the solution, numbered, code verbatim.
+
+    ``text`` and ``title``: the solution's ``plaintext.to_text`` and the title's ``to_line``, when the caller has them.
+    """
+    return f"{plaintext.to_line(case.title) if title is None else title}\n\n{plaintext.to_text(case.solution) if text is None else text}"
 
 
 ALSO_REPORTED_LIMIT = 25
@@ -237,15 +282,17 @@ def also_reported(article: Article, limit: int = ALSO_REPORTED_LIMIT) -> tuple[l
     return titles, errs, more_titles + more_errs
 
 
-def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings, solution_text: str | None = None) -> Page:
-    """``solution_text``: the best case's solution as ``plaintext.to_text`` made it, when the caller has it already."""
+def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings, solution_text: str | None = None,
+                 title_line: str | None = None) -> Page:
+    """``solution_text`` and ``title_line``: the best case's solution as ``plaintext.to_text`` made it and its title as
+    ``plaintext.to_line`` did, when the caller has them already."""
     best, here = article.best, article.url
     text = plaintext.to_text(best.solution) if solution_text is None else solution_text
     products = _union(c.product for c in article.cases)
     versions = _versions(article)
     components = _union(c.component for c in article.cases if c.component)
     tags = _union(t for c in article.cases for t in c.tags)
-    out: list[str | Part] = [f"# {md_inline(best.title)}\n"]
+    out: list[str | Part | Items] = [f"# {md_inline(best.title)}\n"]
     rc = article.root_cause
     if rc:
         # sanitised like the whole page was: the tracker link gets the same rel as any other
@@ -271,21 +318,17 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     titles, errs, more = also_reported(article)
     if titles or errs:
         out.append("## Also reported as\n")
-        out.extend(f"- {md_inline(t)}" for t in titles)
-        out.extend(f"- <code>{esc(e)}</code>" for e in errs)
-        if more:
-            out.append(f"- and {more} more phrasings")
-        out.append("")
+        also = [f"- {md_inline(t)}" for t in titles] + [f"- <code>{esc(e)}</code>" for e in errs]
+        out.append(Items("", tuple(also + ([f"- and {more} more phrasings"] if more else []))))
     if related:
         out.append("## Related articles\n")
-        out.extend(f"- [{md_inline(r.best.title)}]({rel(here, r.url)})" for r in related)
-        out.append("")
+        out.append(Items("", tuple(f"- [{md_inline(r.best.title)}]({rel(here, r.url)})" for r in related)))
     meta: dict[str, object] = {
         "title": esc(best.title),
         "description": esc(summary(best, 160, text)),
         "template": "kb-article.html",
         "kb_id": article.id,
-        "kb_reply": reply(best, text),
+        "kb_reply": reply(best, text, title_line),
         "kb_updated": article.last_resolved.isoformat(),
         "tags": [esc(t) for t in tags],  # themes print tags unescaped
         "search": {"boost": 2},
@@ -293,8 +336,8 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     if settings.feedback_url:
         sep = "&" if "?" in settings.feedback_url else "?"
         meta["kb_feedback"] = f"{settings.feedback_url}{sep}article={article.id}"
-    source, parts = assemble(out)
-    return Page(source_path(here), meta, source, searchable=True, parts=parts)
+    source, parts, lists = assemble(out)
+    return Page(source_path(here), meta, source, searchable=True, parts=parts, lists=lists)
 
 
 def related_articles(articles: Sequence[Article], limit: int = 5) -> dict[str, list[Article]]:

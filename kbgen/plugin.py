@@ -14,15 +14,18 @@ import threading
 from pathlib import Path
 from typing import Any, cast
 
+import material
+from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from . import config as kbconfig
-from . import editions, pipeline, progress, render, search, sitecheck
+from . import editions, pipeline, progress, render, search, sitecheck, theme
 from .cache import Caches
 from .config import KbgenConfig
 from .models import Result
@@ -31,6 +34,8 @@ from .workers import count as cores
 
 log = get_plugin_logger(__name__)
 MATERIAL_DEFAULT_FONT = {"text": "Roboto", "code": "Roboto Mono"}
+MATERIAL_TEMPLATES = Path(material.__file__).resolve().parent / "templates"
+"""Material's own templates: only its navigation is known to be the same on every page outside the nav."""
 """Material's mkdocs_theme.yml default: what theme.font holds when the site did not set it."""
 
 
@@ -83,6 +88,8 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         # serving: the preview keeps showing the rest. `kbgen build` turns it off: it swaps the site in, then exits 1.
         self.rejected_fails_build = True
         self.indexing: threading.Thread | None = None  # serve: Pagefind runs after the preview is up
+        self.early: search.EarlyIndex | None = None  # build: Pagefind runs while MkDocs writes the pages
+        self.nav_urls: frozenset[str] = frozenset()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup makes MkDocs keep this instance for a whole `mkdocs serve` / `kbgen serve`
@@ -135,6 +142,7 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             (log.error if d.severity == "error" else log.warning)(d.format())
         site = render.render(result, kbconfig.render_settings(self.config, config), self.caches.bodies, cores())
         progress.rendered(len(site.pages))
+        searchable: dict[str, str] = {}
         for page in site.pages:
             if files.get_file_from_path(page.path) is not None:
                 continue  # the site's own docs_dir wins, e.g. a hand-written index.md
@@ -142,11 +150,26 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             file = self._file(config, page.path, page, content=page.html, inclusion=inclusion)
             FinishedPage(page, file, config)
             files.append(file)
+            if page.searchable and search.matches(file.dest_uri):
+                searchable[file.dest_uri] = page.html
+        if self.pagefind and not self.serving:
+            # Indexed from the rendered bodies while MkDocs writes the pages (checked against each page it writes)
+            lang = str(config.theme.get("language") or "en")
+            self.early = search.EarlyIndex({rel: search.document(body, lang) for rel, body in searchable.items()})
         for item in site.data:
             files.append(self._file(config, item.path, item.content, content=item.content))
         for asset in site.assets:
             files.append(File.generated(config, asset.path, abs_src_path=str(asset.source)))
         return files
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation | None:
+        self.nav_urls = frozenset(page.url for page in nav.pages)
+        return nav
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment | None:
+        # Material's navigation sidebar once per folder of pages outside the nav (every article), not once per page
+        theme.share_nav(env, self.nav_urls, lambda filename: MATERIAL_TEMPLATES in Path(filename).resolve().parents)
+        return env
 
     @property
     def pagefind(self) -> bool:
@@ -154,7 +177,10 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         output = search.use_worker(output) if self.pagefind else output
-        return editions.mark_page(output) if self.team else output
+        output = editions.mark_page(output) if self.team else output
+        if self.early is not None:
+            self.early.check(page.file.dest_uri, output)
+        return output
 
     def on_post_template(self, output_content: str, /, *, template_name: str, config: MkDocsConfig) -> str | None:
         output = search.use_worker(output_content) if self.pagefind else output_content
@@ -179,12 +205,19 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
                 self.indexing = threading.Thread(target=self._index_in_background, args=(Path(config.site_dir),), daemon=True)
                 self.indexing.start()
             else:
+                early, self.early = self.early, None
                 try:
-                    log.info(f"search: {search.index_site(Path(config.site_dir))}")
+                    stats = early.finish(Path(config.site_dir)) if early is not None else None
+                    log.info(f"search: {stats or search.index_site(Path(config.site_dir))}")
                 except search.SearchIndexError as exc:
                     raise PluginError(f"kbgen: building the search index failed: {exc}") from exc
         if failure is not None:  # after the good pages and their search index are written
             raise failure
+
+    def on_build_error(self, *, error: Exception) -> None:
+        early, self.early = self.early, None
+        if early is not None:
+            early.cancel()
 
     def _index_in_background(self, site_dir: Path) -> None:
         try:

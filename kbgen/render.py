@@ -12,18 +12,19 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import re
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import markdown
 
 from . import editions, feed, pages, plaintext, safety, search
 from .cache import BoundedCache
-from .models import Result, Settings
+from .models import Article, Result, Settings
 from .pages import DataFile
-from .workers import fork_context
+from .workers import fork_context, start_worker
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
@@ -90,8 +91,37 @@ class _Renderer:
 
     def __init__(self, extensions: tuple[str, ...], configs: dict[str, dict[str, Any]]) -> None:
         self.md = markdown.Markdown(extensions=list(extensions), extension_configs=configs)
+        self.headings_only: bool | None = None  # None until the first page says whether the site's extensions allow it
 
     def __call__(self, job: Job) -> tuple[str, Toc]:
+        if self.headings_only is not False and job[1]:
+            fast = self._headings(job)
+            if fast is not None and self.headings_only is None:  # checked once against the whole page's conversion
+                self.headings_only = fast == self._tokens(job)
+            if fast is not None and self.headings_only:
+                return fast
+        return self._tokens(job)
+
+    def _headings(self, job: Job) -> tuple[str, Toc] | None:
+        """A page made of headings and parts only (an article): only its headings go through Python-Markdown, the
+        parts are put between them. None for any other page, or if the headings did not come back one a line."""
+        source, parts, sanitise, search_label = job
+        by_token = {p.token: p for p in parts}
+        blocks = source.rstrip("\n").split("\n\n")
+        heads = [b for b in blocks if b not in by_token]
+        if len(blocks) - len(heads) != len(by_token) or not all(_HEADING.fullmatch(h) for h in heads):
+            return None
+        html, toc = self.convert("\n\n".join(heads), sanitise, search_label)
+        lines = html.split("\n") if heads else []
+        if len(lines) != len(heads) or not all(line.startswith("<h") for line in lines):
+            return None
+        made = iter(lines)
+        # as _fill puts each part in its token's paragraph
+        out = [by_token[b].finished().strip() + ("" if _is_list(b) else "\n") if b in by_token else next(made) for b in blocks]
+        return "\n".join(out).removesuffix("\n"), toc
+
+    def _tokens(self, job: Job) -> tuple[str, Toc]:
+        """The page's Markdown converted whole, each part's token paragraph then replaced by the part."""
         source, parts, sanitise, search_label = job
         html, toc = self.convert(source, sanitise, search_label)
         if not parts:
@@ -108,8 +138,23 @@ class _Renderer:
         toc = tuple(getattr(self.md, "toc_tokens", ()))
         return (safety.sanitise(html, search_label=search_label) if sanitise else html), toc
 
+    def items(self, lines: tuple[str, ...]) -> tuple[str, ...] | None:
+        """Each line of a tight list ("- ...") as its sanitised ``<li>`` element, from one conversion of them all;
+        None unless every line became exactly one ``<li>`` line of one ``<ul>``."""
+        html = safety.sanitise(self.md.reset().convert("\n".join(lines)))
+        if not (html.startswith("<ul>\n") and html.endswith("\n</ul>")):
+            return None
+        out = tuple(html[len("<ul>\n"): -len("\n</ul>")].split("\n"))
+        ok = len(out) == len(lines) and all(li.startswith("<li>") and li.endswith("</li>") and li.count("<li>") == 1 for li in out)
+        return out if ok else None
 
-_TOKEN = re.compile(r"<p>(kbgenpart[0-9a-f]+n[0-9]+)</p>")
+
+_TOKEN = re.compile(r"<p>(kbgenpart[0-9a-f]+[nl][0-9]+)</p>")
+_HEADING = re.compile(r"#{1,6} [^\n]*")
+
+
+def _is_list(token: str) -> bool:
+    return token.rstrip("0123456789").endswith("l")
 
 
 def _fill(html: str, parts: tuple[pages.Part, ...]) -> str | None:
@@ -118,40 +163,160 @@ def _fill(html: str, parts: tuple[pages.Part, ...]) -> str | None:
     by_token = {p.token: p for p in parts}
     if sorted(_TOKEN.findall(html)) != sorted(by_token):
         return None
-    # each part ends its line as the raw HTML block it replaces did, the page's last line included
-    filled = _TOKEN.sub(lambda m: by_token[m.group(1)].finished().strip() + "\n", html)
+    # each part ends its line as the raw HTML block it replaces did, the page's last line included; a list
+    # ("l" token) as Python-Markdown ends one, with no blank line after it
+    filled = _TOKEN.sub(lambda m: by_token[m.group(1)].finished().strip() + ("" if _is_list(m.group(1)) else "\n"), html)
     return filled if html.endswith("\n") else filled.removesuffix("\n")
 
 
 _worker: _Renderer | None = None
 """The renderer of a pool worker process (set by its initializer); the main process never sets it."""
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 
 def _start_worker(extensions: tuple[str, ...], configs: dict[str, dict[str, Any]]) -> None:
     global _worker
+    start_worker()
     _worker = _Renderer(extensions, configs)
 
 
-def _work(job: Job) -> tuple[str, Toc]:
+def _work(task: tuple[Callable[[_Renderer, T], R], T]) -> R:
     assert _worker is not None
-    return _worker(job)
+    return task[0](_worker, task[1])
 
 
 def _fork() -> multiprocessing.context.BaseContext | None:
     return fork_context()
 
 
-def _render_all(jobs: list[Job], settings: Settings, workers: int) -> list[tuple[str, Toc]]:
-    """Each body's HTML and headings, in order; many bodies are shared out to ``workers`` processes."""
-    setup = (tuple(settings.markdown_extensions), {k: dict(v) for k, v in settings.mdx_configs.items()})
-    context = _fork()
-    if workers > 1 and len(jobs) >= PARALLEL_FROM and context is not None:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=setup) as pool:
-            return list(pool.map(_work, jobs, chunksize=max(8, len(jobs) // (workers * 8))))
-    if not jobs:
-        return []
-    one = _Renderer(*setup)
-    return [one(job) for job in jobs]
+class _Pool:
+    """Where a render's work runs: worker processes for a large site (started once, for every kind of task),
+    else this process with one renderer."""
+
+    def __init__(self, settings: Settings, workers: int, size: int) -> None:
+        self.setup = (tuple(settings.markdown_extensions), {k: dict(v) for k, v in settings.mdx_configs.items()})
+        self.workers = workers
+        self.local: _Renderer | None = None
+        context = _fork()
+        self.pool = (
+            ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=self.setup)
+            if workers > 1 and size >= PARALLEL_FROM and context is not None else None
+        )
+
+    def renderer(self) -> _Renderer:
+        if self.local is None:
+            self.local = _Renderer(*self.setup)
+        return self.local
+
+    def map(self, task: Callable[[_Renderer, T], R], args: list[T]) -> list[R]:
+        """``task(renderer, arg)`` for each arg, in order."""
+        if self.pool is None or len(args) < 2:
+            return [task(self.renderer(), a) for a in args] if args else []
+        chunk = max(8, len(args) // (self.workers * 8))
+        return list(self.pool.map(_work, [(task, a) for a in args], chunksize=chunk))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _body(renderer: _Renderer, job: Job) -> tuple[str, Toc]:
+    return renderer(job)
+
+
+def _items(renderer: _Renderer, lines: tuple[str, ...]) -> tuple[str, ...] | None:
+    return renderer.items(lines)
+
+
+def _text(renderer: _Renderer, source: str) -> str:
+    return plaintext.to_text(source)
+
+
+def _line(renderer: _Renderer, source: str) -> str:
+    return plaintext.to_line(source)
+
+
+ITEMS_PER_TASK = 500
+"""List lines converted together: one conversion per task, not per page."""
+
+
+def _memo(cache: BodyCache, kind: str, setup: str, values: Iterable[str], make: Callable[[list[str]], dict[str, str]]) -> dict[str, str]:
+    """Each distinct value's result: from the cache, else made (every miss in one call) and kept there.
+    A value ``make`` leaves out has no result."""
+    out: dict[str, str] = {}
+    misses: dict[str, bytes] = {}
+    for value in dict.fromkeys(values):
+        key = hashlib.blake2b(f"{kind}\0{setup}\0{value}".encode(), digest_size=20).digest()
+        hit = cache.peek(key)
+        if hit is None:
+            misses[value] = key
+        else:
+            out[value] = hit[0]
+    made = make(list(misses)) if misses else {}
+    for value, result in made.items():
+        cache.put(misses[value], (result, ()))
+    return out | made
+
+
+def _plain(articles: Sequence[Article], pool: _Pool, cache: BodyCache) -> tuple[dict[str, str], dict[str, str]]:
+    """Each article's solution as plain text (its description, *Copy reply* and feed summary read it), and its
+    title on one line (*Copy reply*'s first line), by article id."""
+
+    def texts(sources: list[str]) -> dict[str, str]:
+        return dict(zip(sources, pool.map(_text, sources), strict=True))
+
+    def lines(sources: list[str]) -> dict[str, str]:
+        return dict(zip(sources, pool.map(_line, sources), strict=True))
+
+    solutions = _memo(cache, "text", "", (a.best.solution for a in articles), texts)
+    titles = _memo(cache, "line", "", (a.best.title for a in articles), lines)
+    return {a.id: solutions[a.best.solution] for a in articles}, {a.id: titles[a.best.title] for a in articles}
+
+
+def _list_items(lines: list[str], pool: _Pool) -> dict[str, str]:
+    """Each list line's ``<li>``, a few hundred lines per conversion; a line that is not one ``<li>`` alone is left out."""
+    chunks = [tuple(lines[i: i + ITEMS_PER_TASK]) for i in range(0, len(lines), ITEMS_PER_TASK)]
+    done: dict[str, str] = {}
+    for chunk, out in zip(chunks, pool.map(_items, chunks), strict=True):
+        if out is None:  # one line's Markdown spilled over (a nested list, say): each line alone finds which
+            singles = pool.map(_items, [(line,) for line in chunk])
+            done.update((line, one[0]) for line, one in zip(chunk, singles, strict=True) if one is not None)
+        else:
+            done.update(zip(chunk, out, strict=True))
+    return done
+
+
+def _lists_as_parts(made: list[pages.Page], pool: _Pool, cache: BodyCache, setup: str) -> list[pages.Page]:
+    """Every page's lists as finished parts, each distinct list line converted once for the whole site.
+
+    One page is also rendered with its lists as Markdown, the way every page would be without this: unless
+    both give the same bytes (a site's Markdown extension can change how a list renders), every page is.
+    """
+    items = _memo(cache, "item", setup, (line for p in made for i in p.lists for line in i.lines), lambda todo: _list_items(todo, pool))
+
+    def fast(page: pages.Page) -> pages.Page:
+        if not ready(page):
+            return replace(page, source=page.with_lists, lists=())
+        # the lines are sanitised already (the whole batch was): kbgen's own <ul> around them needs nothing more
+        finished = tuple(pages.Part(i.token, "<ul>\n" + "\n".join(items[line] for line in i.lines) + "\n</ul>\n") for i in page.lists)
+        return replace(page, parts=page.parts + finished, lists=())
+
+    def ready(page: pages.Page) -> bool:
+        return all(line in items for i in page.lists for line in i.lines)
+
+    # checked on the first page with the most lists that all take the fast way
+    sample = max(made, key=lambda p: len(p.lists) if ready(p) else 0)
+    if sample.lists and ready(sample):
+        slow = replace(sample, source=sample.with_lists, lists=())
+        if pool.renderer()(_job(fast(sample))) != pool.renderer()(_job(slow)):
+            return [replace(p, source=p.with_lists, lists=()) if p.lists else p for p in made]
+    return [fast(p) if p.lists else p for p in made]
+
+
+def _job(page: pages.Page) -> Job:
+    return (page.source, page.parts, page.sanitise, page.search_label)
 
 
 def _key(setup: str, page: pages.Page) -> bytes:
@@ -178,27 +343,32 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
     if settings.top_issues == "counts":
         result = replace(result, top=editions.counts_only(result.top))
     related = pages.related_articles(result.articles)
-    # each solution's plain text once: the page's description and reply, and the feed's summary, all read it
-    texts = {a.id: plaintext.to_text(a.best.solution) for a in result.articles}
-    made = [pages.article_page(a, related[a.id], result, settings, texts[a.id]) for a in result.articles]
-    made += [pages.home_page(result, settings), *pages.known_issues_pages(result, settings.team)]
-    if settings.top_issues != "off":
-        made.append(pages.top_issues_page(result, settings))
-    made += pages.browse_pages(result.articles)
     cache = cache if cache is not None else BoundedCache()
     setup = repr((settings.markdown_extensions, sorted((k, repr(v)) for k, v in settings.mdx_configs.items())))
-    keys = [_key(setup, p) for p in made]
-    bodies: dict[bytes, tuple[str, Toc]] = {}
-    todo: dict[bytes, Job] = {}
-    for key, page in zip(keys, made, strict=True):
-        hit = cache.peek(key)
-        if hit is not None:
-            bodies[key] = hit
-        elif key not in todo:
-            todo[key] = (page.source, page.parts, page.sanitise, page.search_label)
-    for key, done in zip(todo, _render_all(list(todo.values()), settings, workers), strict=True):
-        bodies[key] = done
-        cache.put(key, done)
+    pool = _Pool(settings, workers, len(result.articles))
+    try:
+        # each solution's plain text once: the page's description and reply, and the feed's summary, all read it
+        texts, titles = _plain(result.articles, pool, cache)
+        made = [pages.article_page(a, related[a.id], result, settings, texts[a.id], titles[a.id]) for a in result.articles]
+        made += [pages.home_page(result, settings), *pages.known_issues_pages(result, settings.team)]
+        if settings.top_issues != "off":
+            made.append(pages.top_issues_page(result, settings))
+        made += pages.browse_pages(result.articles)
+        made = _lists_as_parts(made, pool, cache, setup)
+        keys = [_key(setup, p) for p in made]
+        bodies: dict[bytes, tuple[str, Toc]] = {}
+        todo: dict[bytes, Job] = {}
+        for key, page in zip(keys, made, strict=True):
+            hit = cache.peek(key)
+            if hit is not None:
+                bodies[key] = hit
+            elif key not in todo:
+                todo[key] = _job(page)
+        for key, done in zip(todo, pool.map(_body, list(todo.values())), strict=True):
+            bodies[key] = done
+            cache.put(key, done)
+    finally:
+        pool.close()
     site_pages = tuple(
         SitePage(p.path, bodies[k][0], _meta(p, settings), bodies[k][1], p.in_nav, p.searchable, p.sanitise)
         for k, p in zip(keys, made, strict=True)

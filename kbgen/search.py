@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +90,63 @@ def use_worker(html: str, worker: str = WORKER) -> str:
     return _CONFIG_SEARCH.sub(lambda m: f"{m.group(1)}{m.group(2)}{worker}{m.group(3)}", html, count=1)
 
 
+def _args(exclude: Sequence[str], include_characters: str, language: str | None) -> list[str]:
+    args = [sys.executable, "-m", "pagefind", "--quiet"]
+    for selector_ in exclude:
+        args += ["--exclude-selectors", selector_]
+    if include_characters:
+        args += ["--include-characters", include_characters]
+    if language:
+        args += ["--force-language", language]
+    return args
+
+
+def _stage(docs: Iterable[tuple[str, str]], tmp: Path) -> int:
+    """Write ``docs`` (path under the site, prepared document) under ``tmp/site``; how many."""
+    staged = tmp / "site"
+    staged.mkdir()
+    count = 0
+    for rel, doc in docs:
+        (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+        (staged / rel).write_text(doc, encoding="utf-8")
+        count += 1
+    return count
+
+
+def _pagefind(tmp: Path, args: list[str]) -> subprocess.Popen[bytes]:
+    """Pagefind started on ``tmp/site`` (writing ``tmp/bundle``), its output in ``tmp/log``.
+
+    The CLI, not pagefind's Python API: the API reads one answer per 0.1 s poll (10,000
+    add_html_file calls would take 17 minutes) and its add_directory took 25% longer.
+    """
+    with (tmp / "log").open("wb") as log:
+        return subprocess.Popen([*args, "--site", str(tmp / "site"), "--output-path", str(tmp / "bundle")], stdout=log, stderr=log)
+
+
+def _finished(proc: subprocess.Popen[bytes], tmp: Path) -> Path:
+    """Pagefind's bundle once ``proc`` is done, or SearchIndexError with what it said."""
+    bundle = tmp / "bundle"
+    if proc.wait() != 0 or not (bundle / "pagefind-entry.json").exists():
+        detail = [line for line in (tmp / "log").read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()][:3]
+        raise SearchIndexError("Pagefind failed: " + " / ".join(detail))
+    return bundle
+
+
+def _swap_in(bundle: Path | None, out: Path, start: float) -> IndexStats:
+    """The new bundle in place of the old one (swapped in only when complete: no stale chunks, and a failed run
+    leaves the old bundle); no bundle, no index, and search simply finds nothing."""
+    if out.exists():
+        shutil.rmtree(out)
+    if bundle is None:
+        return IndexStats(0, 0, 0, time.perf_counter() - start)
+    shutil.move(str(bundle), str(out))
+    seconds = time.perf_counter() - start
+    entry = json.loads((out / "pagefind-entry.json").read_text(encoding="utf-8"))
+    pages = sum(int(lang.get("page_count", 0)) for lang in entry.get("languages", {}).values())
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    return IndexStats(pages, len(files), sum(p.stat().st_size for p in files), seconds)
+
+
 def index_site(
     site_dir: Path,
     *,
@@ -109,48 +166,112 @@ def index_site(
     site_dir = Path(site_dir).resolve()
     if not site_dir.is_dir():
         raise SearchIndexError(f"no site at {site_dir}")
-    out = site_dir / output
     start = time.perf_counter()
-    args = [sys.executable, "-m", "pagefind", "--quiet"]
-    for selector_ in exclude:
-        args += ["--exclude-selectors", selector_]
-    if include_characters:
-        args += ["--include-characters", include_characters]
-    if language:
-        args += ["--force-language", language]
     with tempfile.TemporaryDirectory(prefix="kbgen-search-") as tmp:
-        staged = Path(tmp) / "site"
-        staged.mkdir()
-        staged_pages = 0
-        for page in sorted(site_dir.glob(pattern)):
-            rel = page.relative_to(site_dir)
-            if rel.parts[0] == output:
-                continue
-            doc = prepare(page.read_text(encoding="utf-8"), selector)
-            if doc is not None:
-                (staged / rel).parent.mkdir(parents=True, exist_ok=True)
-                (staged / rel).write_text(doc, encoding="utf-8")
-                staged_pages += 1
-        if staged_pages == 0:  # nothing published yet: no index, and search simply finds nothing
-            if out.exists():
-                shutil.rmtree(out)
-            return IndexStats(0, 0, 0, time.perf_counter() - start)
-        # The CLI, not pagefind's Python API: the API reads one answer per 0.1 s poll (10,000
-        # add_html_file calls would take 17 minutes) and its add_directory took 25% longer.
-        bundle = Path(tmp) / "bundle"
-        proc = subprocess.run([*args, "--site", str(staged), "--output-path", str(bundle)], capture_output=True, text=True, check=False)
-        if proc.returncode != 0 or not (bundle / "pagefind-entry.json").exists():
-            detail = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()][:3]
-            raise SearchIndexError("Pagefind failed: " + " / ".join(detail))
-        # swapped in only when complete: no stale chunks, and a failed run leaves the old bundle
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.move(str(bundle), str(out))
-    seconds = time.perf_counter() - start
-    entry = json.loads((out / "pagefind-entry.json").read_text(encoding="utf-8"))
-    pages = sum(int(lang.get("page_count", 0)) for lang in entry.get("languages", {}).values())
-    files = sorted(p for p in out.rglob("*") if p.is_file())
-    return IndexStats(pages, len(files), sum(p.stat().st_size for p in files), seconds)
+        if _stage(site_documents(site_dir, selector, pattern, output), Path(tmp)) == 0:
+            return _swap_in(None, site_dir / output, start)
+        return _swap_in(_finished(_pagefind(Path(tmp), _args(exclude, include_characters, language)), Path(tmp)), site_dir / output, start)
+
+
+def site_documents(site_dir: Path, selector: str = SELECTOR, pattern: str = PATTERN, output: str = OUTPUT) -> Iterator[tuple[str, str]]:
+    """What ``index_site`` indexes: each built page's path under ``site_dir`` and its ``prepare``d document."""
+    for page in sorted(site_dir.glob(pattern)):
+        rel = page.relative_to(site_dir)
+        if rel.parts[0] == output:
+            continue
+        doc = prepare(page.read_text(encoding="utf-8"), selector)
+        if doc is not None:
+            yield rel.as_posix(), doc
+
+
+def matches(rel: str, pattern: str = PATTERN) -> bool:
+    """Whether a path under the site (``kb/x/index.html``) is one ``Path.glob(pattern)`` finds there."""
+    parts = (re.escape(part).replace(r"\*", "[^/]*") for part in pattern.split("/"))
+    regex = "/".join(parts).replace("[^/]*[^/]*/", "(?:[^/]+/)*")  # "**/": any folders, none too
+    return re.fullmatch(regex, rel) is not None
+
+
+def document(body: str, lang: str) -> str:
+    """The document search should see for a page whose finished body (``page.content``) is ``body``: what
+    ``prepare`` makes of the built page, less what the theme adds around the body."""
+    return _document(_drop_related(f'<article class="md-content__inner md-typeset">\n{body}\n</article>'), lang)
+
+
+def _document(article: str, lang: str) -> str:
+    return f'<!doctype html>\n<html lang="{lang}">\n<head><meta charset="utf-8"></head>\n<body>\n{article}\n</body>\n</html>\n'
+
+
+_KB_ACTIONS = re.compile(r'<div class="kb-actions"[^>]*>.*?</div>', re.DOTALL)
+_ARTICLE_INNER = re.compile(r"<article\b[^>]*>(.*)</article>", re.DOTALL)
+
+
+def same_for_search(built: str, early: str) -> bool:
+    """Whether two prepared documents are the same to Pagefind: the same language and the same article, but for
+    the whitespace around it and kbgen's action buttons (an excluded selector, with no nested div)."""
+
+    def key(doc: str) -> tuple[str, str]:
+        lang = _HTML_LANG.search(doc)
+        inner = _ARTICLE_INNER.search(doc)
+        return (lang.group(1) if lang else "", _KB_ACTIONS.sub("", inner.group(1)).strip() if inner else doc)
+
+    return key(built) == key(early)
+
+
+class EarlyIndex:
+    """Pagefind run on documents made from the rendered pages, while MkDocs writes the site.
+
+    Pagefind is a process of its own, so it uses the second core while MkDocs renders its templates on the first.
+    What it indexed is only used when every built page is what it was told (``check`` on each, then
+    ``finish``); otherwise ``finish`` returns None and the caller indexes the built site as before.
+    The documents are written at once, in this thread: a thread of this process writing them would wait
+    for the interpreter lock behind MkDocs at every file.
+    """
+
+    def __init__(self, docs: dict[str, str], *, exclude: Sequence[str] = EXCLUDE, include_characters: str = INCLUDE_CHARACTERS,
+                 language: str | None = None) -> None:
+        self.docs = docs
+        self.matched: set[str] = set()
+        self.mismatch = False
+        self.start = time.perf_counter()
+        self._tmp = tempfile.TemporaryDirectory(prefix="kbgen-search-")
+        tmp = Path(self._tmp.name)
+        self._proc = _pagefind(tmp, _args(exclude, include_characters, language)) if _stage(sorted(docs.items()), tmp) else None
+
+    def check(self, rel: str, built_page: str, selector: str = SELECTOR) -> None:
+        """A page MkDocs just built at ``rel`` (under the site): it must be what Pagefind was given, or not indexed at all."""
+        if not matches(rel):
+            return
+        doc = prepare(built_page, selector)
+        early = self.docs.get(rel)
+        if doc is None and early is None:
+            return
+        if doc is None or early is None or not same_for_search(doc, early):
+            self.mismatch = True
+        else:
+            self.matched.add(rel)
+
+    def cancel(self) -> None:
+        """The build failed: stop Pagefind and throw its work away."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+        self._tmp.cleanup()
+
+    def finish(self, site_dir: Path, output: str = OUTPUT) -> IndexStats | None:
+        """The bundle swapped into ``site_dir``, or None if any page differed from what Pagefind was given."""
+        try:
+            if self.mismatch or self.matched != set(self.docs):
+                if self._proc is not None:
+                    self._proc.kill()
+                    self._proc.wait()
+                return None
+            try:
+                bundle = _finished(self._proc, Path(self._tmp.name)) if self._proc is not None else None
+            except SearchIndexError:
+                return None  # the built site is indexed instead, and that run reports the failure
+            return _swap_in(bundle, Path(site_dir) / output, self.start)
+        finally:
+            self._tmp.cleanup()
 
 
 _HTML_LANG = re.compile(r'<html\b[^>]*\blang="([^"]+)"', re.IGNORECASE)
@@ -169,7 +290,7 @@ def prepare(page: str, selector: str = SELECTOR) -> str | None:
         return None
     article = _drop_related(article)
     lang = _HTML_LANG.search(page)
-    return f'<!doctype html>\n<html lang="{lang.group(1) if lang else "en"}">\n<head><meta charset="utf-8"></head>\n<body>\n{article}\n</body>\n</html>\n'
+    return _document(article, lang.group(1) if lang else "en")
 
 
 def _element(page: str, tag: str, cls: str) -> str | None:

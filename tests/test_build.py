@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.conftest import REPO
+from kbgen import search, theme
+from tests.conftest import REPO, kbgen
+from tests.kb import case_text, write_kb
 
 CASES = REPO / "content" / "cases"
 
@@ -139,3 +143,59 @@ def test_fixed_but_recurring_article_warns_customers(demo_site: Path):
     assert recurring
     html = (demo_site / "kb" / recurring[0]["article"].lower() / "index.html").read_text()
     assert "but reported" in html and "if upgrading does not help, use the solution below" in html
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_search_index_made_while_pages_are_written_is_the_one_of_the_built_pages(demo_site: Path, tmp_path: Path):
+    copy = tmp_path / "site"
+    shutil.copytree(demo_site, copy)
+    search.index_site(copy)  # the built pages indexed after the build, the way the index was always made
+    assert files_of(copy / "pagefind") == files_of(demo_site / "pagefind")
+
+
+def test_built_pages_are_indexed_again_only_when_one_differs_from_what_pagefind_was_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    config = write_kb(tmp_path, {f"c{n}.md": case_text(f"CASE-{n}", title=f"Sync stops with E{n}0{n}", product=f"P{n}") for n in (1, 2, 3)})
+    late: list[Path] = []
+    index_site = search.index_site
+    monkeypatch.setattr(search, "index_site", lambda site, **kw: late.append(site) or index_site(site, **kw))
+
+    def indexed() -> int:
+        result = kbgen("build", "-f", str(config))
+        assert result.exit_code == 0, result.output
+        entry = json.loads((tmp_path / "site" / "pagefind" / "pagefind-entry.json").read_text())
+        return sum(lang["page_count"] for lang in entry["languages"].values())
+
+    assert indexed() == 3 and late == []  # Pagefind ran while MkDocs wrote the pages
+    # a hand-written page under kb/ that Pagefind was not given: the built site is indexed instead, the page found too
+    notes = tmp_path / "content" / "pages" / "kb" / "notes" / "index.md"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("# Team notes\n\nERR_HANDWRITTEN comes from the proxy.\n", encoding="utf-8")
+    assert indexed() == 4 and len(late) == 1
+
+
+def test_navigation_rendered_once_per_folder_gives_every_page_the_same_bytes(demo_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    shared: list[bool] = []
+    share_nav = theme.share_nav
+    with monkeypatch.context() as m:
+        m.setattr(theme, "share_nav", lambda *a: shared.append(share_nav(*a)) or shared[-1])
+        assert kbgen("build", "--strict", "-f", str(REPO / "mkdocs.yml"), "--site-dir", str(tmp_path / "shared")).exit_code == 0
+    monkeypatch.setattr(theme, "share_nav", lambda *a: False)  # every page renders Material's navigation itself
+    assert kbgen("build", "--strict", "-f", str(REPO / "mkdocs.yml"), "--site-dir", str(tmp_path / "own")).exit_code == 0
+    assert shared == [True]
+    pages = {k: v for k, v in files_of(tmp_path / "own").items() if k.endswith(".html")}
+    assert len(pages) > 50
+    assert pages == {k: v for k, v in files_of(tmp_path / "shared").items() if k.endswith(".html")}
+
+
+def test_pages_share_a_navigation_only_outside_it_and_in_a_folder_without_a_nav_page():
+    nav = {"", "browse/", "kb/pinned/", "guide/setup/"}
+    assert theme.folder_key("kb/case-1/", nav) == "kb" == theme.folder_key("kb/case-2/", nav)
+    assert theme.folder_key("products/acme/", nav) == "products"
+    assert theme.folder_key("browse/", nav) is None  # in the nav: its item is the active one
+    assert theme.folder_key("guide/", nav) is None  # guide/setup/ is below it: linked as setup/, not ../guide/setup/
+    assert theme.folder_key("kb/case-1/index.html", nav) == "kb"  # use_directory_urls: false
+    assert theme.folder_key("kb/notes.html", nav) is None  # its folder is kb/, which holds kb/pinned/
+    assert theme.folder_key("notes.html", nav) is None and theme.folder_key("", nav) is None  # the site's root holds the nav

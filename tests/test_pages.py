@@ -90,3 +90,11 @@ def test_a_fix_that_did_not_stop_the_cases_says_so():
     assert "Marked fixed in 4.3.0, but reported 4 more times since 2026-01-05" in page.body
     quiet = page_of(article(cases[:4], rc))
     assert "Fixed in 4.3.0: upgrade to resolve" in quiet.body
+
+
+@pytest.mark.parametrize("here", ["", "browse/", "kb/a/", "products/acme-sync/page/2/", "known-issues/rc-1/"])
+@pytest.mark.parametrize("there", ["", "kb/a/", "kb/b/", "products/acme-sync/", "products/acme-sync/page/2/", "api/top-issues.json", "kb/"])
+def test_relative_links_are_what_posixpath_makes_of_them(here: str, there: str):
+    link = posixpath.relpath(there or ".", here or ".")
+    assert pages.rel(here, there) == ("./" if link == "." else f"{link}/" if there.endswith("/") else link)
+    assert posixpath.normpath(posixpath.join(here, pages.rel(here, there))) == posixpath.normpath(there or ".")

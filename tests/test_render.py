@@ -131,3 +131,59 @@ def test_bounded_cache_forgets_the_least_recently_used():
     assert len(cache) == 1 and cache.peek("c") == 3
     with pytest.raises(ValueError):
         BoundedCache(0)
+
+
+def listed() -> Result:
+    """Articles with both lists: other titles (one that Markdown reads as a numbered list, one with code) and related articles."""
+    rc = RootCause("RC-1", "Old token", "defect", "open", None, None, None)
+    odd = [dataclasses.replace(case(n), title=t) for n, t in ((11, "1. Sync stops"), (12, "Sync *stops* with `E12`"), (13, "Sync & <b>stops</b>"))]
+    first = Article(case(1), case(1), (case(1), *odd), root_cause=rc)
+    others = [Article(case(n), case(n), (case(n),), root_cause=rc) for n in (3, 4, 5)]
+    articles = [first, *others]
+    return Result(as_of=AS_OF, cases=[c for a in articles for c in a.cases], root_causes={"RC-1": rc}, articles=articles,
+                  top=rank(articles, AS_OF), since_fix=since_fix(articles, AS_OF))
+
+
+def as_markdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every list rendered inside its page's Markdown, as before list lines were converted once per site."""
+    monkeypatch.setattr(render, "_list_items", lambda lines, pool: {})
+
+
+def test_list_lines_converted_once_give_the_bytes_of_lists_in_the_page(monkeypatch: pytest.MonkeyPatch):
+    fast = render.render(listed(), Settings())
+    page = fast.pages[0].html
+    assert '<h2 id="also-reported-as">Also reported as</h2>\n<ul>\n<li>\n<ol>\n<li>Sync stops</li>' in page  # Markdown's reading
+    assert "<li><code>E11</code></li>" in page
+    assert "<li>Sync &amp; &lt;b&gt;stops&lt;/b&gt;</li>" in page  # escaped, never markup
+    assert "<li>Sync <em>stops</em> with <code>E12</code></li>" in page
+    assert '<h2 id="related-articles">Related articles</h2>\n<ul>\n<li><a href="../case-3/"' in page
+    with monkeypatch.context() as m:
+        as_markdown(m)
+        slow = render.render(listed(), Settings())
+    assert slow == fast
+
+
+def test_a_list_rendered_differently_is_noticed_and_every_page_rendered_the_slow_way(monkeypatch: pytest.MonkeyPatch):
+    with monkeypatch.context() as m:
+        as_markdown(m)
+        slow = render.render(listed(), Settings())
+    # as if a site's Markdown extension marked up list items in a way the per-site conversion cannot reproduce
+    monkeypatch.setattr(render._Renderer, "items", lambda self, lines: tuple(f'<li class="x">{line[2:]}</li>' for line in lines))
+    assert render.render(listed(), Settings()) == slow
+
+
+@pytest.mark.parametrize("settings", [Settings(), Settings(mdx_configs={"toc": {"permalink": True}})])
+def test_articles_whose_headings_alone_go_through_markdown_give_the_bytes_of_the_whole_page(settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    fast = render.render(listed(), settings)
+    assert ('class="headerlink"' in fast.pages[0].html) == bool(settings.mdx_configs)
+    monkeypatch.setattr(render._Renderer, "_headings", lambda self, job: None)  # the whole page's Markdown, every page
+    assert render.render(listed(), settings) == fast
+
+
+def test_a_heading_rendered_differently_alone_sends_every_page_the_whole_way(monkeypatch: pytest.MonkeyPatch):
+    with monkeypatch.context() as m:
+        m.setattr(render._Renderer, "_headings", lambda self, job: None)
+        whole = render.render(listed(), Settings())
+    headings = render._Renderer._headings
+    monkeypatch.setattr(render._Renderer, "_headings", lambda self, job: (lambda r: r and (r[0].replace("<h2", "<h2 x"), r[1]))(headings(self, job)))
+    assert render.render(listed(), Settings()) == whole
