@@ -123,13 +123,13 @@ def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
             raise click.UsageError(f"site_dir {site} would replace {path}; build into a folder of its own")
 
 
-def run_pipeline(cfg: MkDocsConfig, plugin: KbgenPlugin) -> Result:
+def run_pipeline(cfg: MkDocsConfig, plugin: KbgenPlugin, merge_only: bool = False) -> Result:
     from mkdocs.exceptions import PluginError
 
     from . import pipeline
 
     try:
-        return pipeline.run(plugin.options(cfg), caches=plugin.caches)
+        return pipeline.run(plugin.options(cfg), caches=plugin.caches, merge_only=merge_only)
     except PluginError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -310,7 +310,7 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
     """The duplicate groups a build would merge, with scores, and the near misses under the threshold."""
     from .models import article_url
 
-    result = run_pipeline(*open_config(config_file))
+    result = run_pipeline(*open_config(config_file), merge_only=True)  # groups and near misses only: no ranking
     groups = [g for g in result.groups if len(g.members) > 1]
     if as_json:
         data = {

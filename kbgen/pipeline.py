@@ -32,11 +32,13 @@ class Options:
     workers: int = 1  # processes that read and check many case files at once (kbgen.workers)
 
 
-def run(options: Options, progress: load.Progress | None = None, caches: Caches | None = None) -> Result:
+def run(options: Options, progress: load.Progress | None = None, caches: Caches | None = None, *,
+        merge_only: bool = False) -> Result:
     """Run every stage; ``progress(stage, done, total)`` is told how far it got (a terminal shows it).
 
     ``caches`` lets a long-lived caller (``kbgen serve``) reuse parsed files and pair scores between
-    runs; without it the run starts cold and keeps nothing.
+    runs; without it the run starts cold and keeps nothing. ``merge_only`` stops after dedupe, for a
+    caller that shows only the groups and near misses (`kbgen dupes`): no articles, editions or ranking.
     """
     def step(stage: str, total: int) -> None:
         if progress:
@@ -61,6 +63,9 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
     result.groups, result.near_misses = found.groups, found.near_misses
     result.diagnostics += found.diagnostics
     step("dedupe", len(public))
+    if merge_only:
+        result.diagnostics = sorted(set(result.diagnostics))
+        return result
     by_id = {c.id: c for c in checked.cases}
     result.articles, linked = link.link(found.groups, by_id, checked.root_causes)
     groups, attached = team_groups(found.groups, by_id, [c for c in checked.cases if not c.public], options.threshold, caches)
