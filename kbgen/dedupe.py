@@ -789,8 +789,8 @@ def _group_block(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], s
 
 def _block_groups(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], scorer: _Scorer, threshold: float,
                   cases: Sequence[Case]) -> tuple[list[tuple[list[int], float]], int, bool]:
-    """:func:`_group_block`, with each group's members and exact lowest score read off the matrix here, so the
-    matrix never leaves (a worker process sends back a few numbers, not K x K of them).
+    """:func:`_group_block`, with each group's members and exact lowest score read off the block's matrix, which
+    is then freed (one block's K x K scores in memory at a time).
 
     Returns the groups, how many distinct texts the block has, and whether it agreed whole.
     """
@@ -902,22 +902,20 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
             memo[key] = scorer(reps[key[0]], reps[key[1]])
         return memo[key]
 
-    plan: list[list[_Node]] = []
     for root in sorted(component):
         nodes = _nodes(component[root], rid, apart, ordered)
         work["largest_component_texts"] = max(work["largest_component_texts"],
                                               len({rid[m] for n in nodes for m in n.members}))
         blocks = _blocks(nodes, rid, reps, link, ordered)
         work["split_components"] += len(blocks) > 1
-        plan += blocks
-    for block in plan:
-        drafts, texts_in_block, agreed = _block_groups(block, rid, reps, scorer, threshold, ordered)
-        work["largest_block_texts"] = max(work["largest_block_texts"], texts_in_block)
-        work["peeled_blocks"] += not agreed
-        for members, lowest in drafts:
-            for m in members:
-                group_of[m] = len(groups)
-            groups.append(_group(members, pointed, target, ordered, sizes, reason, lowest))
+        for block in blocks:
+            drafts, texts_in_block, agreed = _block_groups(block, rid, reps, scorer, threshold, ordered)
+            work["largest_block_texts"] = max(work["largest_block_texts"], texts_in_block)
+            work["peeled_blocks"] += not agreed
+            for members, lowest in drafts:
+                for m in members:
+                    group_of[m] = len(groups)
+                groups.append(_group(members, pointed, target, ordered, sizes, reason, lowest))
     near = []
     for (a, b), (score, why) in known.items():
         i, j = first[a], first[b]

@@ -497,24 +497,25 @@ def validate(
     field_lines: dict[str, Mapping[str, int]] = {}
     with load.no_cycle_collection():
         files = [raw for _, raw in raws if raw is not None]
-        verdict_keys = [(raw.path, raw.digest, context) if cache is not None and raw.digest else None for raw in files]
+        vkeys = [(raw.path, raw.digest, context) if cache is not None and raw.digest else None for raw in files]
         known: dict[tuple[str, bytes, bytes], Verdict] = {}
-        for vkey in verdict_keys:
-            hit = cache.peek(vkey) if cache is not None and vkey is not None else None
-            if vkey is not None and hit is not None:
-                known[vkey] = hit
-        todo = [raw for raw, vkey in zip(files, verdict_keys, strict=True) if vkey not in known]
+        if cache is not None:
+            for vkey in vkeys:
+                hit = cache.peek(vkey) if vkey is not None else None
+                if vkey is not None and hit is not None:
+                    known[vkey] = hit
+        todo = [raw for raw, vkey in zip(files, vkeys, strict=True) if vkey not in known]
         verdicts = iter(fork_map(lambda raw: _case(raw, out.root_causes, rc_keys, allow_emails, names), todo, workers))
-        for raw, verdict_key in zip(files, verdict_keys, strict=True):
+        for raw, vkey in zip(files, vkeys, strict=True):
             field_lines[raw.path] = raw.meta_lines
-            if verdict_key is not None and verdict_key in known:
-                case, problems = known[verdict_key]
+            if vkey is not None and vkey in known:
+                case, problems = known[vkey]
             else:
                 case, problems = next(verdicts)
-                if cache is not None and verdict_key is not None:
-                    cache.put(verdict_key, (case, problems))
-            if verdict_key is not None:
-                live.add(verdict_key)
+                if cache is not None and vkey is not None:
+                    cache.put(vkey, (case, problems))
+            if vkey is not None:
+                live.add(vkey)
             problems = list(problems)  # the caller's list, never the cached one
             out.diagnostics += problems
             if case is None:
