@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -30,6 +29,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_build import measure
 from generate import generate, generate_hard
 
 from kbgen import dedupe, workers
@@ -85,25 +85,15 @@ plugins:
       as_of: "2026-11-20"
 """
 
-MEASURE = """
-import resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-print(code, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
-
 def whole_command(out: Path) -> tuple[float, float]:
     """Seconds and peak MB of `kbgen dupes --json` on the folder, run as a user runs it."""
     (out / "mkdocs.yml").write_text(DUPES_YML)
     (out / "pages").mkdir(exist_ok=True)
     kbgen = str(Path(sys.executable).with_name("kbgen"))
-    done = subprocess.run([sys.executable, "-c", MEASURE, kbgen, "dupes", "--json", "-f", str(out / "mkdocs.yml")],
-                          capture_output=True, text=True, check=True)
-    code, seconds, rss_kb = done.stdout.split()
-    if code != "0":
+    code, seconds, rss_kb = measure([kbgen, "dupes", "--json", "-f", str(out / "mkdocs.yml")], out)
+    if code != 0:
         raise SystemExit(f"kbgen dupes failed with exit code {code}")
-    return float(seconds), int(rss_kb) / 1024
+    return seconds, rss_kb / 1024
 
 
 def same_group_pairs(groups: Sequence[Group]) -> int:

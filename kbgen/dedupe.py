@@ -787,21 +787,6 @@ def _group_block(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], s
     return _split(nodes, pos, scores, blocked, threshold, rid, cases), pos, scores, False
 
 
-def _block_groups(nodes: list[_Node], rid: Sequence[int], reps: Sequence[_Rep], scorer: _Scorer, threshold: float,
-                  cases: Sequence[Case]) -> tuple[list[tuple[list[int], float]], int, bool]:
-    """:func:`_group_block`, with each group's members and exact lowest score read off the block's matrix, which
-    is then freed (one block's K x K scores in memory at a time).
-
-    Returns the groups, how many distinct texts the block has, and whether it agreed whole.
-    """
-    drafts, rid_pos, scores, agreed = _group_block(nodes, rid, reps, scorer, threshold, cases)
-    groups = []
-    for draft in drafts:
-        members = [m for n in draft for m in n.members]
-        groups.append((members, _lowest(members, rid, rid_pos, scores)))
-    return groups, len(rid_pos), agreed
-
-
 def _canonical(members: Sequence[int], pointed: set[int], cases: Sequence[Case]) -> int:
     # A public case whenever the group has one, so an article has the same URL in both editions.
     pool = [m for m in members if cases[m].public] or list(members)
@@ -909,13 +894,15 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
         blocks = _blocks(nodes, rid, reps, link, ordered)
         work["split_components"] += len(blocks) > 1
         for block in blocks:
-            drafts, texts_in_block, agreed = _block_groups(block, rid, reps, scorer, threshold, ordered)
-            work["largest_block_texts"] = max(work["largest_block_texts"], texts_in_block)
+            drafts, rid_pos, scores, agreed = _group_block(block, rid, reps, scorer, threshold, ordered)
+            work["largest_block_texts"] = max(work["largest_block_texts"], len(rid_pos))
             work["peeled_blocks"] += not agreed
-            for members, lowest in drafts:
+            for draft in drafts:
+                members = [m for n in draft for m in n.members]
                 for m in members:
                     group_of[m] = len(groups)
-                groups.append(_group(members, pointed, target, ordered, sizes, reason, lowest))
+                groups.append(_group(members, pointed, target, ordered, sizes, reason,
+                                     _lowest(members, rid, rid_pos, scores)))
     near = []
     for (a, b), (score, why) in known.items():
         i, j = first[a], first[b]

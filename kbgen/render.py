@@ -10,7 +10,6 @@ folder. Rendering two editions is this function called twice with two ``Settings
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -187,10 +186,6 @@ def _work(task: tuple[Callable[[_Renderer, T], R], T]) -> R:
     return task[0](_worker, task[1])
 
 
-def _fork() -> multiprocessing.context.BaseContext | None:
-    return fork_context()
-
-
 class _Pool:
     """Where a render's work runs: worker processes for a large site (started once, for every kind of task),
     else this process with one renderer."""
@@ -199,7 +194,7 @@ class _Pool:
         self.setup = (tuple(settings.markdown_extensions), {k: dict(v) for k, v in settings.mdx_configs.items()})
         self.workers = workers
         self.local: _Renderer | None = None
-        context = _fork()
+        context = fork_context()
         self.pool = (
             ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=self.setup)
             if workers > 1 and size >= PARALLEL_FROM and context is not None else None

@@ -97,7 +97,7 @@ def test_worker_processes_render_the_same_bytes(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(render, "PARALLEL_FROM", 2)
     monkeypatch.setattr(render, "ProcessPoolExecutor", Counted)
-    monkeypatch.setattr(render, "_fork", lambda: multiprocessing.get_context("fork"))  # other test threads are idle
+    monkeypatch.setattr(render, "fork_context", lambda: multiprocessing.get_context("fork"))  # other test threads are idle
     assert render.render(result(), Settings(), workers=2) == render.render(result(), Settings())
     assert len(pools) == 1  # the first run really went through worker processes
 
@@ -109,7 +109,7 @@ def test_no_fork_while_other_threads_run():
     thread.start()
     started.wait()
     try:
-        assert render._fork() is None  # a server thread's lock would be copied held: render in this process instead
+        assert render.fork_context() is None  # a server thread's lock would be copied held: render in this process instead
     finally:
         stop.set()
         thread.join()
