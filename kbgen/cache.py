@@ -8,9 +8,19 @@ only make a stage faster, never change what it returns.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import os
+import pickle
+import re
+import sys
+import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")
@@ -30,6 +40,8 @@ class BoundedCache(Generic[K, V]):
         self._data: OrderedDict[K, V] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self.added = 0  # entries stored since the cache was made (misses and puts of new keys)
+        self.dropped = 0
 
     def __len__(self) -> int:
         return len(self._data)
@@ -43,6 +55,7 @@ class BoundedCache(Generic[K, V]):
             value = self._data[key]
         except KeyError:
             self.misses += 1
+            self.added += 1
             value = self._data[key] = make()
             if len(self._data) > self.limit:
                 self._data.popitem(last=False)
@@ -62,6 +75,8 @@ class BoundedCache(Generic[K, V]):
         return value
 
     def put(self, key: K, value: V) -> None:
+        if key not in self._data:
+            self.added += 1
         self._data[key] = value
         self._data.move_to_end(key)
         if len(self._data) > self.limit:
@@ -71,6 +86,12 @@ class BoundedCache(Generic[K, V]):
         """Forget every entry not in ``keys`` (files that changed or went away)."""
         for key in [k for k in self._data if k not in keys]:
             del self._data[key]
+            self.dropped += 1
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was added or dropped since the cache was made (a store need not be written again)."""
+        return bool(self.added or self.dropped)
 
 
 @dataclass
@@ -81,3 +102,108 @@ class Caches:
     checked: BoundedCache[Any, Any] = field(default_factory=BoundedCache)  # validate: (file, rule inputs) -> one file's verdict
     prepared: BoundedCache[Any, Any] = field(default_factory=BoundedCache)  # dedupe: case texts -> normalised text
     bodies: BoundedCache[Any, Any] = field(default_factory=BoundedCache)  # render: page Markdown -> finished HTML
+
+
+# ---------------------------------------------------------------- the store between commands
+
+STORE_FIELDS = ("files", "checked", "prepared")
+"""What a command keeps for the next one: parsed files, each file's verdict, dedupe's normalised texts.
+(Rendered bodies are the build's, and a build always starts afresh.)"""
+
+_ALLOWED = {
+    "kbgen.models": {"Diagnostic", "Section", "RawCase", "Case"},
+    "kbgen.dedupe": {"_Text"},
+    "datetime": {"date", "datetime", "time", "timedelta", "timezone"},
+    "collections": {"OrderedDict"},
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Rebuilds only the types the caches hold: a store written by anything else (or tampered with) can
+    name no other class or function, so reading it can never run code (the pattern of the ``pickle`` docs)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name in _ALLOWED.get(module, ()):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a kbgen cache type")
+
+
+@functools.cache
+def code_fingerprint() -> bytes:
+    """kbgen's own source and the version of every library it declares: a verdict is only as good as the
+    code that made it, so any upgrade or local edit makes every stored entry stale."""
+    h = hashlib.blake2b(digest_size=16)
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(source.name.encode() + b"\x00" + source.read_bytes() + b"\x01")
+    h.update(sys.version.encode())
+    try:
+        wanted = [re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0] for r in metadata.requires("kbgen") or ()]
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        wanted = []
+    for name in sorted(set(wanted)):
+        try:
+            h.update(f"{name}={metadata.version(name)}\x01".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=none\x01".encode())
+    return h.digest()
+
+
+def cache_home() -> Path:
+    """Where stores live: ``KBGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/kbgen``, else ``~/.cache/kbgen``."""
+    if os.environ.get("KBGEN_CACHE_DIR"):
+        return Path(os.environ["KBGEN_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kbgen"
+
+
+@dataclass(frozen=True)
+class Store:
+    """One knowledge base's caches, kept on disk between commands (``kbgen check``, ``dupes``, ``top``), so
+    checking after a one-case edit re-reads every file but parses and checks only the changed one.
+
+    It lives in the user's cache folder, never in the project: verdicts decide what is private, and a
+    knowledge base's own files (untrusted, like every input) must not be able to hand kbgen a verdict.
+    Entries are keyed by content (see :class:`Caches`) and the whole store by :func:`code_fingerprint`,
+    so a store can only make a command faster, never change what it reports.
+    """
+
+    path: Path
+
+    @classmethod
+    def for_project(cls, config_file: Path, home: Path | None = None) -> Store:
+        where = hashlib.blake2b(str(config_file.resolve()).encode(), digest_size=8).hexdigest()
+        return cls((home or cache_home()) / f"checks-{where}.pickle")
+
+    def read(self) -> Caches:
+        """The stored caches, or fresh ones when there is no store, or it is damaged, foreign or stale."""
+        caches = Caches()
+        try:
+            with self.path.open("rb") as f:
+                if f.read(len(_MAGIC)) != _MAGIC or f.read(16) != code_fingerprint():
+                    return caches
+                stored = _Unpickler(f).load()
+            for name in STORE_FIELDS:
+                data = stored[name]
+                if not isinstance(data, OrderedDict):
+                    return Caches()
+                getattr(caches, name)._data = data
+        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError, AttributeError, IndexError):
+            return Caches()
+        return caches
+
+    def write(self, caches: Caches) -> None:
+        """Keep ``caches`` for the next command (atomically: a reader sees the old store or the new, whole).
+        A folder that cannot be written is not an error: the next command just starts afresh."""
+        if not any(getattr(caches, name).changed for name in STORE_FIELDS):
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, prefix=".tmp-", delete=False) as f:
+                f.write(_MAGIC + code_fingerprint())
+                pickle.dump({name: getattr(caches, name)._data for name in STORE_FIELDS}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(f.name, self.path)
+        except OSError:
+            with contextlib.suppress(OSError, NameError):
+                os.unlink(f.name)
+
+
+_MAGIC = b"kbgen-store-1\n"

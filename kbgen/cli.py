@@ -66,6 +66,12 @@ def audience_option(f: F) -> F:
                              "cases, notes, customers and cost (internal_site_dir).")(f)
 
 
+def cache_option(f: F) -> F:
+    return click.option("--no-cache", "no_cache", is_flag=True, expose_value=False,
+                        callback=lambda ctx, param, value: ctx.meta.__setitem__("kbgen_no_cache", value),
+                        help="Parse and check every file afresh, and keep nothing for the next command.")(f)
+
+
 def strict_option(f: F) -> F:
     return click.option("--strict", is_flag=True, help="Warnings fail too (what CI runs).")(f)
 
@@ -127,11 +133,19 @@ def run_pipeline(cfg: MkDocsConfig, plugin: KbgenPlugin, merge_only: bool = Fals
     from mkdocs.exceptions import PluginError
 
     from . import pipeline
+    from .cache import Store
 
+    # Commands that only report keep their parses and verdicts between runs (the build always starts afresh)
+    ctx = click.get_current_context(silent=True)
+    store = None if ctx is None or ctx.meta.get("kbgen_no_cache", True) else Store.for_project(Path(cfg.config_file_path or "mkdocs.yml"))
+    caches = store.read() if store else plugin.caches
     try:
-        return pipeline.run(plugin.options(cfg), caches=plugin.caches, merge_only=merge_only)
+        result = pipeline.run(plugin.options(cfg), caches=caches, merge_only=merge_only)
     except PluginError as exc:
         raise click.UsageError(str(exc)) from exc
+    if store:
+        store.write(caches)
+    return result
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -284,6 +298,7 @@ def format_diagnostic(d: Diagnostic, fmt: str) -> str:
 @config_option
 @strict_option
 @as_of_option
+@cache_option
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True,
               help="`github` prints GitHub Actions annotations.")
 def check(config_file: str, strict: bool, fmt: str) -> None:
@@ -304,6 +319,7 @@ def check(config_file: str, strict: bool, fmt: str) -> None:
 
 @main.command()
 @config_option
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help='Print {"groups": [...]} as the contract defines.')
 @click.option("--near-misses", "near_limit", default=50, show_default=True, type=click.IntRange(0), help="How many near misses to list (the JSON has all).")
 def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
@@ -339,6 +355,7 @@ def dupes(config_file: str, as_json: bool, near_limit: int) -> None:
 @main.command()
 @config_option
 @as_of_option
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print the edition's api/top-issues.json instead.")
 @click.option("--count", type=int, default=None, help="How many to show (default: the plugin's top_count).")
 @audience_option

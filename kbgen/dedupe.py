@@ -799,9 +799,9 @@ def _best(members: Sequence[int], cases: Sequence[Case], sizes: Sequence[int]) -
                                        cases[m].id))
 
 
-def best_case(cases: Sequence[Case]) -> Case:
+def best_case(cases: Sequence[Case], cache: Caches | None = None) -> Case:
     """The case whose text an article shows, by the rule :func:`_best` applies inside ``dedupe``."""
-    return min(cases, key=lambda c: (-prepare(c).words, -c.resolved.toordinal(), c.id.lower(), c.id))
+    return min(cases, key=lambda c: (-prepare(c, cache).words, -c.resolved.toordinal(), c.id.lower(), c.id))
 
 
 def _lowest(members: Sequence[int], rid: Sequence[int], pos: dict[int, int], scores: np.ndarray) -> float:

@@ -117,7 +117,7 @@ def team_groups(public: Sequence[Group], cases: Mapping[str, Case], internal: Se
         extra = attached.get(group.canonical)
         if extra:
             members = (*group.members, *sorted(extra, key=lambda m: (cases[m].resolved, m.lower(), m)))
-            best = dedupe.best_case([cases[m] for m in members]).id
+            best = dedupe.best_case([cases[m] for m in members], caches).id
             group = replace(group, members=members, best=best)
         out.append(group)
     # dedupe's own warnings about internal cases (duplicate_of conflicts); public ones were reported already

@@ -21,6 +21,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands keep their stores in a folder of the test run's own, never in the user's ~/.cache."""
+    old = os.environ.get("KBGEN_CACHE_DIR")
+    os.environ["KBGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("kbgen-cache-home"))
+    yield
+    if old is None:
+        os.environ.pop("KBGEN_CACHE_DIR", None)
+    else:
+        os.environ["KBGEN_CACHE_DIR"] = old
+
+
 def kbgen(*args: str, cwd: Path | None = None):
     """Run the real CLI in-process; returns click's Result."""
     old = Path.cwd()
