@@ -297,25 +297,34 @@ def load_cases(
         out: list[tuple[str, RawCase | None]] = []
         problems: list[Diagnostic] = []
         live: set[tuple[str, bytes]] = set()
-        for path, key, verdict in read:
+        for path, key, parsed in read:
+            verdict = parsed if parsed is not None else cache.get(key, _never) if key is not None else (None, [])
             out.append((path, verdict[0]))
             problems += verdict[1]
             if key is not None:
                 live.add(key)
-                cache.put(key, verdict)
+                if parsed is not None:
+                    cache.put(key, verdict)
     cache.keep_only(live)  # files that changed or went away
     return out, problems
 
 
 def _read_one(file: Path, root: Path | None, cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]],
-              ) -> tuple[str, tuple[str, bytes] | None, tuple[RawCase | None, list[Diagnostic]]]:
-    """(display path, cache key or None when unreadable, parse) of one case file."""
+              ) -> tuple[str, tuple[str, bytes] | None, tuple[RawCase | None, list[Diagnostic]] | None]:
+    """(display path, cache key or None when unreadable, parse or None when ``cache`` has it) of one case file.
+
+    A cached parse is not returned: from a worker process it would be copied back through a pipe, which costs
+    more than the read and the hash (the parent takes it from its own cache)."""
     path = display_path(file, root)
     data, unread = read_limited(file, path, MAX_FILE_BYTES)
     if data is None:
         return path, None, (None, unread)
     key = (path, digest(data))
-    return path, key, cache.get(key, lambda: read_case(data, path, key[1]))
+    return path, key, None if key in cache else read_case(data, path, key[1])
+
+
+def _never() -> tuple[RawCase | None, list[Diagnostic]]:
+    raise AssertionError("a parse found in the cache by a worker is in the parent's cache too")
 
 
 def load_root_causes(file: Path, root: Path | None = None) -> tuple[dict[str, object] | None, LineMap, list[Diagnostic]]:
