@@ -6,7 +6,8 @@ Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it 
 - read+parse time: kbgen's own load + validate, and a plain CSafeLoader reader as the floor;
 - dedupe time and its ratio to both (target: at most 3x read+parse at 100k);
 - the whole command, `kbgen dupes --json` in a new process (worker processes included, as a user runs
-  it), its time against the floor and its peak memory (the largest process: the parent or one worker);
+  it), its time against the floor and its peak memory (the largest process: the parent or one worker):
+  afresh (`--no-cache`), then twice with a store of its own (the first run writes it, the second reads it);
 - for N up to --exhaustive-max, the exhaustive reference (every pair in a product scored
   with the same score_pair and clustered the same way): the share of its same-group pairs
   that the fast path also groups together, and pairs the fast path groups that it does not;
@@ -16,8 +17,10 @@ Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -85,12 +88,12 @@ plugins:
       as_of: "2026-11-20"
 """
 
-def whole_command(out: Path) -> tuple[float, float]:
+def whole_command(out: Path, *extra: str) -> tuple[float, float]:
     """Seconds and peak MB of `kbgen dupes --json` on the folder, run as a user runs it."""
     (out / "mkdocs.yml").write_text(DUPES_YML)
     (out / "pages").mkdir(exist_ok=True)
     kbgen = str(Path(sys.executable).with_name("kbgen"))
-    code, seconds, rss_kb = measure([kbgen, "dupes", "--json", "-f", str(out / "mkdocs.yml")], out)
+    code, seconds, rss_kb = measure([kbgen, "dupes", "--json", *extra, "-f", str(out / "mkdocs.yml")], out)
     if code != 0:
         raise SystemExit(f"kbgen dupes failed with exit code {code}")
     return seconds, rss_kb / 1024
@@ -169,9 +172,16 @@ def main() -> None:
     if checked is not None:
         print(f"kbgen load + validate + dedupe / plain read+parse: {(kbgen_s + dedupe_s) / plain_s:.2f}x")
     if not args.plain:
-        seconds, peak = whole_command(out)
-        print(f"whole command `kbgen dupes --json`: {seconds:.2f} s, peak {peak:.0f} MB; "
+        seconds, peak = whole_command(out, "--no-cache")
+        print(f"whole command `kbgen dupes --json --no-cache`: {seconds:.2f} s, peak {peak:.0f} MB; "
               f"{seconds / plain_s:.2f}x plain read+parse")
+        with tempfile.TemporaryDirectory() as home:  # the store of parses and verdicts, as a second run finds it
+            os.environ["KBGEN_CACHE_DIR"] = home
+            for run in ("first run, keeping its store", "second run, from the store"):
+                seconds, peak = whole_command(out)
+                print(f"whole command `kbgen dupes --json`, {run}: {seconds:.2f} s, peak {peak:.0f} MB; "
+                      f"{seconds / plain_s:.2f}x plain read+parse")
+            del os.environ["KBGEN_CACHE_DIR"]
     if len(cases) <= args.exhaustive_max:
         full, _ = timed("dedupe, exhaustive", dedupe.dedupe, cases, args.threshold, exhaustive=True)
         wanted, found = same_group_pairs(full.groups), same_group_pairs(fast.groups)
