@@ -7,6 +7,8 @@ import pickle
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kbgen import cache
 from kbgen.cache import Store
@@ -116,3 +118,54 @@ def test_dupes_from_the_store_equal_dupes_afresh(tmp_path: Path, home: Path):
     assert '"A-9"' in cold
     assert kbgen("dupes", "--json", "-f", str(root / "mkdocs.yml")).output == cold
     assert kbgen("dupes", "--json", "--no-cache", "-f", str(root / "mkdocs.yml")).output == cold
+
+
+# ------------------------------------------------------------ property: from the store == afresh
+
+
+_PROBLEMS = ["Sync stops after a password change.", "Export stops at 99% for Globex Corporation.", "The page reloads."]
+_SOLUTIONS = ["1. Sign out.\n2. Sign in again.", "1. Set the token to ghp_" + "a1B2" * 9 + ".", "1. Write to ann@example.com.",
+              "1. Clear the cache.\n\n## Internal notes\n\nCall Initech Payroll back."]
+_CUSTOMERS = ["", "customer: Globex Corporation\n", "customer: Initech Payroll\n"]
+_ROOT_CAUSES = ["", "RC-1:\n  title: Token expiry\n  kind: defect\n  status: open\n"]
+_edit = st.tuples(st.integers(0, 3), st.sampled_from(_PROBLEMS), st.sampled_from(_SOLUTIONS), st.sampled_from(_CUSTOMERS),
+                  st.sampled_from(["", "root_cause: RC-1\n"]))
+
+
+def _write(root: Path, files: dict[int, tuple[str, str, str, str]], root_causes: str) -> None:
+    cases = root / "content" / "cases"
+    for old in cases.glob("*.md"):
+        old.unlink()
+    for n, (problem, solution, customer, rc) in files.items():
+        (cases / f"c{n}.md").write_text(case_text(f"C-{n}", title=f"Case {n} fails", problem=problem, solution=solution,
+                                                  extra_meta=customer + rc))
+    (root / "content" / "root-causes.yml").write_text(root_causes)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.lists(_edit, min_size=1, max_size=4), change=st.one_of(_edit, st.integers(0, 3), st.sampled_from(_ROOT_CAUSES)),
+       rc=st.sampled_from(_ROOT_CAUSES))
+def test_any_edit_checked_from_the_store_says_what_a_fresh_check_says(tmp_path_factory: pytest.TempPathFactory, first: list,
+                                                                      change: object, rc: str):
+    # one check keeps its store; then one file is edited or added (its customer too), or removed, or the
+    # root causes change; the next check, from the store, must say exactly what a fresh one says
+    base = tmp_path_factory.mktemp("kb")
+    root = base / "kb"
+    write_kb(root, {})
+    old = os.environ["KBGEN_CACHE_DIR"]
+    os.environ["KBGEN_CACHE_DIR"] = str(base / "home")
+    try:
+        files = {n: tuple(rest) for n, *rest in first}
+        _write(root, files, rc)
+        assert _check(root) == _check(root, "--no-cache")
+        if isinstance(change, tuple):
+            files[change[0]] = change[1:]
+        elif isinstance(change, int):
+            files.pop(change, None)
+        else:
+            rc = str(change)
+        _write(root, files, rc)
+        assert _check(root) == _check(root, "--no-cache")
+        assert Store.for_project(root / "mkdocs.yml").path.exists()
+    finally:
+        os.environ["KBGEN_CACHE_DIR"] = old
