@@ -8,8 +8,6 @@ constructed, so an alias bomb costs no more than reading the file.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from . import markdown
-from .cache import BoundedCache
+from .cache import BoundedCache, no_cycle_collection
 from .models import Diagnostic, RawCase, Section
 from .workers import fork_map
 
@@ -217,24 +215,6 @@ def read_case(data: bytes, path: str, content_digest: bytes | None = None) -> tu
     errors = tuple(p.message for p in problems if p.severity == "error")
     return RawCase(path, {str(k): v for k, v in meta.items()}, meta_lines, sections, body_line, meta_text, errors,
                    content_digest or digest(data)), problems
-
-
-@contextlib.contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while many long-lived objects are made (every file's parse and verdict).
-
-    Parsed files form almost no reference cycles (a few hundred objects in 20,000 files), so the
-    collector finds nothing, but each of its full passes walks every object made so far: at
-    100,000 files those passes cost a good part of loading. Reference counting still frees
-    everything as usual, and the collector runs again (and catches any cycle) afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def read_limited(file: Path, path: str, limit: int) -> tuple[bytes | None, list[Diagnostic]]:
