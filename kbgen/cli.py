@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -488,6 +489,10 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool, semantic: b
     own = [query.id] if query.id else []
     from .semantic import INSTALL, MissingModel, available
 
+    if "numpy" not in sys.modules:  # a saved index: numpy will multiply only the query's few tokens
+        # One OpenBLAS thread: for such small products starting and handing work to a second thread costs more
+        # than it saves, and on a busy machine (a second core taken) far more (0.7 s against 1.0-1.8 s a call, measured).
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if semantic is None:
         semantic = available()
         if not semantic:  # say so: this install ranks differently from one with the model
