@@ -25,6 +25,7 @@ import json
 import mmap
 import os
 import struct
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,7 +229,7 @@ def encode_cached(texts: Sequence[str], store: Path | None) -> NDArray[np.float3
             names, old = saved["keys"], saved["vectors"]
             if old.shape == (len(names), DIMENSIONS) and old.dtype == np.float32:
                 known = dict(zip(map(str, names), old, strict=True))
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # damaged or cut short: embedded again
         pass
     vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     missing = [i for i, k in enumerate(keys) if k not in known]
