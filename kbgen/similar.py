@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from .models import Article, Case
+    from .progress import Progress
 
 K1 = 1.5
 B = 0.75
@@ -445,13 +446,13 @@ class Index:
             return [float(c) for c in self._vectors[list(articles)] @ q]
         return [float(c) for c in model.encode([self.text(i) for i in articles]) @ q]
 
-    def embed(self, store: Path | None = None) -> None:
+    def embed(self, store: Path | None = None, progress: Progress | None = None) -> None:
         """Embed every article (:func:`symptom_text`) for :meth:`save`; ``store`` keeps vectors by text, so
         indexing again after an edit embeds only the changed articles (:func:`kbgen.semantic.encode_cached`)."""
         from . import semantic as model
 
         if self._vectors is None:
-            self._vectors = model.encode_cached([self.text(i) for i in range(len(self.rows))], store)
+            self._vectors = model.encode_cached([self.text(i) for i in range(len(self.rows))], store, progress)
 
     def _load_vectors(self, folder: Path) -> NDArray[np.float32]:
         import numpy as np
@@ -701,7 +702,12 @@ def cached_index(cache_dir: Path, key: str, build: Callable[[], Sequence[Article
         return index  # a read-only checkout still answers (embedding only the listed articles), just not faster next time
     try:
         if meaning:  # every article's vector, so that a call embeds only its query
-            index.embed(cache_dir / "vectors")
+            from .progress import terminal_progress
+
+            show = terminal_progress()  # a whole knowledge base takes minutes: a person watching sees it move
+            index.embed(cache_dir / "vectors", show)
+            if show:
+                sys.stderr.write("\n")
         index.save(tmp)
         tmp.rename(folder)  # whole or not at all: a reader never sees a half-written index
     except OSError:  # no room, or another call saved the same index first

@@ -38,13 +38,14 @@ def test_cached_vectors_are_reused_and_only_changed_texts_are_embedded(tmp_path:
     seen: list[list[str]] = []
     real = semantic.Model.encode
 
-    def counting(self: semantic.Model, batch: list[str]) -> np.ndarray:
+    def counting(self: semantic.Model, batch: list[str], progress: semantic.Progress | None = None) -> np.ndarray:
         seen.append(list(batch))
-        return real(self, batch)
+        return real(self, batch, progress)
 
     monkeypatch.setattr(semantic.Model, "encode", counting)
-    again = semantic.encode_cached([*texts[:2], "Tray icon turns grey"], tmp_path)
-    assert seen == [["Tray icon turns grey"]]  # one edit: one text embedded
+    told: list[tuple[str, int, int]] = []
+    again = semantic.encode_cached([*texts[:2], "Tray icon turns grey"], tmp_path, lambda *a: told.append(a))
+    assert seen == [["Tray icon turns grey"]] and told == [("embedding", 1, 1)]  # one edit: one text embedded, and said so
     assert np.array_equal(again[:2], first[:2])
     assert again[2] @ semantic.encode(["Tray icon turns grey"])[0] > 0.9999
     store = next(tmp_path.glob("vectors-*.npz"))
