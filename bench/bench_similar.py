@@ -1,25 +1,31 @@
 """Rank quality and speed of ``kbgen similar``: ``python bench/bench_similar.py [--n 10000] [--data FILE] [--speed-only] [--runs 11] [--before REF]``.
 
-Quality, in one run, recall@1, recall@3 and MRR of:
+Quality, in one run, recall@1, recall@3 and MRR (and, on the support set, how many articles are listed on
+average for its exact error messages, at the default ``--limit 10``) of:
 
-- ``kbgen similar``: this version (``kbgen.similar.Index``, tail cut included: what the command lists);
+- ``kbgen similar``: this version as installed (``kbgen.similar.Index``, tail cut included: what the command
+  lists), by meaning too when the model package is installed (``kbgen.semantic.available()``);
 - ``bm25s (title + problem)``: plain BM25 (bm25s, English stop words) over each article's case titles and problems;
 - ``kbgen similar before``: the ranking before issue 12 (``bench/similar_before.py``);
-- ``kbgen similar --semantic``: the same list re-ordered by the sentence-embedding model (measured when the
-  optional extra ``kbgen[semantic]`` is installed; its whole command is timed too, 3 runs);
+- ``kbgen similar --no-semantic``: the word ranking alone;
+- ``meaning: ...``: other ways to use the article vectors (:func:`meaning_variant`), with the model installed;
 
 on two sets: the dev half of the real AskUbuntu duplicates (``bench/askubuntu.py``: each question an
 article, each question of a duplicate pair a draft whose answer is the other; the draft's own article is
 left out), and the project's support-style paraphrases (``tests/data/similar_queries.yml``, read as data).
-Then what each part of the method earns (one switched off at a time).
+Then what each part of the word ranking earns (one switched off at a time). Article vectors are kept between
+runs in a temporary folder (:data:`VECTORS`), by text and model.
 
 Speed: a knowledge base of N generated cases (``bench/generate.py --distinct``: about N articles) is
 written to a temporary folder; ``kbgen similar`` is run as a command (first call builds and saves the
-index; later calls load it). Whole commands (a new Python each run, with its bytecode cache as an install has
-it: ``"TEXT"``, ``"TEXT" --json``, ``FILE`` and ``FILE --json``; and the last two without bytecode) are timed ``--runs`` times, interleaved with ``python -c pass``, ``kbgen --version`` and,
-with ``--before GIT_REF``, the same commands of kbgen at that commit (on a copy of the knowledge base), and
-reported as min / median. Then in-process (content hash + index load + query), and once more after the top
-result's case file was deleted (a stale index must not be used: it is rebuilt).
+index, embedding every article; later calls load it). Whole commands (a new Python each run, with its bytecode
+cache as an install has it: ``"TEXT"``, ``"TEXT" --json``, ``"TEXT" --json --no-semantic``, ``FILE`` and
+``FILE --json``; and two without bytecode) are timed ``--runs`` times, interleaved with ``python -c pass``,
+``kbgen --version`` and, with ``--before GIT_REF``, the same commands of kbgen at that commit (on a copy of the
+knowledge base, its first call timed too), and reported as min / median. Then in-process (content hash + index
+load + query; pipeline, word index, article vectors kept by text and all embedded), once more after the top
+result's case file was deleted (a stale index must not be used: it is rebuilt), and after one case's problem
+was edited (one article embedded).
 """
 
 from __future__ import annotations

@@ -509,6 +509,8 @@ def test_similar_command_ranks_by_meaning_when_the_model_is_installed_and_keeps_
     # the articles were embedded when the index was saved: a call reads their vectors and embeds only the query
     saved = next((tmp_path / ".cache" / "kbgen").glob("similar-*"))
     assert (saved / "vectors.npy").is_file()
+    (saved / "vectors.npy").write_bytes(b"\x93NUMPY damaged")  # damaged vectors: the index is made again, same answer
+    assert kbgen("similar", query, "--json", "-f", str(config)).stdout == meaning.stdout
 
     # without the model: words alone, and the command says so (on stderr: --json stays JSON)
     semantic.model.cache_clear()
