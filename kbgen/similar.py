@@ -42,9 +42,11 @@ keyed by :func:`config_fingerprint`), so a cached call imports neither MkDocs no
 plain arrays, scored in Python. While no input file has a new size or time, :func:`content_key` answers
 from one ``stat`` a file.
 
-**Meaning** (optional, ``search(..., semantic=True)``, ``kbgen similar --semantic``): :mod:`kbgen.semantic`
-re-orders the listed articles by a sentence-embedding model; their texts (:func:`symptom_text`) are saved
-with the index and read only then.
+**Meaning** (the default when the model is installed, :func:`kbgen.semantic.available`; ``--no-semantic`` turns it
+off): :mod:`kbgen.semantic` re-orders the listed articles (after the tail cut, at most :data:`POOL`) by the cosine
+similarity of a sentence-embedding model, lifted by an exact error code (:meth:`Index.by_meaning`). Every
+article's vector (of :func:`symptom_text`) is computed when the index is saved, kept by text between indexes
+(:func:`kbgen.semantic.encode_cached`), and read through a memory map, so a call embeds only its query.
 """
 
 from __future__ import annotations
@@ -72,7 +74,11 @@ from typing import TYPE_CHECKING
 from . import __version__
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from .models import Article, Case
+    from .progress import Progress
 
 K1 = 1.5
 B = 0.75
@@ -90,7 +96,9 @@ TAIL = 0.4
 """Articles scoring below this share of the best one are cut: that is where the scores fall off."""
 MAX_ERROR_WORDS = 32
 """Error strings longer than this many words are not matched (a whole pasted block is no error message)."""
-FORMAT = 3
+POOL = 20
+"""How many of the word ranking's best candidates (after the tail cut) the model re-orders, when ``--limit`` asks for fewer."""
+FORMAT = 4
 """Version of the saved index layout and of the ranking: a change rebuilds every cached index."""
 
 _STOP_WORDS = """
@@ -295,6 +303,7 @@ class Index:
         self.rows = [[a.id, a.best.title, a.url] for a in ordered]
         self._texts: list[str] | None = [symptom_text(a) for a in ordered]
         self._folder: Path | None = None
+        self._vectors: NDArray[np.float32] | None = None
         errors: dict[str, list[int]] = defaultdict(list)
         codes: dict[str, frozenset[str]] = {}
         for i, article in enumerate(ordered):
@@ -309,6 +318,8 @@ class Index:
         # How much an exact match says: 1 / articles sharing the string, or sharing its most specific code
         # (`HTTP 401` in one article says no more than the `401` that several articles show).
         self.specificity = {s: 1 / max(len(docs), min((len(errors[c]) for c in codes[s]), default=1)) for s, docs in errors.items()}
+        self.coded = frozenset(s for s in errors if codes[s])
+        """The error strings that are or hold a code (``0xc0000005``, ``HTTP 401``), not words alone (``"i get"``)."""
         self._prepare()
 
     def _prepare(self) -> None:
@@ -332,19 +343,23 @@ class Index:
             counts[term] += 1
         return dict(counts)
 
-    def error_matches(self, query: str | Draft) -> dict[int, float]:
-        """Article -> specificity of its best exact error-string match in the query (every run of its words)."""
+    def error_matches(self, query: str | Draft, coded: bool = False) -> dict[int, float]:
+        """Article -> specificity of its best exact error-string match in the query (every run of its words);
+        with ``coded``, of those that are or hold a code only (:attr:`coded`)."""
         words = _norm(str(query)).split()
         found: dict[int, float] = {}
         for start in range(len(words)):
             for end in range(start + 1, min(len(words), start + self.error_words) + 1):
                 s = " ".join(words[start:end])
-                for i in self.errors.get(s, ()):
-                    found[i] = max(found.get(i, 0.0), self.specificity[s])
+                if s in self.errors and (not coded or s in self.coded):
+                    for i in self.errors[s]:
+                        found[i] = max(found.get(i, 0.0), self.specificity[s])
         return found
 
-    def scores(self, query: str | Draft) -> dict[int, float]:
-        """Article (position in :attr:`entries`) -> score for ``query``, for the articles sharing something with it."""
+    def scores(self, query: str | Draft, errors: dict[int, float] | None = None) -> dict[int, float]:
+        """Article (position in :attr:`entries`) -> score for ``query``, for the articles sharing something with it.
+
+        ``errors``: :meth:`error_matches` of the query, when the caller has them already."""
         text: dict[int, float] = {}
         terms = self.query_terms(query)
         best = sum(w * self.idf(t) for t, w in terms.items())
@@ -355,34 +370,51 @@ class Index:
             self.body.add(text, term, terms[term] / best / (1 + TITLE_MATCH))
             if TITLE_MATCH:
                 self.titles.add(text, term, terms[term] / title_best * TITLE_MATCH / (1 + TITLE_MATCH))
-        for i, e in self.error_matches(query).items():
+        for i, e in (self.error_matches(query) if errors is None else errors).items():
             if i in text:
                 text[i] *= 1 + ERROR_WEIGHT * e
         return {i: round(min(v, 1.0), 12) for i, v in text.items()}  # rounding keeps equal scores equal (ties then go by id)
 
     def search(self, query: str | Draft, limit: int = 10, tail: float | None = None, exclude: Iterable[str] = (),
-               semantic: bool = False) -> list[tuple[Entry, float]]:
+               semantic: bool | None = None) -> list[tuple[Entry, float]]:
         """Best first (ties by article id), down to ``tail`` times the best score.
 
         Articles whose id is in ``exclude`` are left out (a draft that is already published is not its own duplicate).
-        With ``semantic``, the same list (its :data:`semantic.POOL` best, or ``limit`` if more) is re-ordered by
-        the sentence-embedding model (:mod:`kbgen.semantic`) and scored by its cosine similarity (below 0 counts as 0)."""
+        With ``semantic`` (by default: when the model is installed, :func:`kbgen.semantic.available`), the same list
+        (its :data:`POOL` best, or ``limit`` if more) is re-ordered by the sentence-embedding model
+        (:mod:`kbgen.semantic`): scored by its cosine similarity (below 0 counts as 0), lifted by an exact error code
+        (:meth:`by_meaning`)."""
         if limit <= 0 or not self.rows:
             return []
         skip = set(exclude)
-        score = {i: v for i, v in self.scores(query).items() if v > 0 and (not skip or self.rows[i][0] not in skip)}
+        errors = self.error_matches(query)
+        score = {i: v for i, v in self.scores(query, errors).items() if v > 0 and (not skip or self.rows[i][0] not in skip)}
         if not score:
             return []
         floor = max(score.values()) * (TAIL if tail is None else tail)
         order = [i for i in sorted(score, key=lambda i: (-score[i], i)) if score[i] >= floor]
-        if semantic:  # the same list, in the model's order: what the tail cut left, up to its pool
+        if semantic is None:
             from . import semantic as model
 
-            order = order[: max(limit, model.POOL)]
-            cosines = model.similarities(str(query), [self.text(i) for i in order])
-            score = {i: round(min(max(c, 0.0), 1.0), 12) for i, c in zip(order, cosines, strict=True)}
+            semantic = model.available()
+        if semantic:  # the same list, in the model's order: what the tail cut left, up to its pool
+            order = order[: max(limit, POOL)]
+            score = self.by_meaning(str(query), order, self.error_matches(query, coded=True))
             order.sort(key=lambda i: (-score[i], i))
         return [(self.entry(i), score[i]) for i in order[:limit]]
+
+    def by_meaning(self, query: str, articles: Sequence[int], errors: dict[int, float]) -> dict[int, float]:
+        """Article -> score by meaning: the cosine similarity of query and article (below 0 counts as 0), lifted
+        towards 1 by an exact error string, ``1 - (1 - cosine) * (1 - ERROR_WEIGHT * specificity)``.
+
+        :meth:`search` passes the strings that are or hold a code only (``error_matches(query, coded=True)``): a code
+        such as ``0xc0000005`` means nothing to the model, but an article that shows it is about that crash; quoted
+        words ("i get", "install ubuntu") the model reads already, and lifting them cost 0.04 recall@3 on the real
+        questions (``bench/bench_similar.py``)."""
+        lifted = {}
+        for i, c in zip(articles, self.cosines(query, articles), strict=True):
+            lifted[i] = round(1 - (1 - min(max(c, 0.0), 1.0)) * (1 - min(ERROR_WEIGHT * errors.get(i, 0.0), 1.0)), 12)
+        return lifted
 
     def entry(self, i: int) -> Entry:
         """The ``i``-th article (by id) as a result shows it."""
@@ -402,15 +434,50 @@ class Index:
             self._texts = [str(t) for t in texts]
         return self._texts[i]
 
+    def cosines(self, query: str, articles: Sequence[int]) -> list[float]:
+        """Cosine similarity (-1..1) of ``query`` to each of ``articles`` by the sentence-embedding model: the query
+        is embedded now, the articles were at index time (or now, for an index saved without the model)."""
+        from . import semantic as model
+
+        q = model.encode([query])[0]
+        if self._vectors is None and self._folder is not None and (self._folder / "vectors.npy").is_file():
+            self._vectors = self._load_vectors(self._folder)
+        if self._vectors is not None:
+            return [float(c) for c in self._vectors[list(articles)] @ q]
+        return [float(c) for c in model.encode([self.text(i) for i in articles]) @ q]
+
+    def embed(self, store: Path | None = None, progress: Progress | None = None) -> None:
+        """Embed every article (:func:`symptom_text`) for :meth:`save`; ``store`` keeps vectors by text, so
+        indexing again after an edit embeds only the changed articles (:func:`kbgen.semantic.encode_cached`)."""
+        from . import semantic as model
+
+        if self._vectors is None:
+            self._vectors = model.encode_cached([self.text(i) for i in range(len(self.rows))], store, progress)
+
+    def _load_vectors(self, folder: Path) -> NDArray[np.float32]:
+        import numpy as np
+
+        try:
+            vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)  # only the listed rows are read
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{folder}: the saved article vectors are damaged ({exc})") from exc
+        if vectors.ndim != 2 or vectors.shape[0] != len(self.rows) or vectors.dtype != np.float32:
+            raise ValueError(f"{folder}: the saved article vectors are damaged (shape {vectors.shape}, {vectors.dtype})")
+        return vectors
+
     def save(self, folder: Path) -> None:
-        """Write the index into ``folder`` (created): raw arrays and JSON only."""
+        """Write the index into ``folder`` (created): raw arrays and JSON only; the article vectors when :meth:`embed` made them."""
         folder.mkdir(parents=True, exist_ok=True)
         meta = {"format": FORMAT, "byteorder": sys.byteorder, "entries": self.rows,
                 "body": self.body.save(folder, "body"), "titles": self.titles.save(folder, "titles"),
-                "errors": self.errors, "specificity": self.specificity}
+                "errors": self.errors, "specificity": self.specificity, "coded": sorted(self.coded)}
         (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         texts = [self.text(i) for i in range(len(self.rows))]
         (folder / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+        if self._vectors is not None:
+            import numpy as np
+
+            np.save(folder / "vectors.npy", np.ascontiguousarray(self._vectors, dtype=np.float32), allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path) -> Index:
@@ -422,13 +489,14 @@ class Index:
             index = cls.__new__(cls)
             # Entries stay JSON lists until a result shows one (:meth:`entry`): 10,000 objects cost more than a query.
             index.rows = meta["entries"]
-            index._texts, index._folder = None, folder
+            index._texts, index._folder, index._vectors = None, folder, None
             if not isinstance(index.rows, list) or not all(type(r) is list and len(r) == 3 for r in index.rows):
                 raise TypeError("entries are not [id, title, url] lists")
             index.body = Matrix.load(folder, "body", {str(k): int(v) for k, v in meta["body"].items()}, len(index.rows))
             index.titles = Matrix.load(folder, "titles", {str(k): int(v) for k, v in meta["titles"].items()}, len(index.rows))
             index.errors = {str(k): [int(i) for i in v] for k, v in meta["errors"].items()}
             index.specificity = {str(k): float(v) for k, v in meta["specificity"].items()}
+            index.coded = frozenset(map(str, meta["coded"]))
         except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
             raise ValueError(f"{folder}: not a saved similar index ({exc})") from exc
         index._prepare()
@@ -614,19 +682,32 @@ def cached_index(cache_dir: Path, key: str, build: Callable[[], Sequence[Article
 
     The folder's name is the key, so an index of other content is never read; older folders are removed.
     A cache that cannot be read or written is rebuilt or skipped, never an error."""
+    from . import semantic
+
+    meaning = semantic.available()
     folder = cache_dir / f"similar-{key}"
     if folder.is_dir():
         try:
-            return Index.load(folder)
+            # An index saved before the model was installed has no vectors: made again once, with them.
+            if not meaning or (folder / "vectors.npy").is_file():
+                return Index.load(folder)
         except ValueError:
-            shutil.rmtree(folder, ignore_errors=True)
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
     index = Index(build())
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".similar-", dir=cache_dir))
     except OSError:
-        return index  # a read-only checkout still answers, just not faster next time
+        return index  # a read-only checkout still answers (embedding only the listed articles), just not faster next time
     try:
+        if meaning:  # every article's vector, so that a call embeds only its query
+            from .progress import terminal_progress
+
+            show = terminal_progress()  # a whole knowledge base takes minutes: a person watching sees it move
+            index.embed(cache_dir / "vectors", show)
+            if show:
+                sys.stderr.write("\n")
         index.save(tmp)
         tmp.rename(folder)  # whole or not at all: a reader never sees a half-written index
     except OSError:  # no room, or another call saved the same index first

