@@ -459,6 +459,7 @@ def shown_path(path: Path) -> str:
 
 @main.command()
 @config_option
+@cache_option
 @click.argument("draft")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="How many articles to list.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"results": [...]}.')
