@@ -215,16 +215,19 @@ class Store:
         A folder that cannot be written is not an error: the next command just starts afresh."""
         if not any(getattr(caches, name).changed for name in STORE_FIELDS):
             return
+        tmp: Path | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, prefix=".tmp-", delete=False) as f:
+                tmp = Path(f.name)
                 f.write(_MAGIC + code_fingerprint())
                 with no_cycle_collection():
                     pickle.dump({name: getattr(caches, name)._data for name in STORE_FIELDS}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(f.name, self.path)
-        except OSError:
-            with contextlib.suppress(OSError, NameError):
-                os.unlink(f.name)
+            os.replace(tmp, self.path)
+        except (OSError, pickle.PicklingError):  # the store is only ever a speed-up: never fail the command over it
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
 
 _MAGIC = b"kbgen-store-1\n"

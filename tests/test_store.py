@@ -169,3 +169,12 @@ def test_any_edit_checked_from_the_store_says_what_a_fresh_check_says(tmp_path_f
         assert Store.for_project(root / "mkdocs.yml").path.exists()
     finally:
         os.environ["KBGEN_CACHE_DIR"] = old
+
+
+def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = _kb(tmp_path)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("KBGEN_CACHE_DIR", str(blocked / "kbgen"))
+    assert _check(root) == _check(root, "--no-cache")
+    assert list(tmp_path.glob("**/.tmp-*")) == []
