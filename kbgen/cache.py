@@ -176,8 +176,9 @@ def cache_home() -> Path:
 
 @dataclass(frozen=True)
 class Store:
-    """One knowledge base's caches, kept on disk between commands (``kbgen check``, ``dupes``, ``top``), so
-    checking after a one-case edit re-reads every file but parses and checks only the changed one.
+    """One knowledge base's caches, kept on disk between commands (``kbgen check``, ``dupes``, ``top``, and
+    ``similar`` when it indexes again), so checking after a one-case edit re-reads every file but parses and
+    checks only the changed one.
 
     It lives in the user's cache folder, never in the project: verdicts decide what is private, and a
     knowledge base's own files (untrusted, like every input) must not be able to hand kbgen a verdict.
