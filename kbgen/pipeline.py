@@ -30,6 +30,9 @@ class Options:
     threshold: float = dedupe.DEFAULT_THRESHOLD
     allow_emails: tuple[str, ...] = ()
     workers: int = 1  # processes that read and check many case files at once (kbgen.workers)
+    team_edition: bool = True
+    """Also make the team's edition (internal cases in the articles). A public build leaves it out: nothing it
+    shows reads it, and it is a second dedupe. `kbgen check` keeps it, so its warnings about internal cases stay."""
 
 
 def run(options: Options, progress: load.Progress | None = None, caches: Caches | None = None, *,
@@ -68,14 +71,16 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
         return result
     by_id = {c.id: c for c in checked.cases}
     result.articles, linked = link.link(found.groups, by_id, checked.root_causes)
-    groups, attached = team_groups(found.groups, by_id, [c for c in checked.cases if not c.public], options.threshold, caches)
-    result.team_articles, team_linked = link.link(groups, by_id, checked.root_causes)
-    result.diagnostics += linked + team_linked + attached
+    result.diagnostics += linked
     result.top = rank.rank(result.articles, options.as_of, options.window_days, options.hourly_rate)
-    result.team_top = rank.rank(result.team_articles, options.as_of, options.window_days, options.hourly_rate,
-                                include_internal=True)
     result.since_fix = rank.since_fix(result.articles, options.as_of)
-    result.team_since_fix = rank.since_fix(result.team_articles, options.as_of, include_internal=True)
+    if options.team_edition:
+        groups, attached = team_groups(found.groups, by_id, [c for c in checked.cases if not c.public], options.threshold, caches)
+        result.team_articles, team_linked = link.link(groups, by_id, checked.root_causes)
+        result.diagnostics += team_linked + attached
+        result.team_top = rank.rank(result.team_articles, options.as_of, options.window_days, options.hourly_rate,
+                                    include_internal=True)
+        result.team_since_fix = rank.since_fix(result.team_articles, options.as_of, include_internal=True)
     step("rank", len(result.articles))
     result.outcomes = outcomes(raws, checked, result)
     result.diagnostics = sorted(set(result.diagnostics))

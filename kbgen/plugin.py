@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -136,7 +137,8 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         target = (config.site_dir, os.stat(config.config_file_path).st_mtime_ns if config.config_file_path else 0)
         if self.written_to != target:
             self.written, self.written_to = {}, target
-        self.result = result = pipeline.run(self.options(config), progress.terminal_progress(), self.caches)
+        options = replace(self.options(config), team_edition=self.team)  # a public site never reads the team's edition
+        self.result = result = pipeline.run(options, progress.terminal_progress(), self.caches)
         result.diagnostics += sitecheck.site_url(config.site_url, Path(config.config_file_path or "mkdocs.yml").name)
         for d in result.diagnostics:
             (log.error if d.severity == "error" else log.warning)(d.format())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -197,3 +198,21 @@ def test_a_secret_in_internal_notes_stays_out_of_the_team_edition(tmp_path: Path
     assert kbgen("build", "--audience", "internal", "-f", str(config)).exit_code == 0
     for path, data in _files(tmp_path / "site-internal"):
         assert b"AKIAABCDEFGHIJKLMNOP" not in data, path
+
+
+def test_public_site_is_the_same_without_computing_the_team_edition(tmp_path: Path) -> None:
+    """A public build skips the team's edition (a second dedupe); the public site must not notice."""
+    from mkdocs.config import load_config
+
+    from kbgen import config as kbconfig
+    from kbgen import pipeline, render
+
+    config = load_config(str(two_editions_kb(tmp_path)))
+    plugin = config.plugins["kbgen"]
+    options = plugin.options(config)
+    settings = kbconfig.render_settings(plugin.config, config)
+    full = pipeline.run(options)
+    public_only = pipeline.run(dataclasses.replace(options, team_edition=False))
+    assert full.team_articles and not public_only.team_articles  # the team's edition was made once, not twice
+    assert render.render(public_only, settings) == render.render(full, settings)
+    assert public_only.outcomes == full.outcomes
