@@ -23,6 +23,7 @@ Nothing here knows MkDocs; the plugin calls:
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -121,6 +122,30 @@ def _pagefind(tmp: Path, args: list[str]) -> subprocess.Popen[bytes]:
     """
     with (tmp / "log").open("wb") as log:
         return subprocess.Popen([*args, "--site", str(tmp / "site"), "--output-path", str(tmp / "bundle")], stdout=log, stderr=log)
+
+
+_STAGE_THEN_INDEX = "import sys; from kbgen.search import _stage_then_index; _stage_then_index(sys.argv[1], sys.argv[2:])"
+
+
+def _pagefind_staging(docs: Sequence[tuple[str, str]], tmp: Path, args: list[str]) -> subprocess.Popen[bytes]:
+    """Like ``_pagefind``, but the documents are written under ``tmp/site`` by the new process itself, from one file.
+
+    Thousands of small files and folders take seconds to create; in a process of its own that runs on the
+    second core while MkDocs renders its templates on the first, instead of before it.
+    """
+    (tmp / "docs.json").write_text(json.dumps(docs), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(PACKAGE.parent), os.environ.get("PYTHONPATH"))))}
+    with (tmp / "log").open("wb") as log:
+        return subprocess.Popen([sys.executable, "-c", _STAGE_THEN_INDEX, str(tmp), *args], stdout=log, stderr=log, env=env)
+
+
+def _stage_then_index(tmp: str, args: list[str]) -> None:
+    """In the process ``_pagefind_staging`` started: write the documents, then become Pagefind (same process, so
+    waiting for it or killing it reaches Pagefind)."""
+    root = Path(tmp)
+    _stage(json.loads((root / "docs.json").read_text(encoding="utf-8")), root)
+    argv = [*args, "--site", str(root / "site"), "--output-path", str(root / "bundle")]
+    os.execv(argv[0], argv)
 
 
 def _finished(proc: subprocess.Popen[bytes], tmp: Path) -> Path:
@@ -223,8 +248,8 @@ class EarlyIndex:
     Pagefind is a process of its own, so it uses the second core while MkDocs renders its templates on the first.
     What it indexed is only used when every built page is what it was told (``check`` on each, then
     ``finish``); otherwise ``finish`` returns None and the caller indexes the built site as before.
-    The documents are written at once, in this thread: a thread of this process writing them would wait
-    for the interpreter lock behind MkDocs at every file.
+    The documents go to Pagefind's process in one file, and that process writes them out before it indexes: a thread
+    of this process writing them would wait for the interpreter lock behind MkDocs at every file.
     """
 
     def __init__(self, docs: dict[str, str], *, exclude: Sequence[str] = EXCLUDE, include_characters: str = INCLUDE_CHARACTERS,
@@ -235,7 +260,7 @@ class EarlyIndex:
         self.start = time.perf_counter()
         self._tmp = tempfile.TemporaryDirectory(prefix="kbgen-search-")
         tmp = Path(self._tmp.name)
-        self._proc = _pagefind(tmp, _args(exclude, include_characters, language)) if _stage(sorted(docs.items()), tmp) else None
+        self._proc = _pagefind_staging(sorted(docs.items()), tmp, _args(exclude, include_characters, language)) if docs else None
 
     def check(self, rel: str, built_page: str, selector: str = SELECTOR) -> None:
         """A page MkDocs just built at ``rel`` (under the site): it must be what Pagefind was given, or not indexed at all."""
