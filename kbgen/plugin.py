@@ -169,8 +169,9 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         return nav
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment | None:
-        # Material's navigation sidebar once per folder of pages outside the nav (every article), not once per page
-        theme.share_nav(env, self.nav_urls, lambda filename: MATERIAL_TEMPLATES in Path(filename).resolve().parents)
+        # Material's navigation sidebar once per folder of pages outside the nav (every article), its search box and
+        # its words once, not once per page
+        theme.share(env, self.nav_urls, lambda filename: MATERIAL_TEMPLATES in Path(filename).resolve().parents)
         return env
 
     @property

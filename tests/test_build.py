@@ -176,15 +176,15 @@ def test_built_pages_are_indexed_again_only_when_one_differs_from_what_pagefind_
     assert indexed() == 4 and len(late) == 1
 
 
-def test_navigation_rendered_once_per_folder_gives_every_page_the_same_bytes(demo_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    shared: list[bool] = []
-    share_nav = theme.share_nav
+def test_theme_parts_rendered_once_give_every_page_the_same_bytes(demo_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    shared: list[list[str]] = []
+    share = theme.share
     with monkeypatch.context() as m:
-        m.setattr(theme, "share_nav", lambda *a: shared.append(share_nav(*a)) or shared[-1])
+        m.setattr(theme, "share", lambda *a: shared.append(share(*a)) or shared[-1])
         assert kbgen("build", "--strict", "-f", str(REPO / "mkdocs.yml"), "--site-dir", str(tmp_path / "shared")).exit_code == 0
-    monkeypatch.setattr(theme, "share_nav", lambda *a: False)  # every page renders Material's navigation itself
+    monkeypatch.setattr(theme, "share", lambda *a: [])  # every page renders Material's navigation, search box and words itself
     assert kbgen("build", "--strict", "-f", str(REPO / "mkdocs.yml"), "--site-dir", str(tmp_path / "own")).exit_code == 0
-    assert shared == [True]
+    assert shared == [[theme.NAV, theme.SEARCH, theme.LANGUAGE]]
     pages = {k: v for k, v in files_of(tmp_path / "own").items() if k.endswith(".html")}
     assert len(pages) > 50
     assert pages == {k: v for k, v in files_of(tmp_path / "shared").items() if k.endswith(".html")}
@@ -199,3 +199,17 @@ def test_pages_share_a_navigation_only_outside_it_and_in_a_folder_without_a_nav_
     assert theme.folder_key("kb/case-1/index.html", nav) == "kb"  # use_directory_urls: false
     assert theme.folder_key("kb/notes.html", nav) is None  # its folder is kb/, which holds kb/pinned/
     assert theme.folder_key("notes.html", nav) is None and theme.folder_key("", nav) is None  # the site's root holds the nav
+
+
+def test_a_sites_own_search_box_is_rendered_per_page_and_words_follow_its_language(tmp_path: Path):
+    """Only Material's own parts are shared: a site's override (custom_dir) still renders on every page."""
+    config = write_kb(tmp_path, {f"c{n}.md": case_text(f"CASE-{n}", title=f"Title number {n}", problem=f"Fails with `E{n}00`.",
+                                                      solution=f"1. Run step {n}.") for n in range(1, 4)})
+    config.write_text(config.read_text().replace("  name: material\n", "  name: material\n  custom_dir: overrides\n  language: de\n"))
+    (tmp_path / "overrides" / "partials").mkdir(parents=True)
+    (tmp_path / "overrides" / "partials" / "search.html").write_text('<div class="own-search">{{ page.title }}</div>\n')
+    assert kbgen("build", "--strict", "-f", str(config)).exit_code == 0
+    for n in range(1, 4):
+        page = (tmp_path / "site" / "kb" / f"case-{n}" / "index.html").read_text()
+        assert f'<div class="own-search">Title number {n}</div>' in page
+        assert "Zum Inhalt" in page and "Skip to content" not in page  # Material's German words, looked up once for the site
