@@ -91,6 +91,8 @@ class _Renderer:
     def __init__(self, extensions: tuple[str, ...], configs: dict[str, dict[str, Any]]) -> None:
         self.md = markdown.Markdown(extensions=list(extensions), extension_configs=configs)
         self.headings_only: bool | None = None  # None until the first page says whether the site's extensions allow it
+        self.split: bool | None = None  # the same for a title converted apart from the sections' headings
+        self.sections: dict[tuple[tuple[str, ...], bool, bool], tuple[list[str], Toc]] = {}
 
     def __call__(self, job: Job) -> tuple[str, Toc]:
         if self.headings_only is not False and job[1]:
@@ -110,14 +112,43 @@ class _Renderer:
         heads = [b for b in blocks if b not in by_token]
         if len(blocks) - len(heads) != len(by_token) or not all(_HEADING.fullmatch(h) for h in heads):
             return None
-        html, toc = self.convert("\n\n".join(heads), sanitise, search_label)
-        lines = html.split("\n") if heads else []
+        lines, toc = self._heading_lines(heads, sanitise, search_label)
         if len(lines) != len(heads) or not all(line.startswith("<h") for line in lines):
             return None
         made = iter(lines)
         # as _fill puts each part in its token's paragraph
         out = [by_token[b].finished().strip() + ("" if _is_list(b) else "\n") if b in by_token else next(made) for b in blocks]
         return "\n".join(out).removesuffix("\n"), toc
+
+    def _heading_lines(self, heads: list[str], sanitise: bool, search_label: bool) -> tuple[list[str], Toc]:
+        """The headings' HTML lines and table of contents. An article's section headings ("## Problem", ...) are the
+        same on most pages: they are converted once per renderer and the title alone, unless an anchor could clash."""
+        split = self._split(heads, sanitise, search_label) if self.split is not False else None
+        if split is not None and self.split is None:  # checked once against the headings' conversion together
+            html, toc = self.convert("\n\n".join(heads), sanitise, search_label)
+            self.split = split == (html.split("\n"), toc)
+        if split is not None and self.split:
+            return split
+        html, toc = self.convert("\n\n".join(heads), sanitise, search_label)
+        return (html.split("\n") if heads else []), toc
+
+    def _split(self, heads: list[str], sanitise: bool, search_label: bool) -> tuple[list[str], Toc] | None:
+        if len(heads) < 2 or not heads[0].startswith("# ") or any(h.startswith("# ") for h in heads[1:]):
+            return None
+        key = (tuple(heads[1:]), sanitise, search_label)
+        if key not in self.sections:
+            html, toc = self.convert("\n\n".join(heads[1:]), sanitise, search_label)
+            self.sections[key] = html.split("\n"), toc
+        lines, toc = self.sections[key]
+        title, title_toc = self.convert(heads[0], sanitise, search_label)
+        if "\n" in title or len(title_toc) != 1 or title_toc[0].get("children"):
+            return None
+        # an anchor the title's shares with a section's (or one the toc extension would number: "cause_1") is made
+        # unique in the order of the whole page, which converting apart would not do
+        stem = re.sub(r"_\d+$", "", str(title_toc[0].get("id", "")))
+        if any(re.sub(r"_\d+$", "", i) == stem for i in _anchors(toc)):
+            return None
+        return [title, *lines], (dict(title_toc[0], children=list(toc)),)
 
     def _tokens(self, job: Job) -> tuple[str, Toc]:
         """The page's Markdown converted whole, each part's token paragraph then replaced by the part."""
@@ -146,6 +177,12 @@ class _Renderer:
         out = tuple(html[len("<ul>\n"): -len("\n</ul>")].split("\n"))
         ok = len(out) == len(lines) and all(li.startswith("<li>") and li.endswith("</li>") and li.count("<li>") == 1 for li in out)
         return out if ok else None
+
+
+def _anchors(toc: Iterable[dict[str, Any]]) -> Iterable[str]:
+    for item in toc:
+        yield str(item.get("id", ""))
+        yield from _anchors(item.get("children", ()))
 
 
 _TOKEN = re.compile(r"<p>(kbgenpart[0-9a-f]+[nl][0-9]+)</p>")

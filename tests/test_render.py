@@ -187,3 +187,24 @@ def test_a_heading_rendered_differently_alone_sends_every_page_the_whole_way(mon
     headings = render._Renderer._headings
     monkeypatch.setattr(render._Renderer, "_headings", lambda self, job: (lambda r: r and (r[0].replace("<h2", "<h2 x"), r[1]))(headings(self, job)))
     assert render.render(listed(), Settings()) == whole
+
+
+def clashing() -> Result:
+    """Articles whose titles share an anchor with a section heading ("problem", "cause_1") and one that does not."""
+    titles = ("Sync stops with E1", "Problem", "Cause", "Solution_1", "Related articles 1", "Environment!", "Sync stops with E1")
+    articles = [Article(c, c, (c,)) for c in (dataclasses.replace(case(n), title=t) for n, t in enumerate(titles, start=1))]
+    return Result(as_of=AS_OF, cases=[a.best for a in articles], articles=articles, top=rank(articles, AS_OF))
+
+
+@pytest.mark.parametrize("settings", [Settings(), Settings(mdx_configs={"toc": {"permalink": True}})])
+def test_a_title_converted_apart_from_its_sections_gives_the_bytes_and_anchors_of_the_whole_page(settings: Settings,
+                                                                                                 monkeypatch: pytest.MonkeyPatch):
+    split = render.render(clashing(), settings)
+    by_title = {p.meta["title"]: p for p in split.pages if p.path.startswith("kb/")}
+    assert '<h2 id="problem_1">Problem' in by_title["Problem"].html  # the title took "problem", as on the whole page
+    assert [t["id"] for t in by_title["Problem"].toc[0]["children"]][:1] == ["problem_1"]
+    with monkeypatch.context() as m:
+        m.setattr(render._Renderer, "_split", lambda self, *a: None)  # every page's headings converted together
+        assert render.render(clashing(), settings) == split
+    monkeypatch.setattr(render._Renderer, "_headings", lambda self, job: None)  # the whole page's Markdown, every page
+    assert render.render(clashing(), settings) == split
