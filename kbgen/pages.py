@@ -248,20 +248,34 @@ def _versions(article: Article) -> list[str]:
     return sorted({v for c in article.cases for v in c.versions}, key=key)
 
 
+def solution_html(case: Case) -> str:
+    """The solution's HTML as the parse that found the section rendered it (unsanitised; rendered now for a section
+    built by hand): what its article shows, once sanitised."""
+    for s in case.sections:
+        if s.key == "solution":
+            return s.html or markdown.render(s.body)
+    return ""
+
+
+def solution_plaintext(html: str) -> str:
+    """The plain text of a solution's HTML (``solution_html``) as its page shows it: sanitised, then read as text."""
+    return plaintext.from_html(safety.sanitise(html))
+
+
 def summary(case: Case, limit: int = 300, text: str | None = None) -> str:
     """The solution as one line of plain text (code verbatim), cut at a word: meta description and feed summary.
 
-    ``text``: the solution's ``plaintext.to_text`` when the caller has it already (a parse per use is most of a page's cost).
+    ``text``: the solution's ``solution_plaintext`` when the caller has it already (a parse per use is most of a page's cost).
     """
-    return plaintext.shorten(" ".join((plaintext.to_text(case.solution) if text is None else text).split()), limit)
+    return plaintext.shorten(" ".join((solution_plaintext(solution_html(case)) if text is None else text).split()), limit)
 
 
 def reply(case: Case, text: str | None = None, title: str | None = None) -> str:
     """What "Copy reply" copies before the link: the title, then every step of the solution, numbered, code verbatim.
 
-    ``text`` and ``title``: the solution's ``plaintext.to_text`` and the title's ``to_line``, when the caller has them.
+    ``text`` and ``title``: the solution's ``solution_plaintext`` and the title's ``plaintext.to_line``, when the caller has them.
     """
-    return f"{plaintext.to_line(case.title) if title is None else title}\n\n{plaintext.to_text(case.solution) if text is None else text}"
+    return f"{plaintext.to_line(case.title) if title is None else title}\n\n{solution_plaintext(solution_html(case)) if text is None else text}"
 
 
 ALSO_REPORTED_LIMIT = 25
@@ -284,10 +298,10 @@ def also_reported(article: Article, limit: int = ALSO_REPORTED_LIMIT) -> tuple[l
 
 def article_page(article: Article, related: Sequence[Article], result: Result, settings: Settings, solution_text: str | None = None,
                  title_line: str | None = None) -> Page:
-    """``solution_text`` and ``title_line``: the best case's solution as ``plaintext.to_text`` made it and its title as
+    """``solution_text`` and ``title_line``: the best case's solution as ``solution_plaintext`` made it and its title as
     ``plaintext.to_line`` did, when the caller has them already."""
     best, here = article.best, article.url
-    text = plaintext.to_text(best.solution) if solution_text is None else solution_text
+    text = solution_plaintext(solution_html(best)) if solution_text is None else solution_text
     products = _union(c.product for c in article.cases)
     versions = _versions(article)
     components = _union(c.component for c in article.cases if c.component)

@@ -1,8 +1,10 @@
 """Markdown to plain text for what leaves the site as text: the reply an agent pastes, the feed summary.
 
-The text comes from a real Markdown parse (Python-Markdown, the parser the site renders with), so
-code keeps every character (``HKEY_LOCAL_MACHINE`` keeps its underscores), ordered lists keep their
-numbers, and emphasis markers vanish only where Markdown reads them as emphasis.
+The text comes from rendered HTML: a case's solution as its page shows it (``from_html``: the HTML
+of the one parse that read the case, sanitised), other Markdown through Python-Markdown, the parser
+the site renders its own pages with (``to_text``). So code keeps every character
+(``HKEY_LOCAL_MACHINE`` keeps its underscores, a highlighted block its lines), ordered lists keep
+their numbers, and emphasis markers vanish only where Markdown reads them as emphasis.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class _Text(HTMLParser):
         self.line = ""
         self.lists: list[list[int]] = []  # one [next number] per open list; [0] marks a bulleted list
         self.pre = 0
+        self.code: list[str] = []  # the open code block's text so far
         self.drop = 0
         self.href: list[str | None] = []
         self.cells = 0
@@ -66,6 +69,8 @@ class _Text(HTMLParser):
         elif tag == "pre":
             self.newline()
             self.pre += 1
+            if self.pre == 1:
+                self.code = []
         elif tag == "br":
             self.newline()
             self.line = self.indent() + ("   " if self.lists else "")
@@ -90,8 +95,10 @@ class _Text(HTMLParser):
             if self.lists:
                 self.lists.pop()
             self.paragraph_break()
-        elif tag == "pre":
-            self.pre = max(0, self.pre - 1)
+        elif tag == "pre" and self.pre:
+            self.pre -= 1
+            if not self.pre:
+                self.code_block("".join(self.code))
             self.paragraph_break()
         elif tag == "a" and self.href:
             href = self.href.pop()
@@ -106,12 +113,7 @@ class _Text(HTMLParser):
         if self.drop:
             return
         if self.pre:
-            # Code blocks verbatim, each line indented under the list item it belongs to.
-            pad = self.indent() + ("   " if self.lists else "") + "    "
-            for n, code_line in enumerate(data.rstrip("\n").split("\n")):
-                if n or self.line.strip():
-                    self.newline()
-                self.line = pad + code_line
+            self.code.append(data)  # a highlighted block comes a token at a time: its lines are made at </pre>
             return
         text = re.sub(r"\s+", " ", data)
         if not self.line.strip() or self.line.rstrip() == self.marker.rstrip():
@@ -121,6 +123,14 @@ class _Text(HTMLParser):
             if self.lists and not self.line:
                 self.line = self.indent() + "   "  # a second paragraph inside a list item
         self.line += text
+
+    def code_block(self, code: str) -> None:
+        """A code block verbatim, each line indented under the list item it belongs to."""
+        pad = self.indent() + ("   " if self.lists else "") + "    "
+        for n, code_line in enumerate(code.rstrip("\n").split("\n")):
+            if n or self.line.strip():
+                self.newline()
+            self.line = pad + code_line
 
     def text(self) -> str:
         self.newline()
@@ -141,7 +151,12 @@ def _markdown() -> markdown.Markdown:
 
 def to_text(source: str) -> str:
     """Plain text of a Markdown block: every step, numbered; code verbatim; links as "text (url)"."""
-    html = _markdown().convert(source)
+    return from_html(_markdown().convert(source))
+
+
+def from_html(html: str) -> str:
+    """Plain text of rendered HTML, as ``to_text`` makes it: for text the site has rendered already (a case's
+    sections come as HTML from the one parse that read them), so what is copied is what the page shows."""
     parser = _Text()
     parser.feed(html)
     parser.close()

@@ -262,8 +262,8 @@ def _items(renderer: _Renderer, lines: tuple[str, ...]) -> tuple[str, ...] | Non
     return renderer.items(lines)
 
 
-def _text(renderer: _Renderer, source: str) -> str:
-    return plaintext.to_text(source)
+def _text(renderer: _Renderer, html: str) -> str:
+    return pages.solution_plaintext(html)
 
 
 def _line(renderer: _Renderer, source: str) -> str:
@@ -302,9 +302,10 @@ def _plain(articles: Sequence[Article], pool: _Pool, cache: BodyCache) -> tuple[
     def lines(sources: list[str]) -> dict[str, str]:
         return dict(zip(sources, pool.map(_line, sources), strict=True))
 
-    solutions = _memo(cache, "text", "", (a.best.solution for a in articles), texts)
+    html = {a.id: pages.solution_html(a.best) for a in articles}
+    solutions = _memo(cache, "solution", "", html.values(), texts)
     titles = _memo(cache, "line", "", (a.best.title for a in articles), lines)
-    return {a.id: solutions[a.best.solution] for a in articles}, {a.id: titles[a.best.title] for a in articles}
+    return {a.id: solutions[html[a.id]] for a in articles}, {a.id: titles[a.best.title] for a in articles}
 
 
 def _list_items(lines: list[str], pool: _Pool) -> dict[str, str]:

@@ -98,3 +98,23 @@ def test_relative_links_are_what_posixpath_makes_of_them(here: str, there: str):
     link = posixpath.relpath(there or ".", here or ".")
     assert pages.rel(here, there) == ("./" if link == "." else f"{link}/" if there.endswith("/") else link)
     assert posixpath.normpath(posixpath.join(here, pages.rel(here, there))) == posixpath.normpath(there or ".")
+
+
+def test_copy_reply_is_the_solution_the_page_shows_highlighted_code_line_by_line():
+    from kbgen import markdown
+
+    body = ("## Problem\n\nSync stops.\n\n## Solution\n\n1. Run this:\n\n   ```bash\n"
+            "   sudo systemctl restart acme-sync --now  # restart\n   echo \"done\" | tee /tmp/x\n   ```\n\n2. Then check `status`.\n")
+    _, sections, problems = markdown.parse_body(body, 1)
+    assert problems == []
+    case = Case("C-1", "Sync stops", "Acme Sync", date(2026, 11, 1), "c.md", sections)
+    page_html = next(s.html for s in sections if s.key == "solution")
+    assert "<ol>" in page_html and page_html.count("<li>") == 2  # one list of two steps, as CommonMark reads it
+    assert pages.reply(case).splitlines() == [
+        "Sync stops", "",
+        "1. Run this:",
+        "       sudo systemctl restart acme-sync --now  # restart",  # not a token a line, as Pygments' spans split it
+        '       echo "done" | tee /tmp/x',
+        "2. Then check status.",
+    ]
+    assert pages.summary(case).startswith("1. Run this: sudo systemctl restart acme-sync --now # restart echo")
