@@ -12,6 +12,7 @@ import hashlib
 import html as htmllib
 import math
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -254,7 +255,8 @@ def root_cause_leaks(
             where = f"root cause '{key}'" + (f" field '{name}'" if name != "key" else "")
             found = [(f"holds what looks like {f.what}", f.secret, line + f.offset) for f in privacy.scan(text, allow)]
             if names:
-                found += [(f"names the customer '{c}'", True, line + n) for n, c in enumerate(map(names.find, text.split("\n"))) if c]
+                found += [(f"names the customer '{c}'", True, line + n)
+                          for n, c in enumerate(_find(names, t, marks=True) for t in text.split("\n")) if c]
             for what, secret, at in found:
                 if secret:
                     withheld.add(str(key))
@@ -425,6 +427,37 @@ def _html_text(html_text: str) -> str:
     return htmllib.unescape(nh3.clean(html_text, tags=set()))
 
 
+_INLINE_MARKS = re.compile(r"[*_~^=+`]")
+"""What inline Markdown (and pymdownx's caret, mark, tilde, keys) wraps words in: gone from the page a field is shown on."""
+
+
+def _read(text: str, marks: bool = False) -> str:
+    """``text`` as the site may show it, for the customer-name check: entities and percent-escapes decoded (a
+    tooltip or a link's address holds 'Glob&#101;x' or 'Globex%20Corp', the page shows 'Globex Corp'), and with
+    ``marks`` (a front-matter field, which pages render as inline Markdown) without the marks of emphasis."""
+    if "&" in text or "%" in text:
+        text = urllib.parse.unquote(htmllib.unescape(text))
+    return _INLINE_MARKS.sub("", text) if marks else text
+
+
+def _find(names: privacy.CustomerNames, text: str, marks: bool = False, any_case: bool = False) -> str | None:
+    """A customer name in ``text`` as written or as the site may show it (:func:`_read`)."""
+    name = names.find(text, any_case=any_case)
+    if name is None:
+        read = _read(text, marks)
+        name = names.find(read, any_case=any_case) if read != text else None
+    return name
+
+
+def _line_naming(lines: Sequence[str], names: privacy.CustomerNames) -> int:
+    """The offset of the first line that names a customer, alone or with the next line (a name broken over two)."""
+    for width in (1, 2):
+        for n in range(len(lines)):
+            if _find(names, "\n".join(lines[n : n + width])):
+                return n
+    return 0
+
+
 def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.CustomerNames) -> list[Diagnostic]:
     """Customer names in the id, the published fields and the sections: their source line by line (for the
     line number), then the text a reader sees of the rendered section, whitespace collapsed (a name split by
@@ -435,19 +468,17 @@ def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.Cu
         problems.append(diag(raw.path, line, f"public text names the customer '{name}'; customer names are never published: remove it"))
 
     for text, line, is_id in _shown_text(raw):
-        name = names.find(text, any_case=is_id)
+        name = _find(names, text, marks=True, any_case=is_id)
         if name:
             found(line, name)
     for s in sections:
-        name = None
         whole = s.title + "\n" + s.body
-        if names.find(whole):  # one pass finds whatever a line holds; line by line only to name the line
-            for offset, text in enumerate(whole.split("\n")):
-                name = names.find(text)
-                if name:
-                    found(s.line + offset, name)
-                    break
-        if name is None:
+        # one pass over the whole section finds a name on a line or broken over two ('Globex\nCorp' in a tooltip);
+        # line by line only to name the line
+        name = _find(names, whole)
+        if name:
+            found(s.line + _line_naming(whole.split("\n"), names), name)
+        else:
             name = names.find(" ".join(_html_text(s.html or markdown.render(s.body)).split()))
             if name:
                 found(s.line, name)

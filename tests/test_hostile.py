@@ -119,6 +119,13 @@ EXPECTED = {  # file -> what the build's report says (the diagnostics `kbgen che
     # markdown-it stops reading past its nesting limit: the rest of the file would be lost, so it is an error
     "cases/c6-nested-list.md": "lists or quotes are nested more than 49 levels deep here; flatten them",
     "cases/c6-deep-quote.md": "lists or quotes are nested more than 49 levels deep here; flatten them",
+    # a name the page shows whole although no source line holds it: a tooltip over two lines, an entity in a link
+    # title, percent-escapes in an address, Markdown or an entity in a front-matter field
+    "cases/c4-tooltip-wrapped.md": "public text names the customer 'Hxleak4x10opal Dyes'",
+    "cases/c4-link-title-entity.md": "public text names the customer 'Hxleak4x11umber Paints'",
+    "cases/c4-url-encoded.md": "public text names the customer 'Hxleak4x12sepia Inks'",
+    "cases/c4-title-markup.md": "public text names the customer 'Hxleak4x13ochre Tiles'",
+    "cases/c4-title-entity.md": "public text names the customer 'Hxleak4x14cobalt Glass'",
 }
 PUBLISHED = ["c1-config", "c1-tooltips", "c1-labels", "c1-mermaid", "c1-classic", "c1-instant", "c1-annotate", "c3-good", "c6-long-product",
              "c6-divs", "c6-year-one", "c6-year-9999", "c6-bidi", "c6-emoji", "c6-email-like",
@@ -133,6 +140,7 @@ def test_each_hostile_file_gets_its_verdict(hostile: Built):
     rc = [line for line in hostile.check.splitlines() if line.startswith("root-causes.yml:")]
     assert "root-causes.yml:9: error: root cause 'RC-CRED' field 'tracker' holds what looks like a password inside a URL" in "\n".join(rc)
     assert "root-causes.yml:11: error: root cause 'RC-CUST' field 'title' names the customer 'Hxleak3x3cust Corp'" in "\n".join(rc)
+    assert "root-causes.yml:31: error: root cause 'RC-CUST-MARKUP' field 'title' names the customer 'Hxleak3x3cust Corp'" in "\n".join(rc)
     long_product = [p for p in (hostile.site / "products").iterdir() if p.name.startswith("ppp")]
     assert len(long_product) == 1 and len(long_product[0].name) <= 64
 
