@@ -52,7 +52,7 @@ def as_of_option(f: F) -> F:
 
 
 def _audience(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    # Like --as-of: KBGEN_AUDIENCE is set while this command runs (and for `serve`, its rebuilds), never after.
+    # The edition is set while this command runs (and for `serve`, its rebuilds), never after, and never in the environment.
     if value is not None:
         from . import config as kbconfig
 
