@@ -167,3 +167,21 @@ def test_no_page_carries_a_live_payload(tmp_path: Path):
         parser = Attacks()
         parser.feed(page.read_text(encoding="utf-8"))
         assert parser.found == [], page
+
+
+def test_files_that_look_like_cases_but_are_not_read_are_named(tmp_path: Path):
+    """A case saved as `.MD` or `.markdown`, or a linked folder of cases, would be left out without a word: the
+    summary's count would simply be one short. Each is a warning naming it (so --strict fails)."""
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-A"), "b.MD": case_text("CASE-B"), "more/c.markdown": case_text("CASE-C"),
+                                 "notes.txt": "not a case", "d.md~": "an editor's backup"})
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "e.md").write_text(case_text("CASE-E"), encoding="utf-8")
+    (tmp_path / "content" / "cases" / "linked").symlink_to(shared, target_is_directory=True)
+    check = kbgen("check", "--strict", "-f", str(config))
+    assert check.exit_code == 1, check.output
+    assert "content/cases/b.MD:1: warning: not read: a case file's name ends in '.md' (lower case); rename it" in check.output
+    assert "content/cases/more/c.markdown:1: warning: not read: a case file's name ends in '.md' (lower case); rename it" in check.output
+    assert "content/cases/linked:1: warning: not read: a linked folder is not followed; move its cases into the cases folder" in check.output
+    assert "notes.txt" not in check.output and "d.md~" not in check.output
+    assert "1 case file:" in kbgen("build", "-f", str(config)).output
