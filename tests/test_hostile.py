@@ -107,6 +107,10 @@ EXPECTED = {  # file -> what the build's report says (the diagnostics `kbgen che
     "cases/c5-password-letters.md": "public text holds what looks like an API key or password",
     "cases/c5-password-quoted.md": "public text holds what looks like an API key or password",
     "cases/c5-url-creds.md": "public text holds what looks like a password inside a URL",
+    # as the page shows them: percent-escaped inside another address, or written with an entity
+    "cases/c5-webhook-escaped.md": "public text holds what looks like a Slack webhook URL",
+    "cases/c5-url-creds-escaped.md": "public text holds what looks like a password inside a URL",
+    "cases/c5-entity-token.md": "public text holds what looks like a GitHub token",
     "cases/c6-ansi.md": "line holds an escape character (ANSI colour codes?), which pages and the feed cannot carry",
     "cases/c6-formfeed.md": "line holds a form feed",
     "cases/c6-noncharacter.md": "line holds the noncharacter U+FFFE",
