@@ -33,6 +33,9 @@ _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _CHAR_NAMES = {"\x1b": "an escape character (ANSI colour codes?)", "\x0c": "a form feed", "\ufffe": "the noncharacter U+FFFE",
                "\uffff": "the noncharacter U+FFFF"}
 MAX_MINUTES = 525_600
+MAX_LINE = 500
+"""Characters in a product, component, section heading or root-cause title: one line a reader scans, which pages
+render with Python-Markdown, quadratic in long runs of escaped characters (a heading of 120,000 '<' took a minute)."""
 CASE_FIELDS = (
     "id", "title", "product", "resolved", "opened", "versions", "component", "tags", "handle_minutes",
     "customer", "root_cause", "visibility", "duplicate_of", "not_duplicate_of",
@@ -207,7 +210,7 @@ def validate_root_causes(data: Mapping[str, object] | None, lines: LineMap, path
             continue
         sub = field_lines.get(key, {})
         f = _Fields({str(k): v for k, v in entry.items()}, sub, path, line)
-        title = f.text("title", required=True)
+        title = f.text("title", required=True, max_len=MAX_LINE)
         kind = f.choice("kind", ROOT_CAUSE_KINDS)
         status = f.choice("status", ROOT_CAUSE_STATUSES)
         if "kind" not in entry:
@@ -276,13 +279,13 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
         f.error("id", f"id {cid!r} must start with a letter or digit and use only letters, digits, '.', '_', '-' (64 at most), so it is safe in a URL")
         cid = None
     title = f.text("title", required=True, max_len=200)
-    product = f.text("product", required=True)
+    product = f.text("product", required=True, max_len=MAX_LINE)
     resolved = f.date("resolved", required=True)
     opened = f.date("opened")
     if opened and resolved and opened > resolved:
         f.error("opened", f"'opened' ({opened}) is after 'resolved' ({resolved})")
     versions = f.strings("versions", quote_hint=True)
-    component = f.text("component")
+    component = f.text("component", max_len=MAX_LINE)
     tags = f.strings("tags")
     minutes = f.number("handle_minutes")
     customer = _customer(f, names)
@@ -355,6 +358,8 @@ def _sections(raw: RawCase) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     seen: dict[str, Section] = {}
     for s in raw.sections:
+        if len(s.title) > MAX_LINE and not s.internal:
+            problems.append(diag(raw.path, s.line, f"section heading is {len(s.title)} characters; keep it to {MAX_LINE}"))
         if s.key in seen and not s.internal:
             problems.append(diag(raw.path, s.line, f"section '## {s.title}' appears twice (first at line {seen[s.key].line}); merge them"))
         seen.setdefault(s.key, s)
