@@ -417,13 +417,16 @@ def _customer(f: _Fields, names: privacy.CustomerNames | None) -> str | None:
 
 
 def _shown_text(raw: RawCase) -> list[tuple[str, int, bool]]:
-    """Every front-matter text that reaches the site: (text, line, whether it is an id, matched whatever its case)."""
+    """Every front-matter text that reaches the site: (text, line, whether it is a label, matched whatever its case).
+
+    Ids and references, tags and versions are labels, written in lower case as a rule: a customer's one-word name
+    there ('globex' as a tag, '4.2-globex-hotfix') names the customer, where in a title it may be an ordinary word."""
     out: list[tuple[str, int, bool]] = []
     for key in ("id", "title", "product", "component", "duplicate_of", "tags", "versions"):
         value = raw.meta.get(key)
         line = raw.meta_lines.get(key, 1)
         for text in raw.meta_text.get(key, ()) or ((str(value),) if value is not None else ()):
-            out.append((text, line, key in ("id", "duplicate_of")))
+            out.append((text, line, key in ("id", "duplicate_of", "tags", "versions")))
     return out
 
 
