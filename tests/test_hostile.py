@@ -134,7 +134,7 @@ EXPECTED = {  # file -> what the build's report says (the diagnostics `kbgen che
     "cases/c4-tag-lower.md": "public text names the customer 'hxleak4x15quasar'",
     "cases/c4-version-lower.md": "public text names the customer 'hxleak4x16nova'",
 }
-PUBLISHED = ["c1-config", "c1-tooltips", "c1-labels", "c1-mermaid", "c1-classic", "c1-instant", "c1-annotate", "c3-good", "c6-long-product",
+PUBLISHED = ["c1-config", "c1-tooltips", "c1-labels", "c1-mermaid", "c1-classic", "c1-instant", "c1-annotate", "c1-ids", "c3-good", "c6-long-product",
              "c6-divs", "c6-year-one", "c6-year-9999", "c6-bidi", "c6-emoji", "c6-email-like",
              "c6-punctuation", "c6-float-minutes"]
 
@@ -165,6 +165,17 @@ def test_no_article_defines_what_the_theme_reads(hostile: Built):
         html = (hostile.site / "kb" / found.group(1).lower() / "index.html").read_text(encoding="utf-8")
         article = html[html.index("<article"):html.index('<div class="kb-actions"')]
         assert THEME_BAIT.findall(article) == [], name
+
+
+def test_case_text_cannot_take_the_pages_own_ids_or_controls(hostile: Built):
+    """Case HTML is sanitised as case text (``safety.sanitise_case``): an id it defines is prefixed, so the table of
+    contents' "Solution" still leads to the Solution heading and the case's own link follows its own element; kbgen's
+    and the theme's classes (a search button, a status banner) are dropped from it."""
+    html = (hostile.site / "kb" / "hx-1-9" / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article"):html.index('<div class="kb-actions"')]
+    assert re.findall(r'\sid="(?:solution|problem)"', html) == [' id="problem"', ' id="solution"']  # the headings' own
+    assert 'id="user-content-solution"' in article and 'href="#user-content-solution"' in article
+    assert re.findall(r'class="[^"]*\b(?:md-button|kb-search-button|kb-status)\b', article) == []
 
 
 def test_unquoted_ids_are_not_changed_silently(hostile: Built):
