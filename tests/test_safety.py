@@ -185,3 +185,20 @@ def test_files_that_look_like_cases_but_are_not_read_are_named(tmp_path: Path):
     assert "content/cases/linked:1: warning: not read: a linked folder is not followed; move its cases into the cases folder" in check.output
     assert "notes.txt" not in check.output and "d.md~" not in check.output
     assert "1 case file:" in kbgen("build", "-f", str(config)).output
+
+
+def test_the_report_keeps_one_row_of_five_fields_per_file_whatever_its_name(tmp_path: Path):
+    """File names (and the reasons that quote case text) may hold tabs and line breaks: written raw, they split a
+    file's row in two or shift its columns, and a tool reading the report loses or misreads that file."""
+    config = write_kb(tmp_path, {"tab\tname.md": case_text("CASE-T", title="Printer jams", problem="Paper jams in tray 2.",
+                                                           solution="1. Open tray 2.\n2. Remove the sheet."),
+                                 "new\nline.md": case_text("CASE-N", title="Scanner is slow", problem="Scans take minutes.",
+                                                           solution="1. Update the scanner driver."),
+                                 "twice.md": case_text("CASE-W", extra_body="\n## Ex\ttra\nA.\n\n## Ex\ttra\nB.\n")})
+    kbgen("build", "-f", str(config), "--report", str(tmp_path / "report.tsv"))
+    rows = [line.split("\t") for line in (tmp_path / "report.tsv").read_text(encoding="utf-8").splitlines()]
+    assert [len(r) for r in rows] == [5, 5, 5, 5], rows
+    by_path = {r[0]: r for r in rows[1:]}
+    assert by_path["content/cases/tab\\tname.md"][1:3] == ["published", "CASE-T"]
+    assert by_path["content/cases/new\\nline.md"][1:3] == ["published", "CASE-N"]
+    assert by_path["content/cases/twice.md"][1] == "rejected" and "Ex\\ttra" in by_path["content/cases/twice.md"][4]
