@@ -425,7 +425,7 @@ def export(config_file: str, directory: str) -> None:
     settings = replace(kbconfig.render_settings(plugin.config, cfg), search="material")
     site = render.render(result, settings, plugin.caches.bodies)
     try:
-        count = kbexport.write(site, Path(directory), kbconfig.export_project(cfg))
+        count = kbexport.write(site, Path(directory), kbconfig.export_project(cfg, plugin.options(cfg)))
     except FileExistsError as exc:
         raise click.UsageError(f"{exc}: export writes into a new or empty folder") from exc
     click.echo(f"Exported {len(site.pages)} pages ({count} files) into {directory}; build it with "

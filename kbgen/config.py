@@ -203,8 +203,9 @@ def render_settings(options: KbgenConfig, config: MkDocsConfig) -> Settings:
     )
 
 
-def export_project(config: MkDocsConfig) -> export.Project:
-    """What ``kbgen export`` keeps of mkdocs.yml: the settings any Material-compatible builder reads."""
+def export_project(config: MkDocsConfig, options: pipeline.Options | None = None) -> export.Project:
+    """What ``kbgen export`` keeps of mkdocs.yml: the settings any Material-compatible builder reads; ``options``
+    name kbgen's input (cases, root causes), which is never copied from docs_dir."""
     theme = {key: config.theme[key] for key in export.THEME_KEYS if key in config.theme and config.theme[key] is not None}
     settings = {key: config[key] for key in export.SITE_KEYS if config.get(key)}
     return export.Project(
@@ -218,4 +219,5 @@ def export_project(config: MkDocsConfig) -> export.Project:
         extra=dict(config.extra or {}),
         extra_css=tuple(str(s) for s in config.extra_css),
         extra_javascript=tuple(str(s) for s in config.extra_javascript),
+        inputs=(options.cases_dir, options.root_causes) if options else (),
     )

@@ -202,3 +202,34 @@ def test_the_report_keeps_one_row_of_five_fields_per_file_whatever_its_name(tmp_
     assert by_path["content/cases/tab\\tname.md"][1:3] == ["published", "CASE-T"]
     assert by_path["content/cases/new\\nline.md"][1:3] == ["published", "CASE-N"]
     assert by_path["content/cases/twice.md"][1] == "rejected" and "Ex\\ttra" in by_path["content/cases/twice.md"][4]
+
+
+def _site_bytes(site: Path) -> list[tuple[str, bytes]]:
+    out = []
+    for path in site.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            out.append((path.relative_to(site).as_posix(), gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data))
+    return out
+
+
+def test_cases_kept_inside_docs_dir_are_input_never_pages(tmp_path: Path):
+    """MkDocs publishes every file of docs_dir: with `docs_dir: content` and the cases in
+    content/cases, each case file became a page of its own, internal notes, internal cases and customers included,
+    and root-causes.yml a download. The cases folder and the root-causes file are kbgen's input, in the build and in
+    `kbgen export` alike."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = private_kb(tmp_path)
+    config.write_text(config.read_text().replace("docs_dir: content/pages", "docs_dir: content"), encoding="utf-8")
+    result = kbgen("build", "-f", str(config))
+    assert (tmp_path / "site" / "kb" / "case-pub-1" / "index.html").exists(), result.output
+    assert "Exported" in kbgen("export", "-f", str(config), str(tmp_path / "export")).output  # the rejected files aside
+    build(load_config(str(tmp_path / "export" / "mkdocs.yml")))
+    for site in (tmp_path / "site", tmp_path / "export" / "site"):
+        names = [name for name, _ in _site_bytes(site)]
+        assert not any(n.startswith(("cases/", "content/cases/")) or n.endswith("root-causes.yml") for n in names), names
+        for name, data in _site_bytes(site):
+            for marker in MARKERS:
+                assert marker.encode() not in data and marker.lower().encode() not in data, (marker, site.name, name)
