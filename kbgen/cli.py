@@ -52,7 +52,7 @@ def as_of_option(f: F) -> F:
 
 
 def _audience(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    # Like --as-of: KBGEN_AUDIENCE is set while this command runs (and for `serve`, its rebuilds), never after.
+    # The edition is set while this command runs (and for `serve`, its rebuilds), never after, and never in the environment.
     if value is not None:
         from . import config as kbconfig
 
@@ -215,11 +215,17 @@ def summary_lines(result: Result, limit: int = 300, team: bool = False) -> list[
     return lines
 
 
+_TSV_ESCAPES = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def write_report(result: Result, path: str) -> None:
+    """One row of five fields per case file: a tab or line break in a file name, or in a reason quoting case text, is
+    written as ``\\t``, ``\\n``, ``\\r`` (raw, it would split the row or shift its columns)."""
     with open(path, "w", encoding="utf-8") as out:
         out.write("path\tstatus\tcase\tarticle\treason\n")
         for o in result.outcomes:
-            out.write(f"{o.path}\t{o.status}\t{o.case_id or ''}\t{o.article or ''}\t{o.reason or ''}\n")
+            fields = (o.path, o.status, o.case_id or "", o.article or "", o.reason or "")
+            out.write("\t".join(f.translate(_TSV_ESCAPES) for f in fields) + "\n")
 
 
 @main.command()
@@ -419,7 +425,7 @@ def export(config_file: str, directory: str) -> None:
     settings = replace(kbconfig.render_settings(plugin.config, cfg), search="material")
     site = render.render(result, settings, plugin.caches.bodies)
     try:
-        count = kbexport.write(site, Path(directory), kbconfig.export_project(cfg))
+        count = kbexport.write(site, Path(directory), kbconfig.export_project(cfg, plugin.options(cfg)))
     except FileExistsError as exc:
         raise click.UsageError(f"{exc}: export writes into a new or empty folder") from exc
     click.echo(f"Exported {len(site.pages)} pages ({count} files) into {directory}; build it with "

@@ -25,8 +25,10 @@ from .models import Settings
 
 AS_OF_ENV = "KBGEN_AS_OF"
 """Environment variable that overrides the ``as_of`` option (YYYY-MM-DD), for `mkdocs build` and `mkdocs serve` too."""
-AUDIENCE_ENV = "KBGEN_AUDIENCE"
-"""Set to ``internal`` by `kbgen build/serve --audience internal` for the command's duration: the team's edition."""
+_audience: list[str] = []
+"""``internal`` while `kbgen build/serve --audience internal` runs: the team's edition. Kept in the process, never in
+its environment, so no variable left in a shell or a CI job turns a plain `mkdocs build` (which writes site_dir) into
+the team's edition."""
 MAX_WINDOW_DAYS = 36_500
 
 
@@ -111,12 +113,21 @@ def as_of_override(day: date | None) -> contextlib.AbstractContextManager[None]:
 
 def audience() -> str:
     """"internal" while `kbgen ... --audience internal` runs, else "public"."""
-    return "internal" if os.environ.get(AUDIENCE_ENV) == "internal" else "public"
+    return "internal" if _audience[-1:] == ["internal"] else "public"
 
 
-def audience_override(value: str | None) -> contextlib.AbstractContextManager[None]:
-    """Set KBGEN_AUDIENCE while a command runs: how `--audience` reaches the plugin (and `kbgen serve`'s rebuilds)."""
-    return _env(AUDIENCE_ENV, value)
+@contextmanager
+def audience_override(value: str | None) -> Iterator[None]:
+    """The edition while a command runs: how `--audience` reaches the plugin (and `kbgen serve`'s rebuilds, which
+    run in this process)."""
+    if value is None:
+        yield
+        return
+    _audience.append(value)
+    try:
+        yield
+    finally:
+        _audience.pop()
 
 
 def without(nav: list[Any], target: str) -> list[Any]:
@@ -192,8 +203,9 @@ def render_settings(options: KbgenConfig, config: MkDocsConfig) -> Settings:
     )
 
 
-def export_project(config: MkDocsConfig) -> export.Project:
-    """What ``kbgen export`` keeps of mkdocs.yml: the settings any Material-compatible builder reads."""
+def export_project(config: MkDocsConfig, options: pipeline.Options | None = None) -> export.Project:
+    """What ``kbgen export`` keeps of mkdocs.yml: the settings any Material-compatible builder reads; ``options``
+    name kbgen's input (cases, root causes), which is never copied from docs_dir."""
     theme = {key: config.theme[key] for key in export.THEME_KEYS if key in config.theme and config.theme[key] is not None}
     settings = {key: config[key] for key in export.SITE_KEYS if config.get(key)}
     return export.Project(
@@ -207,4 +219,5 @@ def export_project(config: MkDocsConfig) -> export.Project:
         extra=dict(config.extra or {}),
         extra_css=tuple(str(s) for s in config.extra_css),
         extra_javascript=tuple(str(s) for s in config.extra_javascript),
+        inputs=(options.cases_dir, options.root_causes) if options else (),
     )

@@ -45,7 +45,7 @@ def counts_only(top: TopIssues) -> TopIssues:
 
 def _notes_html(section: Section) -> str:
     """The notes as the one parse that cut them out rendered them, sanitised like any case text."""
-    return safety.sanitise(section.html or markdown.render(section.body))
+    return safety.sanitise_case(section.html or markdown.render(section.body))
 
 
 def team_sections(article: Article) -> str:

@@ -42,6 +42,16 @@ class Project:
     extra: Mapping[str, Any] = field(default_factory=dict)
     extra_css: Sequence[str] = ()
     extra_javascript: Sequence[str] = ()
+    inputs: Sequence[Path] = ()  # kbgen's input (the cases folder, root-causes.yml): never copied, even from docs_dir
+
+
+def is_input(path: Path, inputs: Sequence[Path]) -> bool:
+    """Whether ``path`` is one of kbgen's input files or folders (``inputs``, resolved) or inside one.
+
+    MkDocs publishes every file of docs_dir: a cases folder kept inside it would publish each case file as a page of
+    its own (internal notes, internal cases, customers) and root-causes.yml as a download."""
+    resolved = path.resolve()
+    return any(resolved == i or i in resolved.parents for i in inputs)
 
 
 def not_in_nav(site: Site) -> str:
@@ -103,8 +113,9 @@ def write(site: Site, target: Path, project: Project) -> int:
     count = 0
     own: set[str] = set()
     if project.docs_dir and project.docs_dir.is_dir():
+        inputs = [Path(i).resolve() for i in project.inputs]
         for file in sorted(project.docs_dir.rglob("*")):
-            if file.is_file():
+            if file.is_file() and not is_input(file, inputs):
                 rel = file.relative_to(project.docs_dir).as_posix()
                 own.add(rel)
                 (docs / rel).parent.mkdir(parents=True, exist_ok=True)

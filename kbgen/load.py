@@ -9,6 +9,7 @@ constructed, so an alias bomb costs no more than reading the file.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -239,6 +240,27 @@ def iter_case_files(cases_dir: Path) -> Iterator[Path]:
     yield from sorted(p for p in cases_dir.rglob("*.md") if p.is_file() or p.is_symlink())  # a broken link is reported, not skipped
 
 
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
+
+
+def unread_files(cases_dir: Path, root: Path | None = None) -> list[Diagnostic]:
+    """What under the cases folder looks like cases but is not read, as warnings: a file saved as ``.MD`` or
+    ``.markdown``, a linked folder (not followed, as :func:`iter_case_files` does not). Without them the summary
+    would just count one file less. A walk of names only: a few hundredths of a second at 100,000 files."""
+    problems: list[Diagnostic] = []
+    for top, dirs, files in os.walk(cases_dir):
+        here = Path(top)
+        for name in sorted(dirs):
+            if (here / name).is_symlink():
+                problems.append(diag(display_path(here / name, root), 1, "not read: a linked folder is not followed; "
+                                                                          "move its cases into the cases folder", "warning"))
+        for name in sorted(files):
+            if not name.endswith(".md") and name.lower().endswith(MARKDOWN_SUFFIXES):
+                problems.append(diag(display_path(here / name, root), 1, "not read: a case file's name ends in '.md' (lower case); "
+                                                                          "rename it", "warning"))
+    return problems
+
+
 def display_path(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
@@ -286,7 +308,7 @@ def load_cases(
                 if parsed is not None:
                     cache.put(key, verdict)
     cache.keep_only(live)  # files that changed or went away
-    return out, problems
+    return out, problems + unread_files(cases_dir, root)
 
 
 def _read_one(file: Path, root: Path | None, cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]],

@@ -41,8 +41,13 @@ class Part:
     token: str
     html: str
     sanitise: bool = False
+    case: bool = False
+    """``html`` is one section of case text: sanitised for the page it lands in (``safety.sanitise_case``: its ids
+    prefixed, nothing the theme or kbgen's script reads), then put in kbgen's own section wrapper."""
 
     def finished(self) -> str:
+        if self.case:
+            return f'<div class="kb-section">\n{safety.sanitise_case(self.html).strip()}\n</div>\n'
         return safety.sanitise(self.html) if self.sanitise else self.html
 
 
@@ -120,7 +125,7 @@ def assemble(blocks: Sequence[str | Part | Items]) -> tuple[str, tuple[Part, ...
         if isinstance(block, str):
             lines.append(block)
         elif isinstance(block, Part):
-            parts.append(Part(f"kbgenpart{digest}n{len(parts)}", block.html, block.sanitise))
+            parts.append(Part(f"kbgenpart{digest}n{len(parts)}", block.html, block.sanitise, block.case))
             lines.append(f"{parts[-1].token}\n")
         else:
             lists.append(Items(f"kbgenpart{digest}l{len(lists)}", block.lines))
@@ -259,7 +264,7 @@ def solution_html(case: Case) -> str:
 
 def solution_plaintext(html: str) -> str:
     """The plain text of a solution's HTML (``solution_html``) as its page shows it: sanitised, then read as text."""
-    return plaintext.from_html(safety.sanitise(html))
+    return plaintext.from_html(safety.sanitise_case(html))
 
 
 def summary(case: Case, limit: int = 300, text: str | None = None) -> str:
@@ -324,9 +329,9 @@ def article_page(article: Article, related: Sequence[Article], result: Result, s
     sections = sorted(best.sections, key=lambda s: order.get(s.key, 4))
     for s in sections:
         # The heading stays Markdown (the toc anchors it); the body is the HTML rendered from the
-        # parse that found the section, a part sanitised when the page is rendered.
+        # parse that found the section, a part sanitised as case text when the page is rendered.
         out.append(f"## {md_inline(s.title.strip())}\n")
-        out.append(Part("", f'<div class="kb-section">\n{(s.html or markdown.render(s.body)).strip()}\n</div>\n', sanitise=True))
+        out.append(Part("", s.html or markdown.render(s.body), case=True))
     if settings.team:
         out.append(editions.team_sections(article))
     titles, errs, more = also_reported(article)

@@ -1,21 +1,26 @@
 """Markdown to plain text for what leaves the site as text: the reply an agent pastes, the feed summary.
 
-The text comes from rendered HTML: a case's solution as its page shows it (``from_html``: the HTML
-of the one parse that read the case, sanitised), other Markdown through Python-Markdown, the parser
-the site renders its own pages with (``to_text``). So code keeps every character
-(``HKEY_LOCAL_MACHINE`` keeps its underscores, a highlighted block its lines), ordered lists keep
-their numbers, and emphasis markers vanish only where Markdown reads them as emphasis.
+The text comes from the parse that renders case text on the page (markdown-it, ``kbgen.markdown.MD``), so
+the reply reads the solution as the article shows it: a case's solution is read from the very HTML its page
+shows (``from_html``: the HTML of the one parse that read the case, sanitised), other text is parsed with
+the same parser (``to_text``). Code keeps every character (``HKEY_LOCAL_MACHINE`` keeps its underscores, a
+highlighted block its lines), ordered lists keep their numbers, and emphasis markers vanish only where
+Markdown reads them as emphasis. A second parser (Python-Markdown, before) read some Markdown otherwise
+(``1)`` steps as one paragraph) and took quadratic time over some text (20,000 ``[`` took half a minute,
+where the page's parse takes a second): ``kbgen check`` passed a case that then stalled the build.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from html.parser import HTMLParser
 
-import markdown
+from markdown_it.renderer import RendererHTML
 
-EXTENSIONS = ["tables", "pymdownx.superfences"]
+from . import markdown
+
+_PLAIN = RendererHTML()
+"""markdown-it's own renderer: the page's tokens as plain HTML (code not highlighted, nothing else to read)."""
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "tr", "dl", "dt", "dd", "hr"}
 _DROP = {"script", "style", "template"}
 
@@ -137,21 +142,9 @@ class _Text(HTMLParser):
         return "\n".join(self.lines).strip("\n")
 
 
-_LOCAL = threading.local()
-
-
-def _markdown() -> markdown.Markdown:
-    """This thread's parser, reset before each use: building one (its extensions copy their defaults) cost
-    more than the parse itself, and a build converts three texts per article."""
-    md: markdown.Markdown | None = getattr(_LOCAL, "md", None)
-    if md is None:
-        md = _LOCAL.md = markdown.Markdown(extensions=EXTENSIONS)
-    return md.reset()
-
-
 def to_text(source: str) -> str:
     """Plain text of a Markdown block: every step, numbered; code verbatim; links as "text (url)"."""
-    return from_html(_markdown().convert(source))
+    return from_html(_PLAIN.render(markdown.MD.parse(source, {}), markdown.MD.options, {}))
 
 
 def from_html(html: str) -> str:

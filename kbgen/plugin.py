@@ -26,7 +26,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from . import config as kbconfig
-from . import editions, pipeline, progress, render, search, sitecheck, theme
+from . import editions, export, pipeline, progress, render, search, sitecheck, theme
 from .cache import Caches
 from .config import KbgenConfig
 from .models import Result
@@ -138,6 +138,11 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         if self.written_to != target:
             self.written, self.written_to = {}, target
         options = replace(self.options(config), team_edition=self.team)  # a public site never reads the team's edition
+        # The cases and root causes are kbgen's input, even kept inside docs_dir: MkDocs would publish each case file
+        # as a page of its own (internal notes, internal cases, customers) and root-causes.yml as a download.
+        inputs = [options.cases_dir.resolve(), options.root_causes.resolve()]
+        for file in [f for f in files if f.abs_src_path and export.is_input(Path(f.abs_src_path), inputs)]:
+            files.remove(file)
         self.result = result = pipeline.run(options, progress.terminal_progress(), self.caches)
         result.diagnostics += sitecheck.site_url(config.site_url, Path(config.config_file_path or "mkdocs.yml").name)
         for d in result.diagnostics:

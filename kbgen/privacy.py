@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import bisect
 import functools
+import html
 import importlib
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -149,8 +151,40 @@ class _Lines:
         return bisect.bisect_left(self.breaks, pos)
 
 
+_ESCAPED = re.compile(r"%[0-9A-Fa-f]{2}|&#?\w+;")
+"""A percent-escape or an entity: what a page may show otherwise than written."""
+
+
+def shown(text: str) -> str:
+    """The lines of ``text`` that a page shows otherwise than written, as it shows them: entities and percent-escapes
+    decoded (a token written ``ghp_&#65;...``, a webhook URL escaped inside another address's ``?next=``); every
+    other line empty, so line offsets stay and the rest is not scanned twice."""
+    out = []
+    for line in text.split("\n"):
+        if _ESCAPED.search(line):
+            read = " ".join(urllib.parse.unquote(html.unescape(line)).splitlines())
+            out.append(read if read != line else "")
+        else:
+            out.append("")
+    return "\n".join(out)
+
+
 def scan(text: str, allow_emails: Sequence[str] = ()) -> list[Finding]:
-    """Secrets, email addresses and phone numbers in ``text``, one finding per line and kind, in line order."""
+    """Secrets, email addresses and phone numbers in ``text`` as written and as a page shows it (:func:`shown`),
+    one finding per line and kind, in line order."""
+    found = _scan(text, allow_emails)
+    if _ESCAPED.search(text):
+        decoded = shown(text)
+        if decoded.strip():
+            have = {(f.offset, f.secret, f.what) for f in found}
+            lines = {f.offset for f in found if f.secret}  # one secret a line is enough to act on
+            found += [f for f in _scan(decoded, allow_emails)
+                      if (f.offset, f.secret, f.what) not in have and not (f.secret and f.offset in lines)]
+            found.sort(key=lambda f: (f.offset, not f.secret, f.what))
+    return found
+
+
+def _scan(text: str, allow_emails: Sequence[str]) -> list[Finding]:
     found: dict[tuple[int, str], Finding] = {}
     _line_of = _Lines(text)
     rules, clues = _clue_index()

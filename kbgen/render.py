@@ -354,7 +354,7 @@ def _job(page: pages.Page) -> Job:
 
 def _key(setup: str, page: pages.Page) -> bytes:
     # The Markdown setup is part of the key: a serve session whose mkdocs.yml changes must not reuse old HTML.
-    parts = "\0".join(f"{p.token}\0{p.sanitise}\0{p.html}" for p in page.parts)
+    parts = "\0".join(f"{p.token}\0{p.sanitise}\0{p.case}\0{p.html}" for p in page.parts)
     text = f"{setup}\0{page.sanitise}\0{page.search_label}\0{page.source}\0{parts}"
     return hashlib.blake2b(text.encode(), digest_size=20).digest()
 

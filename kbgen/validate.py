@@ -12,6 +12,7 @@ import hashlib
 import html as htmllib
 import math
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,9 @@ _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _CHAR_NAMES = {"\x1b": "an escape character (ANSI colour codes?)", "\x0c": "a form feed", "\ufffe": "the noncharacter U+FFFE",
                "\uffff": "the noncharacter U+FFFF"}
 MAX_MINUTES = 525_600
+MAX_LINE = 500
+"""Characters in a product, component, section heading or root-cause title: one line a reader scans, which pages
+render with Python-Markdown, quadratic in long runs of escaped characters (a heading of 120,000 '<' took a minute)."""
 CASE_FIELDS = (
     "id", "title", "product", "resolved", "opened", "versions", "component", "tags", "handle_minutes",
     "customer", "root_cause", "visibility", "duplicate_of", "not_duplicate_of",
@@ -206,7 +210,7 @@ def validate_root_causes(data: Mapping[str, object] | None, lines: LineMap, path
             continue
         sub = field_lines.get(key, {})
         f = _Fields({str(k): v for k, v in entry.items()}, sub, path, line)
-        title = f.text("title", required=True)
+        title = f.text("title", required=True, max_len=MAX_LINE)
         kind = f.choice("kind", ROOT_CAUSE_KINDS)
         status = f.choice("status", ROOT_CAUSE_STATUSES)
         if "kind" not in entry:
@@ -254,7 +258,8 @@ def root_cause_leaks(
             where = f"root cause '{key}'" + (f" field '{name}'" if name != "key" else "")
             found = [(f"holds what looks like {f.what}", f.secret, line + f.offset) for f in privacy.scan(text, allow)]
             if names:
-                found += [(f"names the customer '{c}'", True, line + n) for n, c in enumerate(map(names.find, text.split("\n"))) if c]
+                found += [(f"names the customer '{c}'", True, line + n)
+                          for n, c in enumerate(_find(names, t, marks=True) for t in text.split("\n")) if c]
             for what, secret, at in found:
                 if secret:
                     withheld.add(str(key))
@@ -274,13 +279,13 @@ def _case(raw: RawCase, root_causes: Mapping[str, RootCause], rc_keys: set[str],
         f.error("id", f"id {cid!r} must start with a letter or digit and use only letters, digits, '.', '_', '-' (64 at most), so it is safe in a URL")
         cid = None
     title = f.text("title", required=True, max_len=200)
-    product = f.text("product", required=True)
+    product = f.text("product", required=True, max_len=MAX_LINE)
     resolved = f.date("resolved", required=True)
     opened = f.date("opened")
     if opened and resolved and opened > resolved:
         f.error("opened", f"'opened' ({opened}) is after 'resolved' ({resolved})")
     versions = f.strings("versions", quote_hint=True)
-    component = f.text("component")
+    component = f.text("component", max_len=MAX_LINE)
     tags = f.strings("tags")
     minutes = f.number("handle_minutes")
     customer = _customer(f, names)
@@ -353,6 +358,8 @@ def _sections(raw: RawCase) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     seen: dict[str, Section] = {}
     for s in raw.sections:
+        if len(s.title) > MAX_LINE and not s.internal:
+            problems.append(diag(raw.path, s.line, f"section heading is {len(s.title)} characters; keep it to {MAX_LINE}"))
         if s.key in seen and not s.internal:
             problems.append(diag(raw.path, s.line, f"section '## {s.title}' appears twice (first at line {seen[s.key].line}); merge them"))
         seen.setdefault(s.key, s)
@@ -410,19 +417,53 @@ def _customer(f: _Fields, names: privacy.CustomerNames | None) -> str | None:
 
 
 def _shown_text(raw: RawCase) -> list[tuple[str, int, bool]]:
-    """Every front-matter text that reaches the site: (text, line, whether it is an id, matched whatever its case)."""
+    """Every front-matter text that reaches the site: (text, line, whether it is a label, matched whatever its case).
+
+    Ids and references, tags and versions are labels, written in lower case as a rule: a customer's one-word name
+    there ('globex' as a tag, '4.2-globex-hotfix') names the customer, where in a title it may be an ordinary word."""
     out: list[tuple[str, int, bool]] = []
     for key in ("id", "title", "product", "component", "duplicate_of", "tags", "versions"):
         value = raw.meta.get(key)
         line = raw.meta_lines.get(key, 1)
         for text in raw.meta_text.get(key, ()) or ((str(value),) if value is not None else ()):
-            out.append((text, line, key in ("id", "duplicate_of")))
+            out.append((text, line, key in ("id", "duplicate_of", "tags", "versions")))
     return out
 
 
 def _html_text(html_text: str) -> str:
     """What a reader sees of a section: tags and entities gone, so 'Glo<b>bex</b>' and 'Glo&#98;ex' read 'Globex'."""
     return htmllib.unescape(nh3.clean(html_text, tags=set()))
+
+
+_INLINE_MARKS = re.compile(r"[*_~^=+`]")
+"""What inline Markdown (and pymdownx's caret, mark, tilde, keys) wraps words in: gone from the page a field is shown on."""
+
+
+def _read(text: str, marks: bool = False) -> str:
+    """``text`` as the site may show it, for the customer-name check: entities and percent-escapes decoded (a
+    tooltip or a link's address holds 'Glob&#101;x' or 'Globex%20Corp', the page shows 'Globex Corp'), and with
+    ``marks`` (a front-matter field, which pages render as inline Markdown) without the marks of emphasis."""
+    if "&" in text or "%" in text:
+        text = urllib.parse.unquote(htmllib.unescape(text))
+    return _INLINE_MARKS.sub("", text) if marks else text
+
+
+def _find(names: privacy.CustomerNames, text: str, marks: bool = False, any_case: bool = False) -> str | None:
+    """A customer name in ``text`` as written or as the site may show it (:func:`_read`)."""
+    name = names.find(text, any_case=any_case)
+    if name is None:
+        read = _read(text, marks)
+        name = names.find(read, any_case=any_case) if read != text else None
+    return name
+
+
+def _line_naming(lines: Sequence[str], names: privacy.CustomerNames) -> int:
+    """The offset of the first line that names a customer, alone or with the next line (a name broken over two)."""
+    for width in (1, 2):
+        for n in range(len(lines)):
+            if _find(names, "\n".join(lines[n : n + width])):
+                return n
+    return 0
 
 
 def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.CustomerNames) -> list[Diagnostic]:
@@ -435,19 +476,17 @@ def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.Cu
         problems.append(diag(raw.path, line, f"public text names the customer '{name}'; customer names are never published: remove it"))
 
     for text, line, is_id in _shown_text(raw):
-        name = names.find(text, any_case=is_id)
+        name = _find(names, text, marks=True, any_case=is_id)
         if name:
             found(line, name)
     for s in sections:
-        name = None
         whole = s.title + "\n" + s.body
-        if names.find(whole):  # one pass finds whatever a line holds; line by line only to name the line
-            for offset, text in enumerate(whole.split("\n")):
-                name = names.find(text)
-                if name:
-                    found(s.line + offset, name)
-                    break
-        if name is None:
+        # one pass over the whole section finds a name on a line or broken over two ('Globex\nCorp' in a tooltip);
+        # line by line only to name the line
+        name = _find(names, whole)
+        if name:
+            found(s.line + _line_naming(whole.split("\n"), names), name)
+        else:
             name = names.find(" ".join(_html_text(s.html or markdown.render(s.body)).split()))
             if name:
                 found(s.line, name)

@@ -56,7 +56,7 @@ BAD: dict[str, tuple[str | bytes, str]] = {
                        "15: error: '## Internal notes' is inside a code block that starts at line 12"),
     "tiny-customer.md": (case_text("A-23", extra_meta="customer: HP\n"), "6: warning: customer 'HP' is under 3 characters, too short"),
     "customer-wrapped.md": (case_text("A-24", resolved="2026-02-30", extra_meta="customer: Globex Corp\n", problem="Globex\nCorp saw it."),
-                            "9: error: public text names the customer 'Globex Corp'"),
+                            "10: error: public text names the customer 'Globex Corp'"),
     "customer-in-id.md": (case_text("globex-corp-7"), "2: error: public text names the customer 'globex corp'"),
     "customer-list.md": (case_text("A-25", extra_meta="customer: [Initech, Umbrella]\n", problem="Umbrella saw it."),
                          "6: error: 'customer' must be one name, not a list"),

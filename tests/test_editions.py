@@ -216,3 +216,18 @@ def test_public_site_is_the_same_without_computing_the_team_edition(tmp_path: Pa
     assert full.team_articles and not public_only.team_articles  # the team's edition was made once, not twice
     assert render.render(public_only, settings) == render.render(full, settings)
     assert public_only.outcomes == full.outcomes
+
+
+def test_a_plain_mkdocs_build_is_public_whatever_the_environment_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kbgen build --audience internal` chooses the team's edition for its own run only: a KBGEN_AUDIENCE left in a
+    shell or a CI job must not turn the next plain `mkdocs build` into the team's edition written into site_dir."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = two_editions_kb(tmp_path)
+    monkeypatch.setenv("KBGEN_AUDIENCE", "internal")
+    build(load_config(str(config)))
+    assert (tmp_path / "site" / "kb" / "case-pub-1" / "index.html").is_file()
+    for path, data in _files(tmp_path / "site"):
+        for marker in PRIVATE:
+            assert marker.encode() not in data, (marker, path)

@@ -14,7 +14,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from kbgen import plaintext, scaffold
+from kbgen import markdown, plaintext, scaffold
 from kbgen.models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES
 from kbgen.validate import CASE_FIELDS
 from tests.conftest import REPO, kbgen
@@ -135,6 +135,15 @@ def test_reply_has_every_step_numbered_with_code_verbatim():
         "       acme-sync --reset_token --user=first_last",
         "5. Start Acme Sync again.",
     ]
+
+
+def test_reply_reads_the_solution_as_the_page_shows_it():
+    """The reply's text comes from the parse the article's page renders (markdown-it), not from a second parser that
+    reads the same Markdown otherwise: Python-Markdown took `1)` steps for one paragraph that the page shows as a list."""
+    solution = "1) Sign out.\n2) Sign in again.\n\n* Tick **Remember me**.\n+ Then wait."
+    _, sections, _ = markdown.parse_body(f"## Solution\n{solution}\n", 1)
+    assert sections[0].html.startswith("<ol>\n<li>Sign out.</li>")  # what the article shows
+    assert plaintext.to_text(solution).splitlines() == ["1. Sign out.", "2. Sign in again.", "", "- Tick Remember me.", "", "- Then wait."]
 
 
 def test_feed_summary_keeps_code_verbatim(tmp_path: Path):

@@ -107,6 +107,10 @@ EXPECTED = {  # file -> what the build's report says (the diagnostics `kbgen che
     "cases/c5-password-letters.md": "public text holds what looks like an API key or password",
     "cases/c5-password-quoted.md": "public text holds what looks like an API key or password",
     "cases/c5-url-creds.md": "public text holds what looks like a password inside a URL",
+    # as the page shows them: percent-escaped inside another address, or written with an entity
+    "cases/c5-webhook-escaped.md": "public text holds what looks like a Slack webhook URL",
+    "cases/c5-url-creds-escaped.md": "public text holds what looks like a password inside a URL",
+    "cases/c5-entity-token.md": "public text holds what looks like a GitHub token",
     "cases/c6-ansi.md": "line holds an escape character (ANSI colour codes?), which pages and the feed cannot carry",
     "cases/c6-formfeed.md": "line holds a form feed",
     "cases/c6-noncharacter.md": "line holds the noncharacter U+FFFE",
@@ -119,8 +123,18 @@ EXPECTED = {  # file -> what the build's report says (the diagnostics `kbgen che
     # markdown-it stops reading past its nesting limit: the rest of the file would be lost, so it is an error
     "cases/c6-nested-list.md": "lists or quotes are nested more than 49 levels deep here; flatten them",
     "cases/c6-deep-quote.md": "lists or quotes are nested more than 49 levels deep here; flatten them",
+    # a name the page shows whole although no source line holds it: a tooltip over two lines, an entity in a link
+    # title, percent-escapes in an address, Markdown or an entity in a front-matter field
+    "cases/c4-tooltip-wrapped.md": "public text names the customer 'Hxleak4x10opal Dyes'",
+    "cases/c4-link-title-entity.md": "public text names the customer 'Hxleak4x11umber Paints'",
+    "cases/c4-url-encoded.md": "public text names the customer 'Hxleak4x12sepia Inks'",
+    "cases/c4-title-markup.md": "public text names the customer 'Hxleak4x13ochre Tiles'",
+    "cases/c4-title-entity.md": "public text names the customer 'Hxleak4x14cobalt Glass'",
+    # a one-word name in lower case is an ordinary word in prose, but tags and versions are labels, as ids are
+    "cases/c4-tag-lower.md": "public text names the customer 'hxleak4x15quasar'",
+    "cases/c4-version-lower.md": "public text names the customer 'hxleak4x16nova'",
 }
-PUBLISHED = ["c1-config", "c1-tooltips", "c1-labels", "c1-mermaid", "c1-classic", "c1-instant", "c1-annotate", "c3-good", "c6-long-product",
+PUBLISHED = ["c1-config", "c1-tooltips", "c1-labels", "c1-mermaid", "c1-classic", "c1-instant", "c1-annotate", "c1-ids", "c3-good", "c6-long-product",
              "c6-divs", "c6-year-one", "c6-year-9999", "c6-bidi", "c6-emoji", "c6-email-like",
              "c6-punctuation", "c6-float-minutes"]
 
@@ -133,6 +147,7 @@ def test_each_hostile_file_gets_its_verdict(hostile: Built):
     rc = [line for line in hostile.check.splitlines() if line.startswith("root-causes.yml:")]
     assert "root-causes.yml:9: error: root cause 'RC-CRED' field 'tracker' holds what looks like a password inside a URL" in "\n".join(rc)
     assert "root-causes.yml:11: error: root cause 'RC-CUST' field 'title' names the customer 'Hxleak3x3cust Corp'" in "\n".join(rc)
+    assert "root-causes.yml:31: error: root cause 'RC-CUST-MARKUP' field 'title' names the customer 'Hxleak3x3cust Corp'" in "\n".join(rc)
     long_product = [p for p in (hostile.site / "products").iterdir() if p.name.startswith("ppp")]
     assert len(long_product) == 1 and len(long_product[0].name) <= 64
 
@@ -150,6 +165,17 @@ def test_no_article_defines_what_the_theme_reads(hostile: Built):
         html = (hostile.site / "kb" / found.group(1).lower() / "index.html").read_text(encoding="utf-8")
         article = html[html.index("<article"):html.index('<div class="kb-actions"')]
         assert THEME_BAIT.findall(article) == [], name
+
+
+def test_case_text_cannot_take_the_pages_own_ids_or_controls(hostile: Built):
+    """Case HTML is sanitised as case text (``safety.sanitise_case``): an id it defines is prefixed, so the table of
+    contents' "Solution" still leads to the Solution heading and the case's own link follows its own element; kbgen's
+    and the theme's classes (a search button, a status banner) are dropped from it."""
+    html = (hostile.site / "kb" / "hx-1-9" / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article"):html.index('<div class="kb-actions"')]
+    assert re.findall(r'\sid="(?:solution|problem)"', html) == [' id="problem"', ' id="solution"']  # the headings' own
+    assert 'id="user-content-solution"' in article and 'href="#user-content-solution"' in article
+    assert re.findall(r'class="[^"]*\b(?:md-button|kb-search-button|kb-status)\b', article) == []
 
 
 def test_unquoted_ids_are_not_changed_silently(hostile: Built):

@@ -167,3 +167,69 @@ def test_no_page_carries_a_live_payload(tmp_path: Path):
         parser = Attacks()
         parser.feed(page.read_text(encoding="utf-8"))
         assert parser.found == [], page
+
+
+def test_files_that_look_like_cases_but_are_not_read_are_named(tmp_path: Path):
+    """A case saved as `.MD` or `.markdown`, or a linked folder of cases, would be left out without a word: the
+    summary's count would simply be one short. Each is a warning naming it (so --strict fails)."""
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-A"), "b.MD": case_text("CASE-B"), "more/c.markdown": case_text("CASE-C"),
+                                 "notes.txt": "not a case", "d.md~": "an editor's backup"})
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "e.md").write_text(case_text("CASE-E"), encoding="utf-8")
+    (tmp_path / "content" / "cases" / "linked").symlink_to(shared, target_is_directory=True)
+    check = kbgen("check", "--strict", "-f", str(config))
+    assert check.exit_code == 1, check.output
+    assert "content/cases/b.MD:1: warning: not read: a case file's name ends in '.md' (lower case); rename it" in check.output
+    assert "content/cases/more/c.markdown:1: warning: not read: a case file's name ends in '.md' (lower case); rename it" in check.output
+    assert "content/cases/linked:1: warning: not read: a linked folder is not followed; move its cases into the cases folder" in check.output
+    assert "notes.txt" not in check.output and "d.md~" not in check.output
+    assert "1 case file:" in kbgen("build", "-f", str(config)).output
+
+
+def test_the_report_keeps_one_row_of_five_fields_per_file_whatever_its_name(tmp_path: Path):
+    """File names (and the reasons that quote case text) may hold tabs and line breaks: written raw, they split a
+    file's row in two or shift its columns, and a tool reading the report loses or misreads that file."""
+    config = write_kb(tmp_path, {"tab\tname.md": case_text("CASE-T", title="Printer jams", problem="Paper jams in tray 2.",
+                                                           solution="1. Open tray 2.\n2. Remove the sheet."),
+                                 "new\nline.md": case_text("CASE-N", title="Scanner is slow", problem="Scans take minutes.",
+                                                           solution="1. Update the scanner driver."),
+                                 "twice.md": case_text("CASE-W", extra_body="\n## Ex\ttra\nA.\n\n## Ex\ttra\nB.\n")})
+    kbgen("build", "-f", str(config), "--report", str(tmp_path / "report.tsv"))
+    rows = [line.split("\t") for line in (tmp_path / "report.tsv").read_text(encoding="utf-8").splitlines()]
+    assert [len(r) for r in rows] == [5, 5, 5, 5], rows
+    by_path = {r[0]: r for r in rows[1:]}
+    assert by_path["content/cases/tab\\tname.md"][1:3] == ["published", "CASE-T"]
+    assert by_path["content/cases/new\\nline.md"][1:3] == ["published", "CASE-N"]
+    assert by_path["content/cases/twice.md"][1] == "rejected" and "Ex\\ttra" in by_path["content/cases/twice.md"][4]
+
+
+def _site_bytes(site: Path) -> list[tuple[str, bytes]]:
+    out = []
+    for path in site.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            out.append((path.relative_to(site).as_posix(), gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data))
+    return out
+
+
+def test_cases_kept_inside_docs_dir_are_input_never_pages(tmp_path: Path):
+    """MkDocs publishes every file of docs_dir: with `docs_dir: content` and the cases in
+    content/cases, each case file became a page of its own, internal notes, internal cases and customers included,
+    and root-causes.yml a download. The cases folder and the root-causes file are kbgen's input, in the build and in
+    `kbgen export` alike."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = private_kb(tmp_path)
+    config.write_text(config.read_text().replace("docs_dir: content/pages", "docs_dir: content"), encoding="utf-8")
+    result = kbgen("build", "-f", str(config))
+    assert (tmp_path / "site" / "kb" / "case-pub-1" / "index.html").exists(), result.output
+    assert "Exported" in kbgen("export", "-f", str(config), str(tmp_path / "export")).output  # the rejected files aside
+    build(load_config(str(tmp_path / "export" / "mkdocs.yml")))
+    for site in (tmp_path / "site", tmp_path / "export" / "site"):
+        names = [name for name, _ in _site_bytes(site)]
+        assert not any(n.startswith(("cases/", "content/cases/")) or n.endswith("root-causes.yml") for n in names), names
+        for name, data in _site_bytes(site):
+            for marker in MARKERS:
+                assert marker.encode() not in data and marker.lower().encode() not in data, (marker, site.name, name)

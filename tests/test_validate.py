@@ -161,3 +161,25 @@ def test_a_root_cause_removed_rechecks_the_cases_naming_it():
     assert run_cached(files, cache).cases
     out = run_cached(files, cache, rc=RC.split("RC-2:")[0])
     assert "RC-2" in out.rejected["a.md"]
+
+
+def test_one_line_texts_the_pages_render_as_markdown_have_a_length_limit():
+    """A product, component, section heading or root-cause title is one line a reader scans; the pages render it with
+    Python-Markdown, which takes quadratic time over a long run of escaped characters (a section heading of 120,000
+    '<' took a minute to build, a product of 60,000 forty seconds), so `check --strict` passed a case that stalled
+    the build. Past 500 characters each is an error naming its line; the 300-character product of the hostile
+    corpus stays fine."""
+    long = "<" * 501
+    files = {
+        "a.md": case_text("CASE-1", product=long),
+        "b.md": case_text("CASE-2", extra_meta=f"component: '{long}'\n"),
+        "c.md": case_text("CASE-3", extra_body=f"\n## Extra {long}\nMore.\n"),
+        "d.md": case_text("CASE-4", product="P" * 300, extra_meta="component: " + "c" * 500 + "\n"),
+        "e.md": case_text("CASE-5", extra_meta="root_cause: RC-LONG\n"),
+    }
+    out = run(files, rc=RC + f"RC-LONG:\n  title: '{long}'\n  kind: defect\n  status: open\n")
+    assert "4:error:'product' is 501 characters; keep it to 500" in lines_of(out, "a.md")
+    assert "6:error:'component' is 501 characters; keep it to 500" in lines_of(out, "b.md")
+    assert any(m.startswith("15:error:section heading is 507 characters; keep it to 500") for m in lines_of(out, "c.md")), lines_of(out, "c.md")
+    assert any("'title' is 501 characters; keep it to 500" in d.message for d in out.diagnostics if d.path == "content/root-causes.yml")
+    assert sorted(c.id for c in out.cases) == ["CASE-4"]
