@@ -120,6 +120,10 @@ def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
     if public == internal or public in internal.parents or internal in public.parents:
         raise click.UsageError(f"internal_site_dir {internal} and site_dir {public} must be separate folders: "
                                "the team's edition must never be published with the public one")
+    docs = Path(cfg.docs_dir).resolve()
+    if docs == internal or docs in internal.parents:  # MkDocs refuses a site_dir there itself
+        raise click.UsageError(f"internal_site_dir {internal} is inside docs_dir {docs}: MkDocs publishes every file of "
+                               "docs_dir, so the next public build would publish the team's edition; choose a folder outside it")
     other = public if plugin.team else internal
     site = site.resolve()
     if other == site or other in site.parents or site in other.parents:  # never one edition in the other's folder
