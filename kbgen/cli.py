@@ -111,11 +111,9 @@ def open_config(config_file: str, **overrides: Any) -> tuple[MkDocsConfig, Kbgen
     return cfg, plugin
 
 
-def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
-    """Building replaces the site folder whole: refuse one that holds the content or the configuration,
-    and never let one edition's folder hold the other's (the team's edition must not land in the public site)."""
-    opts = plugin.options(cfg)
-    keep = [opts.cases_dir, opts.root_causes, Path(cfg.docs_dir), Path(cfg.config_file_path or "mkdocs.yml")]
+def check_editions(cfg: MkDocsConfig, plugin: KbgenPlugin) -> tuple[Path, Path]:
+    """The two editions' folders, (public, internal); refused unless separate, and the team's outside docs_dir.
+    `kbgen check` refuses them too, so that nothing `check` passes fails the build."""
     public, internal = Path(cfg.site_dir).resolve(), plugin.internal_site_dir(cfg).resolve()
     if public == internal or public in internal.parents or internal in public.parents:
         raise click.UsageError(f"internal_site_dir {internal} and site_dir {public} must be separate folders: "
@@ -124,6 +122,15 @@ def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
     if docs == internal or docs in internal.parents:  # MkDocs refuses a site_dir there itself
         raise click.UsageError(f"internal_site_dir {internal} is inside docs_dir {docs}: MkDocs publishes every file of "
                                "docs_dir, so the next public build would publish the team's edition; choose a folder outside it")
+    return public, internal
+
+
+def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
+    """Building replaces the site folder whole: refuse one that holds the content or the configuration,
+    and never let one edition's folder hold the other's (the team's edition must not land in the public site)."""
+    opts = plugin.options(cfg)
+    keep = [opts.cases_dir, opts.root_causes, Path(cfg.docs_dir), Path(cfg.config_file_path or "mkdocs.yml")]
+    public, internal = check_editions(cfg, plugin)
     other = public if plugin.team else internal
     site = site.resolve()
     if other == site or other in site.parents or site in other.parents:  # never one edition in the other's folder
@@ -317,6 +324,7 @@ def check(config_file: str, strict: bool, fmt: str) -> None:
     from . import sitecheck
 
     cfg, plugin = open_config(config_file)
+    check_editions(cfg, plugin)
     result = run_pipeline(cfg, plugin)
     result.diagnostics += sitecheck.site_url(cfg.site_url, Path(cfg.config_file_path or config_file).name)
     for d in result.diagnostics:

@@ -168,6 +168,8 @@ def test_the_team_edition_never_lands_in_the_public_site(tmp_path: Path, interna
     assert result.exit_code == 2, result.output
     assert "separate folders" in result.output
     assert not (tmp_path / "site").exists()
+    check = kbgen("check", "--strict", "-f", str(config))  # what the build refuses, check refuses: CI learns it first
+    assert check.exit_code == 2 and "separate folders" in check.output, check.output
 
 
 def test_demo_builds_both_editions_strict(tmp_path: Path) -> None:
@@ -220,6 +222,8 @@ def test_the_team_edition_is_never_written_into_docs_dir(tmp_path: Path) -> None
     config = two_editions_kb(tmp_path, extra='internal_site_dir: "content/pages/team"\n')
     team = kbgen("build", "--audience", "internal", "-f", str(config))
     assert team.exit_code == 2 and "docs_dir" in team.output, team.output
+    check = kbgen("check", "--strict", "-f", str(config))
+    assert check.exit_code == 2 and "is inside docs_dir" in check.output, check.output
     assert not (tmp_path / "content" / "pages" / "team").exists()
     assert kbgen("build", "-f", str(config)).exit_code == 2  # the setting is refused whichever edition is built
     # one left there by an older kbgen is never published, by a plain `mkdocs build` either
