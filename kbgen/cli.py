@@ -113,7 +113,7 @@ def open_config(config_file: str, **overrides: Any) -> tuple[MkDocsConfig, Kbgen
 
 def check_editions(cfg: MkDocsConfig, plugin: KbgenPlugin) -> tuple[Path, Path]:
     """The two editions' folders, (public, internal); refused unless separate, and the team's outside docs_dir.
-    `kbgen check` refuses them too, so that nothing `check` passes fails the build."""
+    `kbgen check` refuses them too (through check_site_dir), so that nothing `check` passes fails the build."""
     public, internal = Path(cfg.site_dir).resolve(), plugin.internal_site_dir(cfg).resolve()
     if public == internal or public in internal.parents or internal in public.parents:
         raise click.UsageError(f"internal_site_dir {internal} and site_dir {public} must be separate folders: "
@@ -324,7 +324,7 @@ def check(config_file: str, strict: bool, fmt: str) -> None:
     from . import sitecheck
 
     cfg, plugin = open_config(config_file)
-    check_editions(cfg, plugin)
+    check_site_dir(Path(cfg.site_dir), cfg, plugin)  # what a plain `kbgen build` would refuse
     result = run_pipeline(cfg, plugin)
     result.diagnostics += sitecheck.site_url(cfg.site_url, Path(cfg.config_file_path or config_file).name)
     for d in result.diagnostics:
