@@ -440,6 +440,8 @@ def export(config_file: str, directory: str) -> None:
         count = kbexport.write(site, Path(directory), kbconfig.export_project(cfg, plugin.options(cfg)))
     except FileExistsError as exc:
         raise click.UsageError(f"{exc}: export writes into a new or empty folder") from exc
+    except kbexport.ExportError as exc:
+        raise click.UsageError(str(exc)) from exc
     click.echo(f"Exported {len(site.pages)} pages ({count} files) into {directory}; build it with "
                f"`mkdocs build -f {Path(directory) / 'mkdocs.yml'}` (as of {result.as_of}).")
     if result.errors:
