@@ -111,15 +111,26 @@ def open_config(config_file: str, **overrides: Any) -> tuple[MkDocsConfig, Kbgen
     return cfg, plugin
 
 
+def check_editions(cfg: MkDocsConfig, plugin: KbgenPlugin) -> tuple[Path, Path]:
+    """The two editions' folders, (public, internal); refused unless separate, and the team's outside docs_dir.
+    `kbgen check` refuses them too (through check_site_dir), so that nothing `check` passes fails the build."""
+    public, internal = Path(cfg.site_dir).resolve(), plugin.internal_site_dir(cfg).resolve()
+    if public == internal or public in internal.parents or internal in public.parents:
+        raise click.UsageError(f"internal_site_dir {internal} and site_dir {public} must be separate folders: "
+                               "the team's edition must never be published with the public one")
+    docs = Path(cfg.docs_dir).resolve()
+    if docs == internal or docs in internal.parents:  # MkDocs refuses a site_dir there itself
+        raise click.UsageError(f"internal_site_dir {internal} is inside docs_dir {docs}: MkDocs publishes every file of "
+                               "docs_dir, so the next public build would publish the team's edition; choose a folder outside it")
+    return public, internal
+
+
 def check_site_dir(site: Path, cfg: MkDocsConfig, plugin: KbgenPlugin) -> None:
     """Building replaces the site folder whole: refuse one that holds the content or the configuration,
     and never let one edition's folder hold the other's (the team's edition must not land in the public site)."""
     opts = plugin.options(cfg)
     keep = [opts.cases_dir, opts.root_causes, Path(cfg.docs_dir), Path(cfg.config_file_path or "mkdocs.yml")]
-    public, internal = Path(cfg.site_dir).resolve(), plugin.internal_site_dir(cfg).resolve()
-    if public == internal or public in internal.parents or internal in public.parents:
-        raise click.UsageError(f"internal_site_dir {internal} and site_dir {public} must be separate folders: "
-                               "the team's edition must never be published with the public one")
+    public, internal = check_editions(cfg, plugin)
     other = public if plugin.team else internal
     site = site.resolve()
     if other == site or other in site.parents or site in other.parents:  # never one edition in the other's folder
@@ -313,6 +324,7 @@ def check(config_file: str, strict: bool, fmt: str) -> None:
     from . import sitecheck
 
     cfg, plugin = open_config(config_file)
+    check_site_dir(Path(cfg.site_dir), cfg, plugin)  # what a plain `kbgen build` would refuse
     result = run_pipeline(cfg, plugin)
     result.diagnostics += sitecheck.site_url(cfg.site_url, Path(cfg.config_file_path or config_file).name)
     for d in result.diagnostics:
@@ -428,6 +440,8 @@ def export(config_file: str, directory: str) -> None:
         count = kbexport.write(site, Path(directory), kbconfig.export_project(cfg, plugin.options(cfg)))
     except FileExistsError as exc:
         raise click.UsageError(f"{exc}: export writes into a new or empty folder") from exc
+    except kbexport.ExportError as exc:
+        raise click.UsageError(str(exc)) from exc
     click.echo(f"Exported {len(site.pages)} pages ({count} files) into {directory}; build it with "
                f"`mkdocs build -f {Path(directory) / 'mkdocs.yml'}` (as of {result.as_of}).")
     if result.errors:

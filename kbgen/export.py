@@ -13,7 +13,9 @@ settings and ``search`` as the only plugin (lunr: Pagefind needs the plugin's ho
 
 from __future__ import annotations
 
+import functools
 import shutil
+import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +69,38 @@ def not_in_nav(site: Site) -> str:
     return "".join(f"{p}\n" for p in sorted(patterns))
 
 
+class ExportError(ValueError):
+    """A setting of the site's mkdocs.yml that cannot be written back as YAML."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Plain YAML, plus what mkdocs.yml names in Python (MkDocs reads it back with PyYAML's full loader): a function by
+    ``!!python/name:`` (Material's mermaid fence, ``format: !!python/name:pymdownx.superfences.fence_code_format``),
+    and a ``functools.partial`` of one by ``!!python/object/apply:`` (``slugify: !!python/object/apply:...``)."""
+
+
+def _python_name(dumper: yaml.SafeDumper, obj: object) -> yaml.Node:
+    module, name = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
+    if not module or not name or "<" in name:  # a lambda or a function defined inside another: no name imports it
+        raise ExportError(f"{obj!r} has no name that mkdocs.yml could import it by")
+    return dumper.represent_scalar(f"tag:yaml.org,2002:python/name:{module}.{name}", "")
+
+
+def _partial(dumper: yaml.SafeDumper, obj: functools.partial) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:python/object/apply:functools.partial",
+                                    {"args": [obj.func, *obj.args], "kwds": dict(obj.keywords)})
+
+
+def _unknown(dumper: yaml.SafeDumper, obj: object) -> yaml.Node:
+    raise ExportError(f"{obj!r} cannot be written back to YAML")
+
+
+for _kind in (types.FunctionType, types.BuiltinFunctionType, type):
+    _Dumper.add_multi_representer(_kind, _python_name)
+_Dumper.add_representer(functools.partial, _partial)
+_Dumper.add_multi_representer(object, _unknown)
+
+
 def mkdocs_yml(site: Site, project: Project) -> str:
     extensions: list[Any] = [
         {name: dict(project.mdx_configs[name])} if name in project.mdx_configs else name
@@ -89,7 +123,10 @@ def mkdocs_yml(site: Site, project: Project) -> str:
     if project.extra:
         config["extra"] = dict(project.extra)
     head = "# Written by `kbgen export`: a plain MkDocs project, no kbgen plugin. Build it with `mkdocs build`.\n"
-    return head + yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=10_000)
+    try:
+        return head + yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+    except ExportError as exc:
+        raise ExportError(f"mkdocs.yml: a setting cannot be exported: {exc}; write it with a !!python/name: tag") from exc
 
 
 def page_source(meta: Mapping[str, object], html: str) -> str:
@@ -107,6 +144,7 @@ def write(site: Site, target: Path, project: Project) -> int:
     """Write the project into ``target`` (which must not hold anything yet); returns how many files it wrote."""
     if target.exists() and any(target.iterdir()):
         raise FileExistsError(f"{target} is not empty")
+    config = mkdocs_yml(site, project)  # first: a setting it cannot write leaves no half-written project behind
     docs, overrides = target / "docs", target / "overrides"
     docs.mkdir(parents=True, exist_ok=True)
     overrides.mkdir(parents=True, exist_ok=True)
@@ -139,5 +177,5 @@ def write(site: Site, target: Path, project: Project) -> int:
         (docs / asset.path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(asset.source, docs / asset.path)
         count += 1
-    _write(target / "mkdocs.yml", mkdocs_yml(site, project))
+    _write(target / "mkdocs.yml", config)
     return count + 1

@@ -139,8 +139,9 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
             self.written, self.written_to = {}, target
         options = replace(self.options(config), team_edition=self.team)  # a public site never reads the team's edition
         # The cases and root causes are kbgen's input, even kept inside docs_dir: MkDocs would publish each case file
-        # as a page of its own (internal notes, internal cases, customers) and root-causes.yml as a download.
-        inputs = [options.cases_dir.resolve(), options.root_causes.resolve()]
+        # as a page of its own (internal notes, internal cases, customers) and root-causes.yml as a download. Nor is
+        # a team's edition that was built into docs_dir ever part of a site.
+        inputs = [options.cases_dir.resolve(), options.root_causes.resolve(), self.internal_site_dir(config).resolve()]
         for file in [f for f in files if f.abs_src_path and export.is_input(Path(f.abs_src_path), inputs)]:
             files.remove(file)
         self.result = result = pipeline.run(options, progress.terminal_progress(), self.caches)

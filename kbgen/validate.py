@@ -258,8 +258,9 @@ def root_cause_leaks(
             where = f"root cause '{key}'" + (f" field '{name}'" if name != "key" else "")
             found = [(f"holds what looks like {f.what}", f.secret, line + f.offset) for f in privacy.scan(text, allow)]
             if names:
+                # the key is an id, matched whatever its case: 'globex-outage' names the customer Globex
                 found += [(f"names the customer '{c}'", True, line + n)
-                          for n, c in enumerate(_find(names, t, marks=True) for t in text.split("\n")) if c]
+                          for n, c in enumerate(_find(names, t, marks=True, any_case=name == "key") for t in text.split("\n")) if c]
             for what, secret, at in found:
                 if secret:
                     withheld.add(str(key))

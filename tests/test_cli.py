@@ -213,6 +213,16 @@ def test_build_refuses_to_replace_the_content(tmp_path: Path):
     assert (tmp_path / "content" / "cases" / "a.md").exists()
 
 
+def test_check_refuses_a_site_dir_the_build_would_refuse(tmp_path: Path):
+    """`site_dir: content/cases` passed `kbgen check --strict`, then every `kbgen build` exited 2."""
+    config = write_kb(tmp_path, {"a.md": case_text("A-1")})
+    config.write_text(config.read_text().replace("site_dir: site", "site_dir: content/cases"), encoding="utf-8")
+    for command in ("check", "build"):
+        result = kbgen(command, "--strict", "-f", str(config))
+        assert result.exit_code == 2 and "would replace" in result.output, (command, result.output)
+    assert (tmp_path / "content" / "cases" / "a.md").exists()
+
+
 def test_empty_knowledge_base_builds(tmp_path: Path):
     config = write_kb(tmp_path, {})
     result = kbgen("build", "--strict", "-f", str(config))

@@ -169,6 +169,8 @@ def test_the_team_edition_never_lands_in_the_public_site(tmp_path: Path, interna
     assert result.exit_code == 2, result.output
     assert "separate folders" in result.output
     assert not (tmp_path / "site").exists()
+    check = kbgen("check", "--strict", "-f", str(config))  # what the build refuses, check refuses: CI learns it first
+    assert check.exit_code == 2 and "separate folders" in check.output, check.output
 
 
 def test_demo_builds_both_editions_strict(tmp_path: Path) -> None:
@@ -231,3 +233,25 @@ def test_a_plain_mkdocs_build_is_public_whatever_the_environment_says(tmp_path: 
     for path, data in _files(tmp_path / "site"):
         for marker in PRIVATE:
             assert marker.encode() not in data, (marker, path)
+
+
+def test_the_team_edition_is_never_written_into_docs_dir(tmp_path: Path) -> None:
+    """MkDocs publishes every file of docs_dir: a team's edition built into it (internal_site_dir under content/pages)
+    was copied whole into the public site by the next public build."""
+    config = two_editions_kb(tmp_path, extra='internal_site_dir: "content/pages/team"\n')
+    team = kbgen("build", "--audience", "internal", "-f", str(config))
+    assert team.exit_code == 2 and "docs_dir" in team.output, team.output
+    check = kbgen("check", "--strict", "-f", str(config))
+    assert check.exit_code == 2 and "is inside docs_dir" in check.output, check.output
+    assert not (tmp_path / "content" / "pages" / "team").exists()
+    assert kbgen("build", "-f", str(config)).exit_code == 2  # the setting is refused whichever edition is built
+    # one left there by an older kbgen is never published, by a plain `mkdocs build` either
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    (tmp_path / "content" / "pages" / "team" / "kb" / "case-int-9").mkdir(parents=True)
+    (tmp_path / "content" / "pages" / "team" / "kb" / "case-int-9" / "index.html").write_text("MARKERINTERNALONLY")
+    build(load_config(str(config)))
+    assert (tmp_path / "site" / "kb" / "case-pub-1" / "index.html").is_file()
+    for path, data in _files(tmp_path / "site"):
+        assert b"MARKERINTERNALONLY" not in data, path

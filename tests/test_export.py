@@ -11,12 +11,20 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, kbgen
+from tests.kb import case_text, write_kb
 from tests.test_safety import Attacks, private_kb
+
+
+class _Names(yaml.SafeLoader):
+    """Reads an exported mkdocs.yml without importing what its !!python/ tags name."""
+
+
+_Names.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: suffix)
 
 
 def plain_build(project: Path) -> Path:
     """`mkdocs build` of an exported project, in its own process: no kbgen plugin is loaded or configured."""
-    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml.load((project / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Names)
     assert config["plugins"] == ["search"]
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml")],
                           capture_output=True, text=True)
@@ -94,3 +102,28 @@ def test_hostile_export_never_runs_in_the_browser(tmp_path: Path, serve, page):
         assert not (link.get_attribute("href") or "").lower().startswith("javascript:")
     assert page.query_selector("article iframe, article form, article input, article svg[onload], article img") is None
     assert dialogs == []
+
+
+def test_export_keeps_settings_that_name_python_functions(tmp_path: Path):
+    """Material's own mermaid set-up names a function (`format: !!python/name:...`), and pymdownx's slugs are a
+    partial of one: export crashed with a YAML traceback on them, after writing half the project."""
+    config = write_kb(tmp_path, {"a.md": case_text("EXP-1", solution="1. Run:\n\n    ```mermaid\n    graph TD; A-->B\n    ```")})
+    text = config.read_text(encoding="utf-8").replace("  - pymdownx.superfences\n", (
+        "  - pymdownx.superfences:\n      custom_fences:\n        - name: mermaid\n          class: mermaid\n"
+        "          format: !!python/name:pymdownx.superfences.fence_code_format\n"
+        "  - pymdownx.tabbed:\n      slugify: !!python/object/apply:pymdownx.slugs.slugify {kwds: {case: lower}}\n"))
+    config.write_text(text, encoding="utf-8")
+    result = kbgen("export", "-f", str(config), str(tmp_path / "export"))
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "export" / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "format: !!python/name:pymdownx.superfences.fence_code_format" in written
+    assert "!!python/object/apply:functools.partial" in written
+    assert (plain_build(tmp_path / "export") / "kb" / "exp-1" / "index.html").is_file()
+
+
+def test_export_of_a_setting_it_cannot_write_is_a_clear_error_and_writes_nothing(tmp_path: Path):
+    config = write_kb(tmp_path, {"a.md": case_text("EXP-2")})
+    config.write_text(config.read_text(encoding="utf-8") + "extra:\n  pattern: !!python/object/apply:re.compile ['x']\n", encoding="utf-8")
+    result = kbgen("export", "-f", str(config), str(tmp_path / "export"))
+    assert result.exit_code == 2 and "cannot be exported" in result.output, result.output
+    assert not (tmp_path / "export").exists() or not any((tmp_path / "export").iterdir())

@@ -148,6 +148,8 @@ def test_each_hostile_file_gets_its_verdict(hostile: Built):
     assert "root-causes.yml:9: error: root cause 'RC-CRED' field 'tracker' holds what looks like a password inside a URL" in "\n".join(rc)
     assert "root-causes.yml:11: error: root cause 'RC-CUST' field 'title' names the customer 'Hxleak3x3cust Corp'" in "\n".join(rc)
     assert "root-causes.yml:31: error: root cause 'RC-CUST-MARKUP' field 'title' names the customer 'Hxleak3x3cust Corp'" in "\n".join(rc)
+    # a root cause's key is an id: a one-word name in lower case there names the customer
+    assert "root-causes.yml:34: error: root cause 'hxleak4x15quasar-outage' names the customer 'hxleak4x15quasar'" in "\n".join(rc)
     long_product = [p for p in (hostile.site / "products").iterdir() if p.name.startswith("ppp")]
     assert len(long_product) == 1 and len(long_product[0].name) <= 64
 
