@@ -360,7 +360,9 @@ def _key(setup: str, page: pages.Page) -> bytes:
 
 
 def _meta(page: pages.Page, settings: Settings) -> dict[str, object]:
-    meta = dict(page.meta)
+    # Finished HTML holding case text: a templating plugin (mkdocs-macros) must not run its {{ }} as Jinja, which
+    # could print the site's settings or run code at build time. Its documented per-page switch, honoured first.
+    meta = {**page.meta, "render_macros": False}
     if page.searchable and settings.search == "pagefind":
         meta["search"] = {"exclude": True}  # Pagefind indexes it; Material's own index keeps the rest small
     return meta

@@ -258,3 +258,20 @@ def test_settings_that_would_overflow_dates_are_usage_errors(tmp_path: Path, arg
     for command in ("check", "build"):
         result = kbgen(command, "-f", str(config), *args)
         assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_templating_plugin_never_runs_case_text_as_jinja(tmp_path: Path) -> None:
+    """mkdocs-macros renders every page's Markdown as Jinja: in case text that would print the site's settings, or run
+    code while the site builds. Every page kbgen makes says `render_macros: false`, the switch macros honours first."""
+    config = write_kb(tmp_path, {"a.md": case_text("CASE-1", title="Sync {{ 6*7 }} fails",
+                                                   problem="Fails with {{ config.site_name }} `E100`.",
+                                                   solution="1. Run {% if true %}x{% endif %} {{ 7*7 }}.")})
+    config.write_text(config.read_text().replace("  - search\n", "  - search\n  - macros\n", 1))
+    result = kbgen("build", "--strict", "-f", str(config))
+    assert result.exit_code == 0, result.output
+    article = (tmp_path / "site" / "kb" / "case-1" / "index.html").read_text(encoding="utf-8")
+    assert "Fails with {{ config.site_name }}" in article and "{% if true %}x{% endif %} {{ 7*7 }}" in article
+    for page in (tmp_path / "site").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "Sync 42 fails" not in text and "Fails with Test KB" not in text and " 49." not in text, page
+    assert (tmp_path / "site" / "about" / "index.html").is_file()  # the site's own pages still go through macros
