@@ -17,8 +17,10 @@ Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,10 +34,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_build import measure
 from generate import generate, generate_hard
 
 from kbgen import dedupe, workers
+from kbgen.dedupe import DedupeResult
 from kbgen.models import Case, Group, Section
 
 
@@ -88,15 +90,33 @@ plugins:
       as_of: "2026-11-20"
 """
 
-def whole_command(out: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak MB of `kbgen dupes --json` on the folder, run as a user runs it."""
+MEASURE = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "wb") as out:
+    code = subprocess.call(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)
+seconds = time.perf_counter() - t
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+"""
+
+
+def whole_command(out: Path, *extra: str) -> tuple[float, float, float, str]:
+    """Seconds, peak MB, CPU seconds (every process) and a digest of the output of `kbgen dupes --json` on the
+    folder, run as a user runs it. The digest is the same whenever the groups, scores and near misses are."""
     (out / "mkdocs.yml").write_text(DUPES_YML)
     (out / "pages").mkdir(exist_ok=True)
     kbgen = str(Path(sys.executable).with_name("kbgen"))
-    code, seconds, rss_kb = measure([kbgen, "dupes", "--json", *extra, "-f", str(out / "mkdocs.yml")], out)
-    if code != 0:
-        raise SystemExit(f"kbgen dupes failed with exit code {code}")
-    return seconds, rss_kb / 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        printed = Path(tmp) / "dupes.json"
+        cmd = [kbgen, "dupes", "--json", *extra, "-f", str(out / "mkdocs.yml")]
+        run = subprocess.run([sys.executable, "-c", MEASURE, str(printed), *cmd], cwd=out, capture_output=True, text=True,
+                             check=True)
+        code, seconds, rss_kb, cpu = run.stdout.split()
+        if int(code) != 0:
+            raise SystemExit(f"kbgen dupes failed with exit code {code}")
+        digest = hashlib.sha256(printed.read_bytes()).hexdigest()[:16]
+    return float(seconds), int(rss_kb) / 1024, float(cpu), digest
 
 
 def same_group_pairs(groups: Sequence[Group]) -> int:
@@ -135,23 +155,9 @@ def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return value, seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("n", type=int)
-    parser.add_argument("--dir", type=Path, help="default: /tmp/kbgen-bench/N")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threshold", type=float, default=dedupe.DEFAULT_THRESHOLD)
-    parser.add_argument("--exhaustive-max", type=int, default=5000)
-    parser.add_argument("--plain", action="store_true", help="skip kbgen's own load+validate (slow at 100k)")
-    parser.add_argument("--shape", choices=["hard", "default"], default="hard", help="bench/generate.py's shape")
-    parser.add_argument("--workers", type=int, default=workers.count(), help="processes (default: the cores, as kbgen uses)")
-    args = parser.parse_args()
-    out = args.dir or Path(f"/tmp/kbgen-bench/{args.shape}-{args.n}")
-    if sum(1 for _ in (out / "cases").rglob("*.md")) != args.n:
-        make = generate_hard if args.shape == "hard" else generate
-        timed(f"generate {args.n} cases ({args.shape})", make, args.n, out, args.seed)
-
-    plain, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
+def in_process(args: argparse.Namespace, out: Path, plain: list[Case], plain_s: float) -> tuple[list[Case], DedupeResult]:
+    """kbgen's load + validate and dedupe timed here, with precision and recall against the truth; the public
+    cases and what dedupe made of them."""
     checked, kbgen_s = (None, 0.0) if args.plain else timed(f"read+parse (kbgen load+validate, {args.workers} processes)",
                                                              kbgen_read, out, args.workers)
     cases = [c for c in (checked if checked is not None else plain) if c.public]
@@ -171,18 +177,45 @@ def main() -> None:
           + (f"{dedupe_s / kbgen_s:.2f}x kbgen" if checked is not None else "kbgen load not available"))
     if checked is not None:
         print(f"kbgen load + validate + dedupe / plain read+parse: {(kbgen_s + dedupe_s) / plain_s:.2f}x")
+    return cases, fast
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("--dir", type=Path, help="default: /tmp/kbgen-bench/N")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threshold", type=float, default=dedupe.DEFAULT_THRESHOLD)
+    parser.add_argument("--exhaustive-max", type=int, default=5000)
+    parser.add_argument("--plain", action="store_true", help="skip kbgen's own load+validate (slow at 100k)")
+    parser.add_argument("--shape", choices=["hard", "default"], default="hard", help="bench/generate.py's shape")
+    parser.add_argument("--workers", type=int, default=workers.count(), help="processes (default: the cores, as kbgen uses)")
+    parser.add_argument("--rounds", type=int, default=1, help="times the whole command is run (three ways), each after the floor")
+    parser.add_argument("--whole-only", action="store_true", help="only the floor and the whole command (skip the in-process stages)")
+    args = parser.parse_args()
+    out = args.dir or Path(f"/tmp/kbgen-bench/{args.shape}-{args.n}")
+    if sum(1 for _ in (out / "cases").rglob("*.md")) != args.n:
+        make = generate_hard if args.shape == "hard" else generate
+        timed(f"generate {args.n} cases ({args.shape})", make, args.n, out, args.seed)
+
+    plain, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
+    if not args.whole_only:  # precision and recall, and each stage in this process
+        cases, fast = in_process(args, out, plain, plain_s)
     if not args.plain:
-        seconds, peak = whole_command(out, "--no-cache")
-        print(f"whole command `kbgen dupes --json --no-cache`: {seconds:.2f} s, peak {peak:.0f} MB; "
-              f"{seconds / plain_s:.2f}x plain read+parse")
-        with tempfile.TemporaryDirectory() as home:  # the store of parses and verdicts, as a second run finds it
-            os.environ["KBGEN_CACHE_DIR"] = home
-            for run in ("first run, keeping its store", "second run, from the store"):
-                seconds, peak = whole_command(out)
-                print(f"whole command `kbgen dupes --json`, {run}: {seconds:.2f} s, peak {peak:.0f} MB; "
-                      f"{seconds / plain_s:.2f}x plain read+parse")
-            del os.environ["KBGEN_CACHE_DIR"]
-    if len(cases) <= args.exhaustive_max:
+        for run in range(args.rounds):  # the floor again before each round: the machine's load moves
+            if run:
+                _, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
+            seconds, peak, cpu, digest = whole_command(out, "--no-cache")
+            print(f"whole command `kbgen dupes --json --no-cache`: {seconds:.2f} s ({cpu:.1f} s CPU), peak {peak:.0f} MB; "
+                  f"{seconds / plain_s:.2f}x plain read+parse; output digest {digest}", flush=True)
+            with tempfile.TemporaryDirectory() as home:  # the store of parses and verdicts, as a second run finds it
+                os.environ["KBGEN_CACHE_DIR"] = home
+                for which in ("first run, keeping its store", "second run, from the store"):
+                    seconds, peak, cpu, digest = whole_command(out)
+                    print(f"whole command `kbgen dupes --json`, {which}: {seconds:.2f} s ({cpu:.1f} s CPU), peak {peak:.0f} MB; "
+                          f"{seconds / plain_s:.2f}x plain read+parse; output digest {digest}", flush=True)
+                del os.environ["KBGEN_CACHE_DIR"]
+    if not args.whole_only and len(cases) <= args.exhaustive_max:
         full, _ = timed("dedupe, exhaustive", dedupe.dedupe, cases, args.threshold, exhaustive=True)
         wanted, found = same_group_pairs(full.groups), same_group_pairs(fast.groups)
         both = shared_pairs(full.groups, fast.groups)

@@ -293,6 +293,11 @@ class CustomerNames:
 
     def find(self, text: str, any_case: bool = False) -> str | None:
         """The first customer name in ``text``, as written there; ``any_case`` for ids ("globex-17")."""
+        if text.isascii():
+            # ASCII text folds to its lower case, word for word: one pass over it rules out almost every text
+            present = set(_WORD.findall(text.lower()))
+            if self.single.isdisjoint(present) and self.first.isdisjoint(present):
+                return None
         originals = _WORD.findall(visible(text))
         words = [fold_word(w) for w in originals]
         for i, word in enumerate(words):
