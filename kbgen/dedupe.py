@@ -863,10 +863,10 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
            *, exhaustive: bool = False, cache: Caches | None = None, workers: int = 1) -> DedupeResult:
     """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference).
 
-    ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept. ``workers``
-    > 1 scores the candidate pairs in that many processes (:mod:`kbgen.workers`); the groups, scores and near
-    misses are the same. (Normalising texts and grouping blocks stay here: shared out, they cost about as
-    much in sending results back, and the block matrices already use numpy's threads.)
+    ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept (the pipeline
+    fills it from the validation workers, which normalise each case's texts where they check it). ``workers``
+    > 1 scores the candidate pairs, and groups the components (which share no text), in that many processes
+    (:mod:`kbgen.workers`); the groups, scores and near misses are the same.
     """
     # Many small objects, no cycles: paused, the cycle collector does not walk every parsed case again and
     # again (a tenth of dedupe's time at 100,000 cases; see no_cycle_collection)
@@ -928,32 +928,43 @@ def _dedupe(cases: Sequence[Case], threshold: float, near_miss_margin: float, ex
     for unit in units:
         component[_find(parent, unit.rep)].append(unit)
     pointed = {u.rep for u in units if u.pointed}
-    groups: list[Group] = []
-    group_of: dict[int, int] = {}
-    memo: dict[tuple[int, int], tuple[float, str]] = {}
+    def component_groups(root: int) -> tuple[list[tuple[list[int], Group]], tuple[int, bool, int, int]]:
+        """One component's groups (with their members), and what it cost: its distinct texts, whether it was
+        cut into blocks, its largest block, how many blocks were peeled. Pure: a worker process can run it."""
+        memo: dict[tuple[int, int], tuple[float, str]] = {}
 
-    def reason(i: int, j: int) -> tuple[float, str]:  # copies share texts: score each pair of texts once
-        key = (rid[i], rid[j])
-        if key not in memo:
-            memo[key] = scorer(reps[key[0]], reps[key[1]])
-        return memo[key]
+        def reason(i: int, j: int) -> tuple[float, str]:  # copies share texts: score each pair of texts once
+            key = (rid[i], rid[j])
+            if key not in memo:
+                memo[key] = scorer(reps[key[0]], reps[key[1]])
+            return memo[key]
 
-    for root in sorted(component):
         nodes = _nodes(component[root], rid, apart, ordered)
-        work["largest_component_texts"] = max(work["largest_component_texts"],
-                                              len({rid[m] for n in nodes for m in n.members}))
         blocks = _blocks(nodes, rid, reps, link, ordered)
-        work["split_components"] += len(blocks) > 1
+        found: list[tuple[list[int], Group]] = []
+        widest = peeled = 0
         for block in blocks:
             drafts, rid_pos, scores, agreed = _group_block(block, rid, reps, scorer, threshold, ordered)
-            work["largest_block_texts"] = max(work["largest_block_texts"], len(rid_pos))
-            work["peeled_blocks"] += not agreed
+            widest = max(widest, len(rid_pos))
+            peeled += not agreed
             for draft in drafts:
                 members = [m for n in draft for m in n.members]
-                for m in members:
-                    group_of[m] = len(groups)
-                groups.append(_group(members, pointed, target, ordered, sizes, reason,
-                                     _lowest(members, rid, rid_pos, scores)))
+                found.append((members, _group(members, pointed, target, ordered, sizes, reason,
+                                              _lowest(members, rid, rid_pos, scores))))
+        return found, (len({rid[m] for n in nodes for m in n.members}), len(blocks) > 1, widest, peeled)
+
+    # Components share no text, so each is grouped on its own: in the worker processes, when there are many
+    groups: list[Group] = []
+    group_of: dict[int, int] = {}
+    for found, (distinct, split, widest, peeled) in fork_map(component_groups, sorted(component), workers):
+        work["largest_component_texts"] = max(work["largest_component_texts"], distinct)
+        work["split_components"] += split
+        work["largest_block_texts"] = max(work["largest_block_texts"], widest)
+        work["peeled_blocks"] += peeled
+        for members, group in found:
+            for m in members:
+                group_of[m] = len(groups)
+            groups.append(group)
     near = []
     for (a, b), (score, why) in known.items():
         i, j = first[a], first[b]

@@ -13,7 +13,7 @@ import html as htmllib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -459,27 +459,29 @@ def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.Cu
 Verdict = tuple[Case | None, list[Diagnostic]]
 
 
-def _checked(raw: RawCase, then: Callable[[Case], object] | None, *rules: Any) -> tuple[Verdict, tuple[int, ...], object]:
-    """One file's verdict as a worker process sends it back: the case without its sections (which the parent
-    has already, in ``raw``: only their places in it come back, so no section is pickled a second time),
-    and ``then(case)``."""
+def _checked(raw: RawCase, then: Callable[[Case], object] | None, *rules: Any,
+             ) -> tuple[dict[str, Any] | None, list[Diagnostic], tuple[int, ...], object]:
+    """One file's verdict as a worker process sends it back: the case's fields without its sections (which the
+    parent has already, in ``raw``: only their places in it come back, so no section is pickled a second time),
+    the problems, and ``then(case)``."""
     case, problems = _case(raw, *rules)
     if case is None:
-        return (None, problems), (), None
+        return None, problems, (), None
     extra = then(case) if then is not None else None
     where = {id(s): n for n, s in enumerate(raw.sections)}
     places = (*(where[id(s)] for s in case.sections), -1, *(where[id(s)] for s in case.notes))
-    return (replace(case, sections=(), notes=()), problems), places, extra
+    fields = dict(vars(case), sections=(), notes=())  # a plain dict: cheaper to copy and pickle than a Case
+    return fields, problems, places, extra
 
 
-def _whole(verdict: Verdict, places: tuple[int, ...], raw: RawCase) -> Verdict:
-    """The verdict :func:`_checked` sent, with its case's sections put back from ``raw``."""
-    case, problems = verdict
-    if case is None:
-        return verdict
+def _whole(fields: dict[str, Any] | None, places: tuple[int, ...], raw: RawCase) -> Case | None:
+    """The case :func:`_checked` sent, with its sections put back from ``raw``."""
+    if fields is None:
+        return None
     cut = places.index(-1)
-    return replace(case, sections=tuple(raw.sections[n] for n in places[:cut]),
-                   notes=tuple(raw.sections[n] for n in places[cut + 1 :])), problems
+    fields["sections"] = tuple(raw.sections[n] for n in places[:cut])
+    fields["notes"] = tuple(raw.sections[n] for n in places[cut + 1 :])
+    return Case(**fields)
 
 
 def rule_inputs(root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str],
@@ -539,8 +541,8 @@ def validate(
             if vkey is not None and vkey in known:
                 case, problems = known[vkey]
             else:
-                verdict, places, extra = next(verdicts)
-                case, problems = _whole(verdict, places, raw)
+                fields, problems, places, extra = next(verdicts)
+                case = _whole(fields, places, raw)
                 if case is not None and then is not None:
                     out.extra[raw.path] = extra
                 if cache is not None and vkey is not None:
