@@ -6,8 +6,11 @@ Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it 
 - read+parse time: kbgen's own load + validate, and a plain CSafeLoader reader as the floor;
 - dedupe time and its ratio to both (target: at most 3x read+parse at 100k);
 - the whole command, `kbgen dupes --json` in a new process (worker processes included, as a user runs
-  it), its time against the floor and its peak memory (the largest process: the parent or one worker):
-  afresh (`--no-cache`), then twice with a store of its own (the first run writes it, the second reads it);
+  it), its time against the floor, its CPU time (every process), its peak memory (the largest process:
+  the parent or one worker) and a digest of what it prints (the same whenever the groups, scores and near
+  misses are): afresh (`--no-cache`), then twice with a store of its own (the first run writes it, the
+  second reads it); ``--rounds N`` runs these N times, each after reading the floor again (the machine's
+  load moves), and ``--whole-only`` skips the stages timed in this process;
 - for N up to --exhaustive-max, the exhaustive reference (every pair in a product scored
   with the same score_pair and clustered the same way): the share of its same-group pairs
   that the fast path also groups together, and pairs the fast path groups that it does not;
@@ -37,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate, generate_hard
 
 from kbgen import dedupe, workers
+from kbgen.cache import Caches
 from kbgen.dedupe import DedupeResult
 from kbgen.models import Case, Group, Section
 
@@ -69,14 +73,23 @@ def plain_read(cases_dir: Path) -> list[Case]:
 
 
 def kbgen_read(out: Path, jobs: int = 1) -> list[Case] | None:
-    """kbgen's own load + validate, if those modules are there, in ``jobs`` processes."""
+    """kbgen's own load + validate in ``jobs`` processes, as the pipeline runs them: the validation workers
+    also normalise each valid case's texts for dedupe, which are put in :data:`PREPARED` for it."""
     try:
         from kbgen import load, validate
     except ImportError:
         return None
     raws, _ = load.load_cases(out / "cases", out, workers=jobs)
     rc_data, rc_lines, _ = load.load_root_causes(out / "root-causes.yml", out)
-    return validate.validate(raws, rc_data, rc_lines, "root-causes.yml", workers=jobs).cases
+    checked = validate.validate(raws, rc_data, rc_lines, "root-causes.yml", workers=jobs, then=dedupe.prepare)
+    for case in checked.cases:
+        if case.path in checked.extra:
+            PREPARED.prepared.put(dedupe.text_key(case), checked.extra[case.path])
+    return checked.cases
+
+
+PREPARED = Caches()
+"""Dedupe's normalised texts from :func:`kbgen_read` (empty when the plain reader's cases are deduplicated)."""
 
 
 DUPES_YML = """site_name: Bench dupes
@@ -164,7 +177,7 @@ def in_process(args: argparse.Namespace, out: Path, plain: list[Case], plain_s: 
     print(f"public cases: {len(cases)}")
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    fast, dedupe_s = timed("dedupe", dedupe.dedupe, cases, args.threshold, workers=args.workers)
+    fast, dedupe_s = timed("dedupe", dedupe.dedupe, cases, args.threshold, workers=args.workers, cache=PREPARED)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {before:.0f} MB with the cases read, {after:.0f} MB after dedupe (+{after - before:.0f} MB)")
     merged = [g for g in fast.groups if len(g.members) > 1]
