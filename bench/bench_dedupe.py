@@ -6,8 +6,11 @@ Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it 
 - read+parse time: kbgen's own load + validate, and a plain CSafeLoader reader as the floor;
 - dedupe time and its ratio to both (target: at most 3x read+parse at 100k);
 - the whole command, `kbgen dupes --json` in a new process (worker processes included, as a user runs
-  it), its time against the floor and its peak memory (the largest process: the parent or one worker):
-  afresh (`--no-cache`), then twice with a store of its own (the first run writes it, the second reads it);
+  it), its time against the floor, its CPU time (every process), its peak memory (the largest process:
+  the parent or one worker) and a digest of what it prints (the same whenever the groups, scores and near
+  misses are): afresh (`--no-cache`), then twice with a store of its own (the first run writes it, the
+  second reads it); ``--rounds N`` runs these N times, each after reading the floor again (the machine's
+  load moves), and ``--whole-only`` skips the stages timed in this process;
 - for N up to --exhaustive-max, the exhaustive reference (every pair in a product scored
   with the same score_pair and clustered the same way): the share of its same-group pairs
   that the fast path also groups together, and pairs the fast path groups that it does not;
@@ -17,8 +20,10 @@ Generates N cases with bench/generate.py in the hard shape (or reuses DIR if it 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,10 +37,11 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_build import measure
 from generate import generate, generate_hard
 
 from kbgen import dedupe, workers
+from kbgen.cache import Caches
+from kbgen.dedupe import DedupeResult
 from kbgen.models import Case, Group, Section
 
 
@@ -67,14 +73,23 @@ def plain_read(cases_dir: Path) -> list[Case]:
 
 
 def kbgen_read(out: Path, jobs: int = 1) -> list[Case] | None:
-    """kbgen's own load + validate, if those modules are there, in ``jobs`` processes."""
+    """kbgen's own load + validate in ``jobs`` processes, as the pipeline runs them: the validation workers
+    also normalise each valid case's texts for dedupe, which are put in :data:`PREPARED` for it."""
     try:
         from kbgen import load, validate
     except ImportError:
         return None
     raws, _ = load.load_cases(out / "cases", out, workers=jobs)
     rc_data, rc_lines, _ = load.load_root_causes(out / "root-causes.yml", out)
-    return validate.validate(raws, rc_data, rc_lines, "root-causes.yml", workers=jobs).cases
+    checked = validate.validate(raws, rc_data, rc_lines, "root-causes.yml", workers=jobs, then=dedupe.prepare)
+    for case in checked.cases:
+        if case.path in checked.extra:
+            PREPARED.prepared.put(dedupe.text_key(case), checked.extra[case.path])
+    return checked.cases
+
+
+PREPARED = Caches()
+"""Dedupe's normalised texts from :func:`kbgen_read` (empty when the plain reader's cases are deduplicated)."""
 
 
 DUPES_YML = """site_name: Bench dupes
@@ -88,15 +103,33 @@ plugins:
       as_of: "2026-11-20"
 """
 
-def whole_command(out: Path, *extra: str) -> tuple[float, float]:
-    """Seconds and peak MB of `kbgen dupes --json` on the folder, run as a user runs it."""
+MEASURE = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "wb") as out:
+    code = subprocess.call(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL)
+seconds = time.perf_counter() - t
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+"""
+
+
+def whole_command(out: Path, *extra: str) -> tuple[float, float, float, str]:
+    """Seconds, peak MB, CPU seconds (every process) and a digest of the output of `kbgen dupes --json` on the
+    folder, run as a user runs it. The digest is the same whenever the groups, scores and near misses are."""
     (out / "mkdocs.yml").write_text(DUPES_YML)
     (out / "pages").mkdir(exist_ok=True)
     kbgen = str(Path(sys.executable).with_name("kbgen"))
-    code, seconds, rss_kb = measure([kbgen, "dupes", "--json", *extra, "-f", str(out / "mkdocs.yml")], out)
-    if code != 0:
-        raise SystemExit(f"kbgen dupes failed with exit code {code}")
-    return seconds, rss_kb / 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        printed = Path(tmp) / "dupes.json"
+        cmd = [kbgen, "dupes", "--json", *extra, "-f", str(out / "mkdocs.yml")]
+        run = subprocess.run([sys.executable, "-c", MEASURE, str(printed), *cmd], cwd=out, capture_output=True, text=True,
+                             check=True)
+        code, seconds, rss_kb, cpu = run.stdout.split()
+        if int(code) != 0:
+            raise SystemExit(f"kbgen dupes failed with exit code {code}")
+        digest = hashlib.sha256(printed.read_bytes()).hexdigest()[:16]
+    return float(seconds), int(rss_kb) / 1024, float(cpu), digest
 
 
 def same_group_pairs(groups: Sequence[Group]) -> int:
@@ -135,30 +168,16 @@ def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return value, seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("n", type=int)
-    parser.add_argument("--dir", type=Path, help="default: /tmp/kbgen-bench/N")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threshold", type=float, default=dedupe.DEFAULT_THRESHOLD)
-    parser.add_argument("--exhaustive-max", type=int, default=5000)
-    parser.add_argument("--plain", action="store_true", help="skip kbgen's own load+validate (slow at 100k)")
-    parser.add_argument("--shape", choices=["hard", "default"], default="hard", help="bench/generate.py's shape")
-    parser.add_argument("--workers", type=int, default=workers.count(), help="processes (default: the cores, as kbgen uses)")
-    args = parser.parse_args()
-    out = args.dir or Path(f"/tmp/kbgen-bench/{args.shape}-{args.n}")
-    if sum(1 for _ in (out / "cases").rglob("*.md")) != args.n:
-        make = generate_hard if args.shape == "hard" else generate
-        timed(f"generate {args.n} cases ({args.shape})", make, args.n, out, args.seed)
-
-    plain, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
+def in_process(args: argparse.Namespace, out: Path, plain: list[Case], plain_s: float) -> tuple[list[Case], DedupeResult]:
+    """kbgen's load + validate and dedupe timed here, with precision and recall against the truth; the public
+    cases and what dedupe made of them."""
     checked, kbgen_s = (None, 0.0) if args.plain else timed(f"read+parse (kbgen load+validate, {args.workers} processes)",
                                                              kbgen_read, out, args.workers)
     cases = [c for c in (checked if checked is not None else plain) if c.public]
     print(f"public cases: {len(cases)}")
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    fast, dedupe_s = timed("dedupe", dedupe.dedupe, cases, args.threshold, workers=args.workers)
+    fast, dedupe_s = timed("dedupe", dedupe.dedupe, cases, args.threshold, workers=args.workers, cache=PREPARED)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {before:.0f} MB with the cases read, {after:.0f} MB after dedupe (+{after - before:.0f} MB)")
     merged = [g for g in fast.groups if len(g.members) > 1]
@@ -171,18 +190,45 @@ def main() -> None:
           + (f"{dedupe_s / kbgen_s:.2f}x kbgen" if checked is not None else "kbgen load not available"))
     if checked is not None:
         print(f"kbgen load + validate + dedupe / plain read+parse: {(kbgen_s + dedupe_s) / plain_s:.2f}x")
+    return cases, fast
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("--dir", type=Path, help="default: /tmp/kbgen-bench/N")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threshold", type=float, default=dedupe.DEFAULT_THRESHOLD)
+    parser.add_argument("--exhaustive-max", type=int, default=5000)
+    parser.add_argument("--plain", action="store_true", help="skip kbgen's own load+validate (slow at 100k)")
+    parser.add_argument("--shape", choices=["hard", "default"], default="hard", help="bench/generate.py's shape")
+    parser.add_argument("--workers", type=int, default=workers.count(), help="processes (default: the cores, as kbgen uses)")
+    parser.add_argument("--rounds", type=int, default=1, help="times the whole command is run (three ways), each after the floor")
+    parser.add_argument("--whole-only", action="store_true", help="only the floor and the whole command (skip the in-process stages)")
+    args = parser.parse_args()
+    out = args.dir or Path(f"/tmp/kbgen-bench/{args.shape}-{args.n}")
+    if sum(1 for _ in (out / "cases").rglob("*.md")) != args.n:
+        make = generate_hard if args.shape == "hard" else generate
+        timed(f"generate {args.n} cases ({args.shape})", make, args.n, out, args.seed)
+
+    plain, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
+    if not args.whole_only:  # precision and recall, and each stage in this process
+        cases, fast = in_process(args, out, plain, plain_s)
     if not args.plain:
-        seconds, peak = whole_command(out, "--no-cache")
-        print(f"whole command `kbgen dupes --json --no-cache`: {seconds:.2f} s, peak {peak:.0f} MB; "
-              f"{seconds / plain_s:.2f}x plain read+parse")
-        with tempfile.TemporaryDirectory() as home:  # the store of parses and verdicts, as a second run finds it
-            os.environ["KBGEN_CACHE_DIR"] = home
-            for run in ("first run, keeping its store", "second run, from the store"):
-                seconds, peak = whole_command(out)
-                print(f"whole command `kbgen dupes --json`, {run}: {seconds:.2f} s, peak {peak:.0f} MB; "
-                      f"{seconds / plain_s:.2f}x plain read+parse")
-            del os.environ["KBGEN_CACHE_DIR"]
-    if len(cases) <= args.exhaustive_max:
+        for run in range(args.rounds):  # the floor again before each round: the machine's load moves
+            if run:
+                _, plain_s = timed("read+parse (plain CSafeLoader)", plain_read, out / "cases")
+            seconds, peak, cpu, digest = whole_command(out, "--no-cache")
+            print(f"whole command `kbgen dupes --json --no-cache`: {seconds:.2f} s ({cpu:.1f} s CPU), peak {peak:.0f} MB; "
+                  f"{seconds / plain_s:.2f}x plain read+parse; output digest {digest}", flush=True)
+            with tempfile.TemporaryDirectory() as home:  # the store of parses and verdicts, as a second run finds it
+                os.environ["KBGEN_CACHE_DIR"] = home
+                for which in ("first run, keeping its store", "second run, from the store"):
+                    seconds, peak, cpu, digest = whole_command(out)
+                    print(f"whole command `kbgen dupes --json`, {which}: {seconds:.2f} s ({cpu:.1f} s CPU), peak {peak:.0f} MB; "
+                          f"{seconds / plain_s:.2f}x plain read+parse; output digest {digest}", flush=True)
+                del os.environ["KBGEN_CACHE_DIR"]
+    if not args.whole_only and len(cases) <= args.exhaustive_max:
         full, _ = timed("dedupe, exhaustive", dedupe.dedupe, cases, args.threshold, exhaustive=True)
         wanted, found = same_group_pairs(full.groups), same_group_pairs(fast.groups)
         both = shared_pairs(full.groups, fast.groups)

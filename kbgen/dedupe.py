@@ -97,17 +97,16 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from itertools import combinations
+from dataclasses import dataclass, field
+from itertools import chain, combinations
 from sys import intern
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .cache import Caches
+from .cache import Caches, no_cycle_collection
 from .models import Case, Diagnostic, Group, NearMiss
 from .workers import fork_map
 
@@ -246,11 +245,16 @@ def _hash(word: str) -> int:
     return zlib.crc32(word.encode())  # stable across runs, unlike hash()
 
 
+def text_key(case: Case) -> tuple[str, str, str, str]:
+    """What a case's normalised texts depend on: ``Caches.prepared`` keeps them by it."""
+    return case.product, case.title, case.problem, case.solution
+
+
 def prepare(case: Case, cache: Caches | None = None) -> _Text:
     """A case's normalised texts; ``cache`` (kept by `kbgen serve`) skips cases whose text did not change."""
     if cache is None:
         return _prepare(case)
-    return cache.prepared.get((case.product, case.title, case.problem, case.solution), lambda: _prepare(case))
+    return cache.prepared.get(text_key(case), lambda: _prepare(case))
 
 
 def _prepare(case: Case) -> _Text:
@@ -320,19 +324,19 @@ class _Weights:
                 out[product] = {w: (math.log(1 + n / min(c, n)) / scale) ** IDF_POWER for w, c in fixed.items()}
 
     def rep(self, text: _Text) -> _Rep:
-        fix = self.fix.setdefault(text.product, {})
-        rep = _Rep(text.product, frozenset(fix.get(w, w) for w in text.solution),
-                   frozenset(fix.get(w, w) for w in text.problem) | {intern("#" + c.lower()) for c in text.codes},
-                   text.codes, frozenset(fix.get(w, w) for w in text.quoted))
+        fix = self.fix.setdefault(text.product, {}).get
+        solution = frozenset(map(fix, text.solution, text.solution))  # fix(w, w): the word itself when it is no typo
+        problem = frozenset(map(fix, text.problem, text.problem)) | {intern("#" + c.lower()) for c in text.codes}
         # every word gets a weight once, so scoring is plain lookups: an error code, or a word no
         # counted problem uses (score_pair's ``among`` may leave a case out), is as specific as can be
         sol, prob = self.sol.setdefault(text.product, {}), self.prob.setdefault(text.product, {})
-        for word in rep.solution:
-            sol.setdefault(word, 1.0)
-        for word in rep.problem:
-            prob.setdefault(word, 1.0)
-        return replace(rep, solution_mass=sum(map(sol.__getitem__, rep.solution)),
-                       problem_mass=sum(map(prob.__getitem__, rep.problem)), text=" ".join(sorted(rep.solution)))
+        for table, found in ((sol, solution), (prob, problem)):
+            if not table.keys() >= found:  # almost always: every word is known
+                for word in found:
+                    table.setdefault(word, 1.0)
+        return _Rep(text.product, solution, problem, text.codes, frozenset(map(fix, text.quoted, text.quoted)),
+                    solution_mass=sum(map(sol.__getitem__, solution)), problem_mass=sum(map(prob.__getitem__, problem)),
+                    text=" ".join(sorted(solution)))
 
     def table(self, rep: _Rep, problem: bool) -> dict[str, float]:
         return (self.prob if problem else self.sol)[rep.product]
@@ -430,13 +434,15 @@ class _Scorer:
         blocked = np.zeros((k, k), dtype=bool)
         parts = []
         for problem in (False, True):
-            vocab: dict[str, int] = {}
-            rows, cols, vals = [], [], []
+            vocab = _Numbered()
+            rows: list[int] = []
+            cols: list[int] = []
+            vals: list[float] = []
             for i, rep in enumerate(reps):
-                for w in rep.problem if problem else rep.solution:
-                    rows.append(i)
-                    cols.append(vocab.setdefault(w, len(vocab)))
-                    vals.append(self.weights.weight(rep, w, problem))
+                found = rep.problem if problem else rep.solution
+                rows += [i] * len(found)
+                cols += map(vocab.__getitem__, found)
+                vals += map(self.weights.table(rep, problem).__getitem__, found)
             dense = np.zeros((k, max(len(vocab), 1)))
             dense[rows, cols] = vals
             parts.append((dense, (dense > 0).astype(np.float64), np.array([self.mass(r, problem) for r in reps])))
@@ -486,6 +492,14 @@ class _Scorer:
         return out, blocked
 
 
+class _Numbered(dict[str, int]):
+    """Words numbered in the order they are first seen."""
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = len(self)
+        return number
+
+
 def _blend(both: np.ndarray, rows: np.ndarray, cols: np.ndarray, overlap: float = 0.5) -> np.ndarray:
     """``_Scorer._similarity`` for a block of pairs: ``both`` holds the weight of the shared words,
     ``rows`` and ``cols`` each side's weight (broadcast to the block)."""
@@ -513,12 +527,28 @@ def score_pair(a: Case, b: Case, among: Sequence[Case] | None = None) -> tuple[f
 # ---------------------------------------------------------------- candidates
 
 
-def _features(rep: _Rep, prefixed: dict[str, str]) -> Iterator[str]:
-    """A text's index features, each once: solution words, and problem words marked ``p:`` (a solution
-    word never holds a colon; each marked word is made once, not once per text)."""
-    yield from rep.solution
-    for w in rep.problem:
-        yield prefixed.get(w) or prefixed.setdefault(w, "p:" + w)
+class _Marked(dict[str, str]):
+    """Problem words marked ``p:`` (a solution word never holds a colon), each made once, not once per text."""
+
+    def __missing__(self, word: str) -> str:
+        marked = self[word] = "p:" + word
+        return marked
+
+
+def _features(rep: _Rep, marked: _Marked) -> Iterator[str]:
+    """A text's index features, each once: solution words, and problem words marked ``p:``."""
+    return chain(rep.solution, map(marked.__getitem__, rep.problem))
+
+
+class _Rank(dict[str, int]):
+    """Features numbered in the order of a sort key, so a text's features are sorted by plain lookups."""
+
+    def __init__(self, features: Iterable[str], key: Callable[[str], tuple[int, str]]) -> None:
+        super().__init__((f, n) for n, f in enumerate(sorted(features, key=key)))
+
+
+def _by_count(count: Counter[str]) -> Callable[[str], tuple[int, str]]:
+    return lambda f: (count[f], f)
 
 
 def candidate_pairs(reps: Sequence[_Rep]) -> np.ndarray:
@@ -531,27 +561,40 @@ def candidate_pairs(reps: Sequence[_Rep]) -> np.ndarray:
     scored, so the work grows linearly with the number of distinct texts. Features are walked, not
     kept per text, and pairs are packed in int64: at 100,000 cases sets of them cost 100 MB.
     """
-    prefixed: dict[str, str] = {}
-    df = Counter((r.product, f) for r in reps for f in _features(r, prefixed))
+    marked = _Marked()
+    df: dict[str, Counter[str]] = defaultdict(Counter)
+    for rep in reps:
+        df[rep.product].update(_features(rep, marked))
+    # per product: features by (how many texts use it, the feature), and the shared ones; and all by (hash, feature)
+    rare_rank = {product: _Rank(count, _by_count(count)) for product, count in df.items()}
+    shared = {product: {f for f, n in count.items() if n > 1} for product, count in df.items()}
+    hash_rank = _Rank({f for count in df.values() for f in count}, lambda f: (_hash(f), f))
+    del df
     sketches = []
     for rep in reps:
-        shared = [f for f in _features(rep, prefixed) if df[(rep.product, f)] > 1]
-        rare = sorted(shared, key=lambda f: (df[(rep.product, f)], f))[:RARE_WORDS]
-        hashed = sorted(shared, key=lambda f: (_hash(f), f))[:HASHED_WORDS]
+        found = list(filter(shared[rep.product].__contains__, _features(rep, marked)))
+        rare = sorted(found, key=rare_rank[rep.product].__getitem__)[:RARE_WORDS]
+        hashed = sorted(found, key=hash_rank.__getitem__)[:HASHED_WORDS]
         sketches.append(tuple(dict.fromkeys(rare + hashed)))
+    del rare_rank, hash_rank, shared
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, (rep, sketch) in enumerate(zip(reps, sketches, strict=True)):
-        for feature in sketch:
-            index[(rep.product, feature)].append(i)
+    for i in sorted(range(len(reps)), key=lambda i: (sketches[i], i)):  # each list comes out sorted: alike sketches side by side
+        product = reps[i].product
+        for feature in sketches[i]:
+            index[(product, feature)].append(i)
     n = len(reps)
-    found = array("q")
-    for members in index.values():
-        members.sort(key=lambda i: (sketches[i], i))  # alike sketches end up side by side
-        for pos, i in enumerate(members):
-            for j in members[pos + 1 : pos + 1 + WINDOW]:
-                found.append(min(i, j) * n + max(i, j))
-    codes = np.unique(np.frombuffer(found, dtype=np.int64)) if found else np.zeros(0, dtype=np.int64)
-    return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
+    lists = [members for members in index.values() if len(members) > 1]
+    if not lists:
+        return np.zeros((0, 2), dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
+    which = np.repeat(np.arange(len(lists)), [len(members) for members in lists])
+    found_codes = []
+    for step in range(1, WINDOW + 1):  # each text with the next WINDOW texts of its list
+        same = which[:-step] == which[step:]
+        a, b = flat[:-step][same], flat[step:][same]
+        found_codes.append(np.minimum(a, b) * n + np.maximum(a, b))
+    codes = np.unique(np.concatenate(found_codes))
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def all_pairs(reps: Sequence[_Rep]) -> np.ndarray:
@@ -820,11 +863,19 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
            *, exhaustive: bool = False, cache: Caches | None = None, workers: int = 1) -> DedupeResult:
     """Group duplicate cases. ``exhaustive`` scores every pair of texts (slow; the benchmark's reference).
 
-    ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept. ``workers``
-    > 1 scores the candidate pairs in that many processes (:mod:`kbgen.workers`); the groups, scores and near
-    misses are the same. (Normalising texts and grouping blocks stay here: shared out, they cost about as
-    much in sending results back, and the block matrices already use numpy's threads.)
+    ``cache`` keeps normalised texts between builds (`kbgen serve`); without it nothing is kept (the pipeline
+    fills it from the validation workers, which normalise each case's texts where they check it). ``workers``
+    > 1 scores the candidate pairs, and groups the components (which share no text), in that many processes
+    (:mod:`kbgen.workers`); the groups, scores and near misses are the same.
     """
+    # Many small objects, no cycles: paused, the cycle collector does not walk every parsed case again and
+    # again (a tenth of dedupe's time at 100,000 cases; see no_cycle_collection)
+    with no_cycle_collection():
+        return _dedupe(cases, threshold, near_miss_margin, exhaustive, cache, workers)
+
+
+def _dedupe(cases: Sequence[Case], threshold: float, near_miss_margin: float, exhaustive: bool, cache: Caches | None,
+            workers: int) -> DedupeResult:
     ordered = sorted(cases, key=lambda c: (c.id.lower(), c.id, c.path))
     same: dict[_Text, _Text] = {}
     texts = [same.setdefault(text, text) for text in (prepare(c, cache) for c in ordered)]  # one object per text
@@ -877,32 +928,43 @@ def dedupe(cases: Sequence[Case], threshold: float = DEFAULT_THRESHOLD, near_mis
     for unit in units:
         component[_find(parent, unit.rep)].append(unit)
     pointed = {u.rep for u in units if u.pointed}
-    groups: list[Group] = []
-    group_of: dict[int, int] = {}
-    memo: dict[tuple[int, int], tuple[float, str]] = {}
+    def component_groups(root: int) -> tuple[list[tuple[list[int], Group]], tuple[int, bool, int, int]]:
+        """One component's groups (with their members), and what it cost: its distinct texts, whether it was
+        cut into blocks, its largest block, how many blocks were peeled. Pure: a worker process can run it."""
+        memo: dict[tuple[int, int], tuple[float, str]] = {}
 
-    def reason(i: int, j: int) -> tuple[float, str]:  # copies share texts: score each pair of texts once
-        key = (rid[i], rid[j])
-        if key not in memo:
-            memo[key] = scorer(reps[key[0]], reps[key[1]])
-        return memo[key]
+        def reason(i: int, j: int) -> tuple[float, str]:  # copies share texts: score each pair of texts once
+            key = (rid[i], rid[j])
+            if key not in memo:
+                memo[key] = scorer(reps[key[0]], reps[key[1]])
+            return memo[key]
 
-    for root in sorted(component):
         nodes = _nodes(component[root], rid, apart, ordered)
-        work["largest_component_texts"] = max(work["largest_component_texts"],
-                                              len({rid[m] for n in nodes for m in n.members}))
         blocks = _blocks(nodes, rid, reps, link, ordered)
-        work["split_components"] += len(blocks) > 1
+        found: list[tuple[list[int], Group]] = []
+        widest = peeled = 0
         for block in blocks:
             drafts, rid_pos, scores, agreed = _group_block(block, rid, reps, scorer, threshold, ordered)
-            work["largest_block_texts"] = max(work["largest_block_texts"], len(rid_pos))
-            work["peeled_blocks"] += not agreed
+            widest = max(widest, len(rid_pos))
+            peeled += not agreed
             for draft in drafts:
                 members = [m for n in draft for m in n.members]
-                for m in members:
-                    group_of[m] = len(groups)
-                groups.append(_group(members, pointed, target, ordered, sizes, reason,
-                                     _lowest(members, rid, rid_pos, scores)))
+                found.append((members, _group(members, pointed, target, ordered, sizes, reason,
+                                              _lowest(members, rid, rid_pos, scores))))
+        return found, (len({rid[m] for n in nodes for m in n.members}), len(blocks) > 1, widest, peeled)
+
+    # Components share no text, so each is grouped on its own: in the worker processes, when there are many
+    groups: list[Group] = []
+    group_of: dict[int, int] = {}
+    for found, (distinct, split, widest, peeled) in fork_map(component_groups, sorted(component), workers):
+        work["largest_component_texts"] = max(work["largest_component_texts"], distinct)
+        work["split_components"] += split
+        work["largest_block_texts"] = max(work["largest_block_texts"], widest)
+        work["peeled_blocks"] += peeled
+        for members, group in found:
+            for m in members:
+                group_of[m] = len(groups)
+            groups.append(group)
     near = []
     for (a, b), (score, why) in known.items():
         i, j = first[a], first[b]

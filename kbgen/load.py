@@ -66,7 +66,8 @@ def parse_yaml(text: str, path: str, first_line: int = 1, texts: TextMap | None 
         problems = _walk(node, (), lines, set(), path, first_line, {} if texts is None else texts)
         if problems:
             return None, lines, problems
-        return loader.construct_document(node), lines, []
+        plain = _plain(loader, node)
+        return (loader.construct_document(node) if plain is None else plain), lines, []
     except yaml.MarkedYAMLError as exc:
         # The context (an unclosed quote or bracket) is where the mistake usually is; the problem is where it was noticed.
         mark = exc.context_mark or exc.problem_mark
@@ -79,6 +80,31 @@ def parse_yaml(text: str, path: str, first_line: int = 1, texts: TextMap | None 
         return None, {}, [diag(path, first_line, f"invalid YAML: {exc}")]
     finally:
         loader.dispose()
+
+
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null"))
+
+
+def _plain(loader: yaml.BaseLoader, node: yaml.Node) -> dict[object, object] | None:
+    """What ``construct_document`` makes of the usual front matter (a mapping of plain scalars and lists of them),
+    made by the same constructor of each scalar without the generic machinery around them (a third of parsing
+    the YAML); None for anything else (merge keys, other tags, nested mappings), which that machinery builds."""
+    if type(node) is not yaml.MappingNode or node.tag != "tag:yaml.org,2002:map":
+        return None
+    make = loader.yaml_constructors
+    out: dict[object, object] = {}
+    for key, value in node.value:
+        if type(key) is not yaml.ScalarNode or key.tag not in _SCALAR_TAGS:
+            return None
+        if type(value) is yaml.ScalarNode and value.tag in _SCALAR_TAGS:
+            item: object = make[value.tag](loader, value)
+        elif (type(value) is yaml.SequenceNode and value.tag == "tag:yaml.org,2002:seq"
+              and all(type(v) is yaml.ScalarNode and v.tag in _SCALAR_TAGS for v in value.value)):
+            item = [make[v.tag](loader, v) for v in value.value]
+        else:
+            return None
+        out[make[key.tag](loader, key)] = item  # a later equal key wins, as in construct_mapping
+    return out
 
 
 class _AliasFound(Exception):

@@ -156,7 +156,7 @@ def _checks(tokens: Sequence[Token], lines: Sequence[str], first_line: int, path
     problems: list[Diagnostic] = []
     private = False
     for i, token in enumerate(tokens):
-        if _is_split(token):
+        if token.type == "heading_open" and _is_split(token):
             title = tokens[i + 1].content
             private = reads_internal(title)
             if not private and token.map is not None and _PRIVATE_TITLE.search(fold(title)):
@@ -200,14 +200,16 @@ def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[S
     """
     lines = body.split("\n")
     env: dict[str, object] = {_SECTIONS: True}
-    tokens = _without_comments(MD.parse(body, env))
+    tokens = MD.parse(body, env)
+    if "<!--" in body:  # a token holds a comment only if the text does (the loader removed every closed one)
+        tokens = _without_comments(tokens)
     problems = _checks(tokens, lines, first_line, path)
-    deepest = max(tokens, key=lambda t: t.level, default=None)
-    if deepest is not None and deepest.level >= MAX_NESTING - 2:  # markdown-it stopped reading: nothing after it is seen
+    if tokens and max(t.level for t in tokens) >= MAX_NESTING - 2:  # markdown-it stopped reading: nothing after it is seen
+        deepest = max(tokens, key=lambda t: t.level)
         line = first_line + (deepest.map[0] if deepest.map else 0)
         problems.append(_diag(path, line, f"lists or quotes are nested more than {MAX_NESTING // 2 - 1} levels deep here; flatten them "
                                           "(text nested deeper is not read, and could swallow the headings after it)"))
-    starts = [i for i, t in enumerate(tokens) if _is_split(t)]
+    starts = [i for i, t in enumerate(tokens) if t.type == "heading_open" and _is_split(t)]
     first_map = tokens[starts[0]].map if starts else None
     preamble = "\n".join(lines[: first_map[0]] if first_map else lines)
     sections: list[Section] = []

@@ -57,7 +57,13 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
                                      "cases folder not found; create it or set the plugin's cases_dir"))
     rc_data, rc_lines, rc_problems = load.load_root_causes(options.root_causes, options.root)
     rc_path = load.display_path(options.root_causes, options.root)
-    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails, caches.checked, options.workers)
+    # dedupe's text preparation runs where each case is checked (in the worker processes), not after in this one
+    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails, caches.checked, options.workers,
+                                then=dedupe.prepare)
+    for case in checked.cases:
+        text = checked.extra.get(case.path)
+        if text is not None:
+            caches.prepared.put(dedupe.text_key(case), text)
     result = Result(as_of=options.as_of, cases=checked.cases, root_causes=checked.root_causes)
     result.diagnostics = diagnostics + rc_problems + checked.diagnostics
     public = [c for c in checked.cases if c.public]

@@ -30,9 +30,12 @@ SKELETON_LINES = frozenset({
 FIELDS = ("title", "product", "component", "versions", "tags", "root_cause")
 
 
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
 def _normal(line: str) -> str:
     """A line without its list marker, lower case, so "1. The first step." matches "the first step."."""
-    return re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line).strip().lower()
+    return _LIST_MARKER.sub("", line).strip().lower()
 
 
 def is_placeholder(text: str) -> bool:

@@ -65,6 +65,9 @@ KEYWORD_RULE = re.compile(
 """``password = value`` and the like. A value is a secret when it is assigned (``=``), quoted, or does not read as
 a plain word (it has a digit, a symbol or a capital inside): "password: expired" is prose, "password: Summer!" is not."""
 _KEYWORD_CLUE = re.compile(r"(?i)key|secret|token|passw|pwd|passphrase")
+_KEYWORD_CLUES = ("key", "secret", "token", "passw", "pwd", "passphrase")
+"""The same words: in ASCII text, ignoring case is lower-casing, so plain substring tests find them (a
+regex of alternatives ignoring case tries each at every position; other scripts fold letters in more ways)."""
 _PLACEHOLDER = re.compile(r"^(?:[A-Z0-9_]+|<.*>|\{.*\}|\$\{?\w+\}?|%\w+%|[xX*.]+|(?i:redacted|changeme|example\w*|your\w*|none|null|"
                           r"true|false|required|optional|unknown|empty|n/a))$")
 _PLAIN_WORD = re.compile(r"^[A-Za-z][a-z]*[.,;:?)]*$")
@@ -189,12 +192,12 @@ def _scan(text: str, allow_emails: Sequence[str]) -> list[Finding]:
     _line_of = _Lines(text)
     rules, clues = _clue_index()
     lower = text.lower()
-    present = frozenset(c for c in clues if c in lower)
+    present = frozenset([c for c in clues if c in lower])
     for rule in rules[present] if len(present) <= 2 else rules.__missing__(present):
         for m in rule.pattern.finditer(text):
             offset = _line_of(m.start())
             found.setdefault((offset, "secret"), Finding(offset, rule.what, True))  # one secret a line is enough to act on
-    if _KEYWORD_CLUE.search(text):
+    if any(w in lower for w in _KEYWORD_CLUES) if text.isascii() else _KEYWORD_CLUE.search(text):
         for m in KEYWORD_RULE.finditer(text):
             if _keyword_secret(m):
                 offset = _line_of(m.start())
@@ -327,6 +330,11 @@ class CustomerNames:
 
     def find(self, text: str, any_case: bool = False) -> str | None:
         """The first customer name in ``text``, as written there; ``any_case`` for ids ("globex-17")."""
+        if text.isascii():
+            # ASCII text folds to its lower case, word for word: one pass over it rules out almost every text
+            present = set(_WORD.findall(text.lower()))
+            if self.single.isdisjoint(present) and self.first.isdisjoint(present):
+                return None
         originals = _WORD.findall(visible(text))
         words = [fold_word(w) for w in originals]
         for i, word in enumerate(words):

@@ -13,9 +13,10 @@ import html as htmllib
 import math
 import re
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import nh3
 
@@ -55,6 +56,7 @@ class Validated:
     root_causes: dict[str, RootCause] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)  # path -> reason (first error)
+    extra: dict[str, object] = field(default_factory=dict)  # path -> ``then(case)`` of each case checked afresh (see validate)
 
 
 class _Fields:
@@ -497,6 +499,31 @@ def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.Cu
 Verdict = tuple[Case | None, list[Diagnostic]]
 
 
+def _checked(raw: RawCase, then: Callable[[Case], object] | None, *rules: Any,
+             ) -> tuple[dict[str, Any] | None, list[Diagnostic], tuple[int, ...], object]:
+    """One file's verdict as a worker process sends it back: the case's fields without its sections (which the
+    parent has already, in ``raw``: only their places in it come back, so no section is pickled a second time),
+    the problems, and ``then(case)``."""
+    case, problems = _case(raw, *rules)
+    if case is None:
+        return None, problems, (), None
+    extra = then(case) if then is not None else None
+    where = {id(s): n for n, s in enumerate(raw.sections)}
+    places = (*(where[id(s)] for s in case.sections), -1, *(where[id(s)] for s in case.notes))
+    fields = dict(vars(case), sections=(), notes=())  # a plain dict: cheaper to copy and pickle than a Case
+    return fields, problems, places, extra
+
+
+def _whole(fields: dict[str, Any] | None, places: tuple[int, ...], raw: RawCase) -> Case | None:
+    """The case :func:`_checked` sent, with its sections put back from ``raw``."""
+    if fields is None:
+        return None
+    cut = places.index(-1)
+    fields["sections"] = tuple(raw.sections[n] for n in places[:cut])
+    fields["notes"] = tuple(raw.sections[n] for n in places[cut + 1 :])
+    return Case(**fields)
+
+
 def rule_inputs(root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str],
                 customers: Sequence[str]) -> bytes:
     """Everything besides a file's own bytes that one file's verdict depends on, as one digest: the published
@@ -516,11 +543,14 @@ def validate(
     allow_emails: Sequence[str] = (),
     cache: BoundedCache[tuple[str, bytes, bytes], Verdict] | None = None,
     workers: int = 1,
+    then: Callable[[Case], object] | None = None,
 ) -> Validated:
     """Every rule on every file. ``cache`` keeps each file's verdict (the rules of one file are a pure function
     of its bytes and :func:`rule_inputs`), so `kbgen serve` re-checks only the files an edit changed; the
     rules across files (unique ids, references, cycles) always run on all of them. ``workers`` > 1 checks many
-    files in that many processes (:mod:`kbgen.workers`); the result is the same either way."""
+    files in that many processes (:mod:`kbgen.workers`); the result is the same either way. ``then`` (pure) is
+    run on each valid case checked afresh, where it was checked (in the worker process: the next stage's
+    per-case work shared out too), its result kept in ``extra`` by path."""
     out = Validated()
     out.root_causes, out.diagnostics = validate_root_causes(rc_data, rc_lines, rc_path)
     customers = [name for _, raw in raws if raw is not None for name in customer_names(raw)]
@@ -545,13 +575,16 @@ def validate(
                 if vkey is not None and hit is not None:
                     known[vkey] = hit
         todo = [raw for raw, vkey in zip(files, vkeys, strict=True) if vkey not in known]
-        verdicts = iter(fork_map(lambda raw: _case(raw, out.root_causes, rc_keys, allow_emails, names), todo, workers))
+        verdicts = iter(fork_map(lambda raw: _checked(raw, then, out.root_causes, rc_keys, allow_emails, names), todo, workers))
         for raw, vkey in zip(files, vkeys, strict=True):
             field_lines[raw.path] = raw.meta_lines
             if vkey is not None and vkey in known:
                 case, problems = known[vkey]
             else:
-                case, problems = next(verdicts)
+                fields, problems, places, extra = next(verdicts)
+                case = _whole(fields, places, raw)
+                if case is not None and then is not None:
+                    out.extra[raw.path] = extra
                 if cache is not None and vkey is not None:
                     cache.put(vkey, (case, problems))
             if vkey is not None:
