@@ -163,7 +163,8 @@ class KbgenPlugin(BasePlugin[KbgenConfig]):
         if self.pagefind and not self.serving:
             # Indexed from the rendered bodies while MkDocs writes the pages (checked against each page it writes)
             lang = str(config.theme.get("language") or "en")
-            self.early = search.EarlyIndex({rel: search.document(body, lang) for rel, body in searchable.items()})
+            self.early = search.EarlyIndex({rel: search.document(body, lang) for rel, body in searchable.items()},
+                                           near=Path(config.site_dir).resolve().parent)
         for item in site.data:
             files.append(self._file(config, item.path, item.content, content=item.content))
         for asset in site.assets:
