@@ -9,6 +9,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -408,6 +409,10 @@ def top(config_file: str, as_json: bool, count: int | None) -> None:
                    f"{i.cost:>11,.0f} {i.previous_cases:>5}  {rc_text:<28} {i.article.id}: {i.article.best.title}{flags}")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @main.command()
 @config_option
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
@@ -419,6 +424,9 @@ def serve(config_file: str, dev_addr: str) -> None:
 
     open_config(config_file)
     _logging(True)
+    # `docker stop`, systemd and a test's terminate() send SIGTERM: shut down as on Ctrl-C, so MkDocs removes its
+    # temporary site and the search index running in the background finishes and removes its temporary folders.
+    signal.signal(signal.SIGTERM, _interrupt)
     # A dirty rebuild: MkDocs rewrites only the files the plugin marks changed, so an edit shows in seconds.
     mkdocs_serve(config_file=config_file, dev_addr=dev_addr, livereload=True, build_type="dirty")
 

@@ -55,4 +55,5 @@ def test_serve_rebuilds_when_a_case_changes(tmp_path: Path):
         assert wait_for(lambda: "Brand new problem" in fetch(f"http://127.0.0.1:{port}/kb/case-b/"))
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
+    assert proc.returncode == 0  # SIGTERM shuts serve down as Ctrl-C does: its temporary site and search folders go
