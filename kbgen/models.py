@@ -126,11 +126,13 @@ class Case:
     def public(self) -> bool:
         return self.visibility == "public"
 
+    def find_section(self, key: str) -> Section | None:
+        """The first section whose heading reads ``key`` (``Section.key``), if any."""
+        return next((s for s in self.sections if s.key == key), None)
+
     def section(self, key: str) -> str:
-        for s in self.sections:
-            if s.key == key:
-                return s.body
-        return ""
+        found = self.find_section(key)
+        return found.body if found else ""
 
     @property
     def problem(self) -> str:

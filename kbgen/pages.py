@@ -256,10 +256,8 @@ def _versions(article: Article) -> list[str]:
 def solution_html(case: Case) -> str:
     """The solution's HTML as the parse that found the section rendered it (unsanitised; rendered now for a section
     built by hand): what its article shows, once sanitised."""
-    for s in case.sections:
-        if s.key == "solution":
-            return s.html or markdown.render(s.body)
-    return ""
+    s = case.find_section("solution")
+    return (s.html or markdown.render(s.body)) if s else ""
 
 
 def solution_plaintext(html: str) -> str:
