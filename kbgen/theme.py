@@ -82,9 +82,8 @@ def folder_key(url: str, nav_urls: Collection[str]) -> str | None:
 def share(env: jinja2.Environment, nav_urls: Collection[str], theme_file: Callable[[str], bool]) -> list[str]:
     """Render the theme's navigation once per folder of pages outside the navigation, its search box once and each
     of its words once; the templates shared (a site's override of one is left alone)."""
-    done = [name for name, shared in ((NAV, share_nav(env, nav_urls, theme_file)), (SEARCH, share_search(env, theme_file)),
-                                      (LANGUAGE, share_words(env, theme_file))) if shared]
-    return done
+    shared = ((NAV, share_nav(env, nav_urls, theme_file)), (SEARCH, share_search(env, theme_file)), (LANGUAGE, share_words(env, theme_file)))
+    return [name for name, done in shared if done]
 
 
 def share_nav(env: jinja2.Environment, nav_urls: Collection[str], theme_file: Callable[[str], bool]) -> bool:
