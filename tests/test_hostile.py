@@ -215,8 +215,12 @@ def test_no_hostile_page_or_search_result_runs_anything(hostile: Built, serve, b
         assert page.evaluate("window.__pwned") is None, slug
         assert page.evaluate("document.querySelector('#__config').tagName") == "SCRIPT", slug
     page.goto(f"{base}kb/hx-1-6/")
-    page.click("article a[href*='articles.json']")  # navigation.instant fetches it and must not run what it holds
+    # navigation.instant fetches it, finds it is not a page and falls back to loading it: it must not run what it holds.
+    # Wait for that load itself; waiting on the current page's load state raced it (CI: "execution context destroyed").
+    with page.expect_navigation(url="**/api/articles.json"):
+        page.click("article a[href*='articles.json']")
     page.wait_for_load_state()
+    assert page.evaluate("document.contentType") == "application/json"
     assert page.evaluate("window.__pwned") is None
     page.goto(base)
     search(page, "hostilesearch")
