@@ -7,6 +7,10 @@ Material renders, into every page, parts that do not depend on the page:
   from another's only through the relative links, which are the same for every page of one folder
   that holds no navigation page. Such pages share one rendering; every other page (the home page,
   Browse, a site's own pages in the nav) renders its own.
+- its header (``partials/header.html``): the site's name, logo, palette toggles and search box, the same on every
+  page of such a folder but for the page's title, which goes into one rendering in its place.
+- its footer (``partials/footer.html``) on a page with no previous or next page (every article): the copyright
+  and social links, the same for every page of such a folder.
 - the search box (``partials/search.html``): the site's settings and words only, the same on every page.
 - its words in the site's language (``partials/language.html``'s ``t(key)``): a macro that builds a
   dictionary of every word on each of its twenty-odd calls per page. Each word is looked up once.
@@ -20,13 +24,15 @@ The plugin calls :func:`share` in ``on_env``; nothing else here knows MkDocs.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 NAV = "partials/nav.html"
+HEADER = "partials/header.html"
+FOOTER = "partials/footer.html"
 SEARCH = "partials/search.html"
 LANGUAGE = "partials/language.html"
 ORIGINAL = "kbgen-original/"
@@ -80,31 +86,83 @@ def folder_key(url: str, nav_urls: Collection[str]) -> str | None:
 
 
 def share(env: jinja2.Environment, nav_urls: Collection[str], theme_file: Callable[[str], bool]) -> list[str]:
-    """Render the theme's navigation once per folder of pages outside the navigation, its search box once and each
-    of its words once; the templates shared (a site's override of one is left alone)."""
-    shared = ((NAV, share_nav(env, nav_urls, theme_file)), (SEARCH, share_search(env, theme_file)), (LANGUAGE, share_words(env, theme_file)))
+    """Render the theme's navigation, header and footer once per folder of pages outside the navigation, its search
+    box once and each of its words once; the templates shared (a site's override of one is left alone)."""
+    shared = (
+        (NAV, share_per_folder(env, NAV, nav_urls, theme_file)),
+        (HEADER, not env.autoescape and share_per_folder(env, HEADER, nav_urls, theme_file, fill=_header_title)),
+        (FOOTER, share_per_folder(env, FOOTER, nav_urls, theme_file, alone=_has_neighbours)),
+        (SEARCH, share_search(env, theme_file)),
+        (LANGUAGE, share_words(env, theme_file)),
+    )
     return [name for name, done in shared if done]
 
 
-def share_nav(env: jinja2.Environment, nav_urls: Collection[str], theme_file: Callable[[str], bool]) -> bool:
-    """``partials/nav.html`` once per folder of pages outside the navigation."""
-    shared: dict[str, Any] = {}
+PLACEHOLDER = "\x1fkbgen-page-title\x1f"
+"""What a shared header is rendered with as the page's title; each page's own title takes its place."""
+
+
+def _header_title(page: Any) -> str:
+    """The title Material's header shows: ``{% if page.meta and page.meta.title %}{{ page.meta.title }}{% else %}{{ page.title }}``
+    (MkDocs does not escape what a template prints)."""
+    meta = getattr(page, "meta", None)
+    title = meta.get("title") if isinstance(meta, Mapping) and meta else None
+    return str(title if title else page.title)
+
+
+class _Titled:
+    """A page whose title reads as :data:`PLACEHOLDER`; everything else is the page's."""
+
+    def __init__(self, page: Any) -> None:
+        self._page = page
+        self.title = PLACEHOLDER
+        self.meta = {**(getattr(page, "meta", None) or {}), "title": PLACEHOLDER}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._page, name)
+
+
+def _has_neighbours(page: Any) -> bool:
+    """A page in a sequence (previous / next links in the footer) renders its own footer."""
+    return bool(getattr(page, "previous_page", None) or getattr(page, "next_page", None))
+
+
+def share_per_folder(env: jinja2.Environment, name: str, nav_urls: Collection[str], theme_file: Callable[[str], bool], *,
+                     fill: Callable[[Any], str] | None = None, alone: Callable[[Any], bool] | None = None) -> bool:
+    """Template ``name`` rendered once per folder of pages outside the navigation (see :func:`folder_key`).
+
+    ``fill(page)``: the one page-specific text in it, rendered as :data:`PLACEHOLDER` once and put in per page; a
+    rendering in which the placeholder is not found exactly once is not shared. ``alone(page)``: a page that
+    renders its own.
+    """
+    shared: dict[str, tuple[str, str] | None] = {}  # folder -> the rendering around the placeholder; None: not shareable
+
+    def own(context: jinja2.runtime.Context, page: Any = None) -> str:
+        # what `{% include %}` renders: the template in the including page's context
+        values = context.get_all() if page is None else {**context.get_all(), "page": page}
+        return env.get_template(ORIGINAL + name).render(values)
 
     @jinja2.pass_context
-    def kbgen_shared_nav(context: jinja2.runtime.Context) -> Any:
+    def kbgen_shared(context: jinja2.runtime.Context) -> Markup:
         page = context.get("page")
         url = getattr(page, "url", None)
-        key = folder_key(url, nav_urls) if isinstance(url, str) else None
-        if key is not None and key in shared:
-            return shared[key]
-        # what `{% include %}` renders: the template in the including page's context
-        html = Markup(env.get_template(ORIGINAL + NAV).render(context.get_all()))
-        if key is not None:
-            shared[key] = html
-        return html
+        key = folder_key(url, nav_urls) if isinstance(url, str) and not (alone and alone(page)) else None
+        if key is None:
+            return Markup(own(context))
+        if key not in shared:
+            if fill is None:
+                shared[key] = (own(context), "")
+            else:
+                parts = own(context, _Titled(page)).split(PLACEHOLDER)
+                shared[key] = (parts[0], parts[1]) if len(parts) == 2 else None
+        around = shared[key]
+        if around is None:
+            return Markup(own(context))
+        return Markup(around[0] + fill(page) + around[1] if fill else around[0])
 
-    env.globals["kbgen_shared_nav"] = kbgen_shared_nav
-    return _replace(env, NAV, "{{ kbgen_shared_nav() }}", theme_file)
+    function = f"kbgen_shared_{name.removeprefix('partials/').removesuffix('.html')}"
+    env.globals[function] = kbgen_shared
+    return _replace(env, name, f"{{{{ {function}() }}}}", theme_file)
 
 
 def share_search(env: jinja2.Environment, theme_file: Callable[[str], bool]) -> bool:

@@ -176,15 +176,22 @@ def test_built_pages_are_indexed_again_only_when_one_differs_from_what_pagefind_
     assert indexed() == 4 and len(late) == 1
 
 
-def test_theme_parts_rendered_once_give_every_page_the_same_bytes(demo_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_theme_parts_rendered_once_give_every_page_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # the demo, with the theme features that put more of the page into the header and footer
+    for folder in ("content", "theme"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    extra = "    - navigation.tabs\n    - navigation.tabs.sticky\n    - navigation.footer\n"
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8").replace("  features:\n", "  features:\n" + extra, 1)
+    config += "repo_url: https://git.acme.example/support/kb\ncopyright: Copyright &copy; Acme\n"
+    (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
     shared: list[list[str]] = []
     share = theme.share
     with monkeypatch.context() as m:
         m.setattr(theme, "share", lambda *a: shared.append(share(*a)) or shared[-1])
-        assert kbgen("build", "--strict", "-f", str(REPO / "mkdocs.yml"), "--site-dir", str(tmp_path / "shared")).exit_code == 0
-    monkeypatch.setattr(theme, "share", lambda *a: [])  # every page renders Material's navigation, search box and words itself
-    assert kbgen("build", "--strict", "-f", str(REPO / "mkdocs.yml"), "--site-dir", str(tmp_path / "own")).exit_code == 0
-    assert shared == [[theme.NAV, theme.SEARCH, theme.LANGUAGE]]
+        assert kbgen("build", "--strict", "-f", str(tmp_path / "mkdocs.yml"), "--site-dir", str(tmp_path / "shared")).exit_code == 0
+    monkeypatch.setattr(theme, "share", lambda *a: [])  # every page renders Material's navigation, header, footer, ... itself
+    assert kbgen("build", "--strict", "-f", str(tmp_path / "mkdocs.yml"), "--site-dir", str(tmp_path / "own")).exit_code == 0
+    assert shared == [[theme.NAV, theme.HEADER, theme.FOOTER, theme.SEARCH, theme.LANGUAGE]]
     pages = {k: v for k, v in files_of(tmp_path / "own").items() if k.endswith(".html")}
     assert len(pages) > 50
     assert pages == {k: v for k, v in files_of(tmp_path / "shared").items() if k.endswith(".html")}
