@@ -11,6 +11,8 @@ Material renders, into every page, parts that do not depend on the page:
   page of such a folder but for the page's title, which goes into one rendering in its place.
 - its footer (``partials/footer.html``) on a page with no previous or next page (every article): the copyright
   and social links, the same for every page of such a folder.
+- the blocks of ``base.html`` that read the site's settings only, through links relative to the page
+  (``config``, the JSON Material's scripts read; ``scripts``; ``libs``; ``fonts``): once per such folder.
 - the search box (``partials/search.html``): the site's settings and words only, the same on every page.
 - its words in the site's language (``partials/language.html``'s ``t(key)``): a macro that builds a
   dictionary of every word on each of its twenty-odd calls per page. Each word is looked up once.
@@ -24,10 +26,12 @@ The plugin calls :func:`share` in ``on_env``; nothing else here knows MkDocs.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
 NAV = "partials/nav.html"
@@ -35,6 +39,9 @@ HEADER = "partials/header.html"
 FOOTER = "partials/footer.html"
 SEARCH = "partials/search.html"
 LANGUAGE = "partials/language.html"
+BASE = "base.html"
+BLOCKS = ("libs", "fonts", "config", "scripts")
+"""Blocks of Material's ``base.html`` that include no other template and read nothing of the page but its folder."""
 ORIGINAL = "kbgen-original/"
 """Prefix of a theme's own template, under a name the shared one can render."""
 
@@ -94,6 +101,7 @@ def share(env: jinja2.Environment, nav_urls: Collection[str], theme_file: Callab
         (FOOTER, share_per_folder(env, FOOTER, nav_urls, theme_file, alone=_has_neighbours)),
         (SEARCH, share_search(env, theme_file)),
         (LANGUAGE, share_words(env, theme_file)),
+        (BASE, share_blocks(env, BLOCKS, nav_urls, theme_file)),
     )
     return [name for name, done in shared if done]
 
@@ -163,6 +171,57 @@ def share_per_folder(env: jinja2.Environment, name: str, nav_urls: Collection[st
     function = f"kbgen_shared_{name.removeprefix('partials/').removesuffix('.html')}"
     env.globals[function] = kbgen_shared
     return _replace(env, name, f"{{{{ {function}() }}}}", theme_file)
+
+
+def _block(name: str) -> re.Pattern[str]:
+    return re.compile(rf"({{%-?\s*block\s+{name}\s*-?%}})(.*?)({{%-?\s*endblock\b[^%]*%}})", re.DOTALL)
+
+
+def share_blocks(env: jinja2.Environment, names: Collection[str], nav_urls: Collection[str], theme_file: Callable[[str], bool]) -> bool:
+    """Blocks ``names`` of the theme's own ``base.html`` rendered once per folder of pages outside the navigation.
+
+    ``base.html`` is served with each such block's body replaced by a call that renders the theme's own body in the
+    page's context, or takes the rendering of an earlier page of the folder. A site's template that overrides a
+    block still does (``{{ super() }}`` in it gets the same bytes). A block is left as it is if it includes or
+    imports another template (a site could override that one to read the page) or holds a block of its own.
+    """
+    assert env.loader is not None
+    try:
+        source, filename, _ = env.loader.get_source(env, BASE)
+    except jinja2.TemplateNotFound:
+        return False
+    if filename is None or not theme_file(filename):
+        return False
+    done: list[str] = []
+    for name in names:
+        found = list(_block(name).finditer(source))
+        if len(found) != 1 or re.search(r"{%-?\s*block\b", found[0].group(2)):
+            continue
+        if list(jinja2.meta.find_referenced_templates(env.parse(found[0].group(2)))):
+            continue
+        source = source.replace(found[0].group(0), f'{found[0].group(1)}{{{{ kbgen_shared_block("{name}") }}}}{found[0].group(3)}', 1)
+        done.append(name)
+    if not done:
+        return False
+    shared: dict[tuple[str, str], Markup] = {}
+
+    @jinja2.pass_context
+    def kbgen_shared_block(context: jinja2.runtime.Context, name: str) -> Markup:
+        page = context.get("page")
+        url = getattr(page, "url", None)
+        key = folder_key(url, nav_urls) if isinstance(url, str) else None
+        if key is not None and (name, key) in shared:
+            return shared[name, key]
+        html = Markup("".join(env.get_template(ORIGINAL + BASE).blocks[name](context)))
+        if key is not None:
+            shared[name, key] = html
+        return html
+
+    env.globals["kbgen_shared_block"] = kbgen_shared_block
+    if not isinstance(env.loader, _Loader):
+        env.loader = _Loader(env.loader)
+    env.loader.replaced[BASE] = source
+    return True
 
 
 def share_search(env: jinja2.Environment, theme_file: Callable[[str], bool]) -> bool:

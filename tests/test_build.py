@@ -191,7 +191,7 @@ def test_theme_parts_rendered_once_give_every_page_the_same_bytes(tmp_path: Path
         assert kbgen("build", "--strict", "-f", str(tmp_path / "mkdocs.yml"), "--site-dir", str(tmp_path / "shared")).exit_code == 0
     monkeypatch.setattr(theme, "share", lambda *a: [])  # every page renders Material's navigation, header, footer, ... itself
     assert kbgen("build", "--strict", "-f", str(tmp_path / "mkdocs.yml"), "--site-dir", str(tmp_path / "own")).exit_code == 0
-    assert shared == [[theme.NAV, theme.HEADER, theme.FOOTER, theme.SEARCH, theme.LANGUAGE]]
+    assert shared == [[theme.NAV, theme.HEADER, theme.FOOTER, theme.SEARCH, theme.LANGUAGE, theme.BASE]]
     pages = {k: v for k, v in files_of(tmp_path / "own").items() if k.endswith(".html")}
     assert len(pages) > 50
     assert pages == {k: v for k, v in files_of(tmp_path / "shared").items() if k.endswith(".html")}
@@ -215,8 +215,12 @@ def test_a_sites_own_search_box_is_rendered_per_page_and_words_follow_its_langua
     config.write_text(config.read_text().replace("  name: material\n", "  name: material\n  custom_dir: overrides\n  language: de\n"))
     (tmp_path / "overrides" / "partials").mkdir(parents=True)
     (tmp_path / "overrides" / "partials" / "search.html").write_text('<div class="own-search">{{ page.title }}</div>\n')
+    # a block of base.html kbgen shares, overridden: the site's block, with Material's shared one as its super()
+    (tmp_path / "overrides" / "main.html").write_text('{% extends "base.html" %}\n{% block scripts %}{{ super() }}'
+                                                      '<script>/* own {{ page.title }} */</script>{% endblock %}\n')
     assert kbgen("build", "--strict", "-f", str(config)).exit_code == 0
     for n in range(1, 4):
         page = (tmp_path / "site" / "kb" / f"case-{n}" / "index.html").read_text()
         assert f'<div class="own-search">Title number {n}</div>' in page
+        assert f"<script>/* own Title number {n} */</script>" in page and page.index("/javascripts/bundle.") < page.index("/* own ")
         assert "Zum Inhalt" in page and "Skip to content" not in page  # Material's German words, looked up once for the site
