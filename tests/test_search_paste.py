@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from kbgen import search
+from tests.conftest import REPO, kbgen
 from tests.test_similar import PASTED
 
 pytestmark = pytest.mark.browser
@@ -104,3 +105,24 @@ def test_the_excerpt_shows_a_merged_cases_title_that_matched(demo) -> None:
     marked = [m.lower() for m in first.locator("mark").all_inner_texts()]
     assert {"rolls", "back", "1603"} <= set(marked), marked
     assert "rolls back with Error 1603" in first.inner_text()
+
+
+def test_equal_results_rank_the_same_whatever_order_pagefind_read_its_files_in(demo, demo_site: Path, serve, browser, tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pagefind numbers pages in the order their folder lists them (which differs between file systems) and ranks
+    equal scores by that number. The worker breaks ties itself: the same site staged in the opposite order lists
+    every probe's results in the same order."""
+    staging = search._pagefind_staging
+    monkeypatch.setattr(search, "_pagefind_staging", lambda docs, *rest: staging(list(reversed(docs)), *rest))
+    other = tmp_path / "site"
+    assert kbgen("build", "--strict", "-f", str(REPO / "mkdocs.yml"), "--site-dir", str(other)).exit_code == 0
+    index = sorted(p.name for p in (demo_site / "pagefind").rglob("*.pf_index"))
+    assert index != sorted(p.name for p in (other / "pagefind").rglob("*.pf_index")), "Pagefind read both in one order: nothing tested"
+    page, _ = demo
+    context = browser.new_context()
+    reversed_page = context.new_page()
+    reversed_page.goto(serve(other))
+    probes = sorted(MESSAGES)
+    differ = [(probe, a, b) for probe in probes if (a := ask(page, probe)[0]) != (b := ask(reversed_page, probe)[0])]
+    context.close()
+    assert not differ, differ[:3]

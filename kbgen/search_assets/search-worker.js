@@ -135,11 +135,6 @@ async function find(pf, text) {
   return (found && found.results) || []
 }
 
-function unique(results) {
-  const seen = new Set()
-  return results.filter(r => !seen.has(r.id) && seen.add(r.id))
-}
-
 /* The words of a query as Pagefind splits them (letters, digits, "_"), lower case, each once. */
 function tokens(text) {
   return [...new Set(text.toLowerCase().split(/[^\p{L}\p{N}_]+/u).filter(w => w.length > 1))]
@@ -165,9 +160,10 @@ async function rank(pf, text) {
   const ws = text.replace(/"/g, " ").split(/\s+/).filter(Boolean)
   if (ws.length <= WORDS) {
     const phrase = ws.length > 1 ? await find(pf, `"${ws.join(" ")}"`) : []
-    const all = unique([...phrase, ...cut(await find(pf, ws.join(" ")))])
-    if (all.length)
-      return all.slice(0, MORE)
+    const all = cut(await find(pf, ws.join(" ")))
+    const found = unique([...ordered(phrase, r => [1, r.score || 0]), ...ordered(all, r => [0, r.score || 0])])
+    if (found.length)
+      return found.slice(0, MORE)
   }
   const words = tokens(text)
   const found = []
@@ -177,15 +173,43 @@ async function rank(pf, text) {
   const tally = new Map()
   for (const rs of found) {
     const weight = Math.log(1 + pages / Math.max(rs.length, 1))
-    for (const r of rs) {
-      const t = tally.get(r.id) || { r, score: 0 }
-      t.score += weight
-      tally.set(r.id, t)
-    }
+    for (const r of rs)
+      tally.set(r.id, (tally.get(r.id) || 0) + weight)
   }
-  const ranked = [...tally.values()].sort((a, b) => b.score - a.score || (b.r.score || 0) - (a.r.score || 0))
-  const best = ranked.length ? ranked[0].score : 0
-  return ranked.filter(t => t.score >= TAIL * best).map(t => t.r).slice(0, MORE)
+  const ranked = ordered(unique(found.flat()), r => [tally.get(r.id), r.score || 0])
+  const best = ranked.length ? ranked[0].key[0] : 0
+  return ranked.filter(k => k.key[0] >= TAIL * best).slice(0, MORE)
+}
+
+/*
+ * Results with their sort key (higher first), in a fixed order: equal keys by
+ * Pagefind's page id (a hash of the page), never by the order Pagefind read its
+ * files in, which differs from one file system to another.
+ */
+function ordered(results, key) {
+  return results.map(r => ({ r, key: key(r) }))
+    .sort((a, b) => compareKeys(b.key, a.key) || (a.r.id < b.r.id ? -1 : a.r.id > b.r.id ? 1 : 0))
+}
+
+function compareKeys(a, b) {
+  for (let i = 0; i < a.length; i++)
+    if (a[i] !== b[i])
+      return a[i] - b[i]
+  return 0
+}
+
+/* How many of the query's words a result's title holds: among equal results, the one whose title names the problem first. */
+function titleHits(query, data) {
+  const title = new Set(tokens(data.meta && data.meta.title ? data.meta.title : ""))
+  return tokens(query).filter(w => title.has(w)).length
+}
+
+function unique(results) {
+  const seen = new Set()
+  return results.filter(k => {
+    const id = (k.r || k).id
+    return !seen.has(id) && seen.add(id)
+  })
 }
 
 /*
@@ -253,12 +277,15 @@ async function run(query, id) {
       terms: terms(text, `${doc.title} ${doc.text}`)
     }])]
   }
-  const first = await Promise.all(results.slice(0, FIRST).map(r => r.data()))
+  const loaded = await Promise.all(results.slice(0, FIRST).map(k => k.r.data()))
   if (id !== latest)
     return
+  const first = loaded.map((data, i) => ({ data, i, key: results[i].key, hits: titleHits(text, data) }))
+    .sort((a, b) => compareKeys(b.key, a.key) || b.hits - a.hits || a.i - b.i)
+    .map(t => t.data)
   answer(build(first))
   if (results.length > FIRST) {
-    const more = await Promise.all(results.slice(FIRST).map(r => r.data()))
+    const more = await Promise.all(results.slice(FIRST).map(k => k.r.data()))
     if (id === latest)
       answer(build([...first, ...more]))
   }
