@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -244,14 +244,19 @@ class _Pool:
 
     def map(self, task: Callable[[_Renderer, T], R], args: list[T]) -> list[R]:
         """``task(renderer, arg)`` for each arg, in order."""
+        return list(self.imap(task, args))
+
+    def imap(self, task: Callable[[_Renderer, T], R], args: list[T]) -> Iterator[R]:
+        """Like :meth:`map`, but the workers start at once and the results come as they are read: this process can do
+        other work meanwhile."""
         if self.pool is None or len(args) < 2:
-            return [task(self.renderer(), a) for a in args] if args else []
+            return (task(self.renderer(), a) for a in args)
         chunk = max(8, len(args) // (self.workers * 8))
-        return list(self.pool.map(_work, [(task, a) for a in args], chunksize=chunk))
+        return self.pool.map(_work, [(task, a) for a in args], chunksize=chunk)
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown()
+            self.pool.shutdown(cancel_futures=True)  # after a failure, no rendering of what nobody will read
 
 
 def _body(renderer: _Renderer, job: Job) -> tuple[str, Toc]:
@@ -399,7 +404,14 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
                 bodies[key] = hit
             elif key not in todo:
                 todo[key] = _job(page)
-        for key, done in zip(todo, pool.map(_body, list(todo.values())), strict=True):
+        rendered = pool.imap(_body, list(todo.values()))
+        # made while the workers render the bodies
+        data = [
+            *pages.api_files(result, settings),
+            *pages.redirects(result, settings),
+            pages.DataFile("feed.xml", feed.atom(result, settings, lambda a: pages.summary(a.best, text=texts.get(a.id)))),
+        ]
+        for key, done in zip(todo, rendered, strict=True):
             bodies[key] = done
             cache.put(key, done)
     finally:
@@ -408,11 +420,6 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
         SitePage(p.path, bodies[k][0], _meta(p, settings), bodies[k][1], p.in_nav, p.searchable, p.sanitise)
         for k, p in zip(keys, made, strict=True)
     )
-    data = [
-        *pages.api_files(result, settings),
-        *pages.redirects(result, settings),
-        pages.DataFile("feed.xml", feed.atom(result, settings, lambda a: pages.summary(a.best, text=texts.get(a.id)))),
-    ]
     if settings.team:
         data.append(pages.DataFile("robots.txt", "User-agent: *\nDisallow: /\n"))
     assets = [Asset(CSS, PACKAGE / "kbgen.css"), Asset(JS, PACKAGE / "kbgen.js")]
