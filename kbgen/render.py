@@ -93,6 +93,47 @@ class _Renderer:
         self.headings_only: bool | None = None  # None until the first page says whether the site's extensions allow it
         self.split: bool | None = None  # the same for a title converted apart from the sections' headings
         self.sections: dict[tuple[tuple[str, ...], bool, bool], tuple[list[str], Toc]] = {}
+        self.batch: bool | None = None  # the same for titles converted many in one go (see prefill)
+        self.titles: dict[str, tuple[str, dict[str, Any]]] = {}  # title line -> its HTML line (not sanitised) and toc item
+
+    def prefill(self, jobs: Sequence[Job]) -> None:
+        """The titles ("# ...") of a run of articles converted in one Python-Markdown call, not one each: a call
+        costs about as much for one line as for a hundred. Checked once per renderer against converting the first
+        few alone; a title whose anchor the batch numbered ("x_1"), or a batch that did not come back one heading
+        a title, is converted alone as before."""
+        self.titles.clear()
+        if self.batch is False:
+            return
+        heads = list(dict.fromkeys(t for t in (_title_line(job) for job in jobs) if t is not None))
+        if len(heads) < 2:
+            return
+        html = self.md.reset().convert("\n\n".join(heads))
+        toc = list(getattr(self.md, "toc_tokens", ()))
+        lines = html.split("\n")
+        if len(lines) != len(heads) or len(toc) != len(heads) or not all(line.startswith("<h1") for line in lines):
+            self.batch = False
+            return
+        batch = {h: (line, item) for h, line, item in zip(heads, lines, toc, strict=True)
+                 if not item.get("children") and not re.search(r"_\d+$", str(item.get("id", "")))}
+        if self.batch is None:
+            alone = {h: self._title_alone(h) for h in list(batch)[:3]}
+            self.batch = all(batch[h] == one for h, one in alone.items())
+            if not self.batch:
+                return
+        self.titles = batch
+
+    def _title_alone(self, head: str) -> tuple[str, dict[str, Any]] | None:
+        html = self.md.reset().convert(head)
+        toc = tuple(getattr(self.md, "toc_tokens", ()))
+        return (html, toc[0]) if "\n" not in html and len(toc) == 1 else None
+
+    def title(self, head: str, sanitise: bool, search_label: bool) -> tuple[str, Toc]:
+        """A page's title line as HTML and its table of contents, from :meth:`prefill`'s batch when it is there."""
+        found = self.titles.get(head)
+        if found is None:
+            return self.convert(head, sanitise, search_label)
+        html, item = found
+        return (safety.sanitise(html, search_label=search_label) if sanitise else html), (item,)
 
     def __call__(self, job: Job) -> tuple[str, Toc]:
         if self.headings_only is not False and job[1]:
@@ -140,7 +181,7 @@ class _Renderer:
             html, toc = self.convert("\n\n".join(heads[1:]), sanitise, search_label)
             self.sections[key] = html.split("\n"), toc
         lines, toc = self.sections[key]
-        title, title_toc = self.convert(heads[0], sanitise, search_label)
+        title, title_toc = self.title(heads[0], sanitise, search_label)
         if "\n" in title or len(title_toc) != 1 or title_toc[0].get("children"):
             return None
         # an anchor the title's shares with a section's (or one the toc extension would number: "cause_1") is made
@@ -246,12 +287,12 @@ class _Pool:
         """``task(renderer, arg)`` for each arg, in order."""
         return list(self.imap(task, args))
 
-    def imap(self, task: Callable[[_Renderer, T], R], args: list[T]) -> Iterator[R]:
+    def imap(self, task: Callable[[_Renderer, T], R], args: list[T], chunk: int | None = None) -> Iterator[R]:
         """Like :meth:`map`, but the workers start at once and the results come as they are read: this process can do
-        other work meanwhile."""
+        other work meanwhile. ``chunk``: args sent to a worker at a time (default: an eighth of a worker's share)."""
         if self.pool is None or len(args) < 2:
             return (task(self.renderer(), a) for a in args)
-        chunk = max(8, len(args) // (self.workers * 8))
+        chunk = chunk or max(8, len(args) // (self.workers * 8))
         return self.pool.map(_work, [(task, a) for a in args], chunksize=chunk)
 
     def close(self) -> None:
@@ -259,8 +300,19 @@ class _Pool:
             self.pool.shutdown(cancel_futures=True)  # after a failure, no rendering of what nobody will read
 
 
-def _body(renderer: _Renderer, job: Job) -> tuple[str, Toc]:
-    return renderer(job)
+def _bodies(renderer: _Renderer, jobs: list[Job]) -> list[tuple[str, Toc]]:
+    renderer.prefill(jobs)
+    return [renderer(job) for job in jobs]
+
+
+BODIES_PER_TASK = 200
+"""Pages rendered together: their titles are converted in one call (see ``_Renderer.prefill``)."""
+
+
+def _title_line(job: Job) -> str | None:
+    """An article's title line ("# ..."), the first block of its source."""
+    first = job[0].split("\n\n", 1)[0]
+    return first if job[1] and first.startswith("# ") and "\n" not in first else None
 
 
 def _items(renderer: _Renderer, lines: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -404,7 +456,9 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
                 bodies[key] = hit
             elif key not in todo:
                 todo[key] = _job(page)
-        rendered = pool.imap(_body, list(todo.values()))
+        jobs = list(todo.values())
+        chunks = [jobs[i: i + BODIES_PER_TASK] for i in range(0, len(jobs), BODIES_PER_TASK)]
+        rendered = (body for done in pool.imap(_bodies, chunks, chunk=1) for body in done)
         # made while the workers render the bodies
         data = [
             *pages.api_files(result, settings),

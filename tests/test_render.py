@@ -208,3 +208,23 @@ def test_a_title_converted_apart_from_its_sections_gives_the_bytes_and_anchors_o
         assert render.render(clashing(), settings) == split
     monkeypatch.setattr(render._Renderer, "_headings", lambda self, job: None)  # the whole page's Markdown, every page
     assert render.render(clashing(), settings) == split
+
+
+def test_titles_converted_many_at_once_give_the_bytes_of_each_converted_alone(monkeypatch: pytest.MonkeyPatch):
+    """Article titles go through Python-Markdown a batch at a time; anchors the batch would number ("sync-stops_1"
+    for "Sync stops!" after "Sync stops"), ids a title sets itself and markup must come out as each title alone gives them."""
+    titles = ("Sync *stops* with `E1`", "Sync & <b>stops</b>", "Problem", "Sync stops", "Sync stops!", "Sync stops {#own}",
+              "Sync stops {#own}", "1. Sync stops", "Sync stops_1", "Ünïcode stops")
+    articles = [Article(c, c, (c,)) for c in (dataclasses.replace(case(n), title=t) for n, t in enumerate(titles, start=1))]
+    many_titles = Result(as_of=AS_OF, cases=[a.best for a in articles], articles=articles, top=rank(articles, AS_OF))
+    settings = Settings(markdown_extensions=("toc", "tables", "fenced_code", "attr_list"), mdx_configs={"toc": {"permalink": True}})
+    batched: list[int] = []
+    prefill = render._Renderer.prefill
+    with monkeypatch.context() as m:
+        m.setattr(render._Renderer, "prefill", lambda self, jobs: (prefill(self, jobs), batched.append(len(self.titles)))[0])
+        together = render.render(many_titles, settings)
+    assert max(batched) >= 5  # most titles really came from one conversion
+    by_title = {p.meta["title"]: p.html for p in together.pages if p.path.startswith("kb/")}
+    assert '<h1 id="sync-stops-with-e1">Sync <em>stops</em> with <code>E1</code>' in by_title["Sync *stops* with `E1`"]
+    monkeypatch.setattr(render, "BODIES_PER_TASK", 1)  # one page a task: each title converted alone
+    assert render.render(many_titles, settings) == together
