@@ -331,9 +331,8 @@ ITEMS_PER_TASK = 500
 """List lines converted together: one conversion per task, not per page."""
 
 
-def _memo(cache: BodyCache, kind: str, setup: str, values: Iterable[str], make: Callable[[list[str]], dict[str, str]]) -> dict[str, str]:
-    """Each distinct value's result: from the cache, else made (every miss in one call) and kept there.
-    A value ``make`` leaves out has no result."""
+def _lookup(cache: BodyCache, kind: str, setup: str, values: Iterable[str]) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Each distinct value's result found in the cache, and the cache key of each value that is not."""
     out: dict[str, str] = {}
     misses: dict[str, bytes] = {}
     for value in dict.fromkeys(values):
@@ -343,26 +342,48 @@ def _memo(cache: BodyCache, kind: str, setup: str, values: Iterable[str], make: 
             misses[value] = key
         else:
             out[value] = hit[0]
+    return out, misses
+
+
+def _memo(cache: BodyCache, kind: str, setup: str, values: Iterable[str], make: Callable[[list[str]], dict[str, str]]) -> dict[str, str]:
+    """Each distinct value's result: from the cache, else made (every miss in one call) and kept there.
+    A value ``make`` leaves out has no result."""
+    out, misses = _lookup(cache, kind, setup, values)
     made = make(list(misses)) if misses else {}
     for value, result in made.items():
         cache.put(misses[value], (result, ()))
     return out | made
 
 
-def _plain(articles: Sequence[Article], pool: _Pool, cache: BodyCache) -> tuple[dict[str, str], dict[str, str]]:
-    """Each article's solution as plain text (its description, *Copy reply* and feed summary read it), and its
-    title on one line (*Copy reply*'s first line), by article id."""
+class _Streamed:
+    """Results by value: those the cache had, and the rest read as they are asked for, in the order they are made
+    (``made`` yields one result per miss, in order), each kept in the cache as it comes."""
 
-    def texts(sources: list[str]) -> dict[str, str]:
-        return dict(zip(sources, pool.map(_text, sources), strict=True))
+    def __init__(self, cache: BodyCache, kind: str, setup: str, values: Iterable[str], make: Callable[[list[str]], Iterator[str]]) -> None:
+        self.known, self.misses = _lookup(cache, kind, setup, values)
+        self.cache = cache
+        self.made = zip(list(self.misses), make(list(self.misses)), strict=True)
+
+    def __getitem__(self, value: str) -> str:
+        while value not in self.known:
+            done, result = next(self.made)
+            self.known[done] = result
+            self.cache.put(self.misses[done], (result, ()))
+        return self.known[value]
+
+
+def _plain(articles: Sequence[Article], pool: _Pool, cache: BodyCache) -> tuple[Callable[[str], str], dict[str, str]]:
+    """Each article's solution as plain text (its description, *Copy reply* and feed summary read it) and its
+    title on one line (*Copy reply*'s first line), by article id. The texts come as they are asked for: the
+    workers make the later ones while this process builds the pages of the first."""
 
     def lines(sources: list[str]) -> dict[str, str]:
         return dict(zip(sources, pool.map(_line, sources), strict=True))
 
-    html = {a.id: pages.solution_html(a.best) for a in articles}
-    solutions = _memo(cache, "solution", "", html.values(), texts)
     titles = _memo(cache, "line", "", (a.best.title for a in articles), lines)
-    return {a.id: solutions[html[a.id]] for a in articles}, {a.id: titles[a.best.title] for a in articles}
+    html = {a.id: pages.solution_html(a.best) for a in articles}
+    solutions = _Streamed(cache, "solution", "", html.values(), lambda sources: pool.imap(_text, sources))
+    return lambda article_id: solutions[html[article_id]], {a.id: titles[a.best.title] for a in articles}
 
 
 def _list_items(lines: list[str], pool: _Pool) -> dict[str, str]:
@@ -440,8 +461,9 @@ def render(result: Result, settings: Settings, cache: BodyCache | None = None, w
     pool = _Pool(settings, workers, len(result.articles))
     try:
         # each solution's plain text once: the page's description and reply, and the feed's summary, all read it
-        texts, titles = _plain(result.articles, pool, cache)
-        made = [pages.article_page(a, related[a.id], result, settings, texts[a.id], titles[a.id]) for a in result.articles]
+        text, titles = _plain(result.articles, pool, cache)
+        made = [pages.article_page(a, related[a.id], result, settings, text(a.id), titles[a.id]) for a in result.articles]
+        texts = {a.id: text(a.id) for a in result.articles}
         made += [pages.home_page(result, settings), *pages.known_issues_pages(result, settings.team)]
         if settings.top_issues != "off":
             made.append(pages.top_issues_page(result, settings))
