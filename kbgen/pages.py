@@ -62,10 +62,23 @@ class Items:
 
     token: str
     lines: tuple[str, ...]
+    links: tuple[tuple[str, str], ...] = ()
+    """Per line, a placeholder its link holds and the page's own URL for it ((“”, “”): none). An article listed on
+    pages at different depths (a product's, a component's, a root cause's) links there by different relative URLs;
+    with the placeholder its line is the same everywhere and is converted once."""
 
     @property
     def markdown(self) -> str:
-        return "\n".join(self.lines)
+        return "\n".join(line.replace(held, url, 1) if held else line for line, (held, url) in zip(self.lines, self.links or self._none, strict=True))
+
+    @property
+    def _none(self) -> tuple[tuple[str, str], ...]:
+        return (("", ""),) * len(self.lines)
+
+    def linked(self, n: int, li: str) -> str:
+        """Line ``n``'s converted ``<li>`` with its page's own URL in place of the placeholder."""
+        held, url = self.links[n] if self.links else ("", "")
+        return li.replace(f'href="{held}"', f'href="{url}"', 1) if held else li
 
 
 @dataclass(frozen=True)
@@ -128,7 +141,7 @@ def assemble(blocks: Sequence[str | Part | Items]) -> tuple[str, tuple[Part, ...
             parts.append(Part(f"kbgenpart{digest}n{len(parts)}", block.html, block.sanitise, block.case))
             lines.append(f"{parts[-1].token}\n")
         else:
-            lists.append(Items(f"kbgenpart{digest}l{len(lists)}", block.lines))
+            lists.append(Items(f"kbgenpart{digest}l{len(lists)}", block.lines, block.links))
             lines.append(f"{lists[-1].token}\n")
     return "\n".join(lines), tuple(parts), tuple(lists)
 
@@ -382,17 +395,32 @@ def related_articles(articles: Sequence[Article], limit: int = 5) -> dict[str, l
 
 
 def _item(a: Article, here: str) -> str:
+    return _item_to(a, rel(here, a.url))
+
+
+def _item_to(a: Article, url: str) -> str:
     extra = f" · {len(a.cases)} reports" if len(a.cases) > 1 else ""
-    return f"- [{md_inline(a.best.title)}]({rel(here, a.url)}) <small>{md_inline(a.canonical.product)} · {a.last_resolved}{extra}</small>"
+    return f"- [{md_inline(a.best.title)}]({url}) <small>{md_inline(a.canonical.product)} · {a.last_resolved}{extra}</small>"
 
 
-def paginated(base: str, title: str, intro: str, articles: Sequence[Article]) -> list[Page]:
-    """A list of articles split into pages of PAGE_SIZE, so no page grows with the knowledge base."""
+def link_placeholder(articles: Sequence[Article]) -> str:
+    """A link target no case text can spell (a digest of every listed article's text), for :class:`Items` links."""
+    text = "\0".join(f"{a.id}\0{a.best.title}\0{a.canonical.product}" for a in articles)
+    return "kbgenlink" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def paginated(base: str, title: str, intro: str, articles: Sequence[Article], link: str) -> list[Page]:
+    """A list of articles split into pages of PAGE_SIZE, so no page grows with the knowledge base. ``link``: the
+    :func:`link_placeholder` the list's lines link with, each page's own relative URL put in after conversion."""
     chunks = [articles[i : i + PAGE_SIZE] for i in range(0, len(articles), PAGE_SIZE)] or [[]]
     pages = []
     for n, chunk in enumerate(chunks, 1):
         here = base if n == 1 else f"{base}page/{n}/"
-        lines = [f"# {md_inline(title)}\n", intro, ""] + [_item(a, here) for a in chunk]
+        blocks: list[str | Part | Items] = [f"# {md_inline(title)}\n", f"{intro}\n"]
+        if chunk:
+            held = [f"{link}{a.slug}" for a in chunk]
+            blocks.append(Items("", tuple(_item_to(a, h) for a, h in zip(chunk, held, strict=True)),
+                                tuple((h, rel(here, a.url)) for a, h in zip(chunk, held, strict=True))))
         if len(chunks) > 1:
             nav = []
             if n > 1:
@@ -401,8 +429,10 @@ def paginated(base: str, title: str, intro: str, articles: Sequence[Article]) ->
             nav.append(f"Page {n} of {len(chunks)}")
             if n < len(chunks):
                 nav.append(f"[Older →]({rel(here, f'{base}page/{n + 1}/')})")
-            lines += ["", " · ".join(nav)]
-        pages.append(Page(source_path(here), {"title": esc(title if n == 1 else f"{title} (page {n})"), "search": {"exclude": True}}, "\n".join(lines) + "\n"))
+            blocks.append(" · ".join(nav) + "\n")
+        source, parts, lists = assemble(blocks)
+        meta: dict[str, object] = {"title": esc(title if n == 1 else f"{title} (page {n})"), "search": {"exclude": True}}
+        pages.append(Page(source_path(here), meta, source, parts=parts, lists=lists))
     return pages
 
 
@@ -415,6 +445,7 @@ def browse_pages(articles: Sequence[Article]) -> list[Page]:
     for a in articles:
         by_product[a.canonical.product].append(a)
     product_slugs = unique_slugs(by_product)
+    link = link_placeholder(articles)
     pages: list[Page] = []
     lines = ["# Browse\n", "Every article by product and area. Looking for an error message? Use the search.\n"]
     for product in sorted(by_product, key=lambda p: (p.lower(), p)):
@@ -428,9 +459,11 @@ def browse_pages(articles: Sequence[Article]) -> list[Page]:
         for comp in sorted(comps, key=lambda c: (c.lower(), c)):
             cslug = comp_slugs[comp]
             lines.append(f"- [{md_inline(comp)}]({rel('browse/', f'products/{pslug}/{cslug}/')}) ({len(comps[comp])})")
-            pages += paginated(f"products/{pslug}/{cslug}/", f"{product}: {comp}", f"Articles about {md_inline(comp)} in {md_inline(product)}, newest first.", newest(comps[comp]))
+            pages += paginated(f"products/{pslug}/{cslug}/", f"{product}: {comp}", f"Articles about {md_inline(comp)} in {md_inline(product)}, newest first.",
+                               newest(comps[comp]), link)
         lines.append("")
-        pages += paginated(f"products/{pslug}/", product, f"All {words.count(len(group), 'article')} about {md_inline(product)}, newest first.", newest(group))
+        pages += paginated(f"products/{pslug}/", product, f"All {words.count(len(group), 'article')} about {md_inline(product)}, newest first.",
+                           newest(group), link)
     pages.append(Page("browse/index.md", {"title": "Browse", "search": {"exclude": True}}, "\n".join(lines), in_nav=True))
     return pages
 
@@ -467,6 +500,7 @@ def known_issues_pages(result: Result, team: bool = False) -> list[Page]:
     pages: list[Page] = []
     order = {s: i for i, s in enumerate(("open", "investigating", "fix-planned", "wont-fix", "fixed"))}
     rc_slugs = unique_slugs(result.root_causes)
+    link = link_placeholder(result.articles)
     public = {c.root_cause for c in result.cases if c.public}
     # naming them would reveal internal cases, except to the team
     internal_only = set() if team else {c.root_cause for c in result.cases if not c.public} - public
@@ -484,7 +518,7 @@ def known_issues_pages(result: Result, team: bool = False) -> list[Page]:
         if len(arts) > KNOWN_ISSUE_ARTICLES:
             base = f"known-issues/{rc_slugs[rc.id]}/"
             lines.append(f"- [All {len(arts)} articles]({rel('known-issues/', base)})")
-            pages += paginated(base, f"{rc.id}: {rc.title}", f"Articles caused by {esc(rc.id)}, newest first.", newest(arts))
+            pages += paginated(base, f"{rc.id}: {rc.title}", f"Articles caused by {esc(rc.id)}, newest first.", newest(arts), link)
         lines.append("")
     pages.append(Page("known-issues/index.md", {"title": "Known issues", "search": {"exclude": True}}, "\n".join(lines), in_nav=True))
     return pages

@@ -411,7 +411,8 @@ def _lists_as_parts(made: list[pages.Page], pool: _Pool, cache: BodyCache, setup
         if not ready(page):
             return replace(page, source=page.with_lists, lists=())
         # the lines are sanitised already (the whole batch was): kbgen's own <ul> around them needs nothing more
-        finished = tuple(pages.Part(i.token, "<ul>\n" + "\n".join(items[line] for line in i.lines) + "\n</ul>\n") for i in page.lists)
+        finished = tuple(pages.Part(i.token, "<ul>\n" + "\n".join(i.linked(n, items[line]) for n, line in enumerate(i.lines)) + "\n</ul>\n")
+                         for i in page.lists)
         return replace(page, parts=page.parts + finished, lists=())
 
     def ready(page: pages.Page) -> bool:

@@ -157,6 +157,11 @@ def test_list_lines_converted_once_give_the_bytes_of_lists_in_the_page(monkeypat
     assert "<li>Sync &amp; &lt;b&gt;stops&lt;/b&gt;</li>" in page  # escaped, never markup
     assert "<li>Sync <em>stops</em> with <code>E12</code></li>" in page
     assert '<h2 id="related-articles">Related articles</h2>\n<ul>\n<li><a href="../case-3/"' in page
+    # an article listed at two depths: one line converted for both, each page linking by its own relative URL
+    html = {p.path: p.html for p in fast.pages}
+    assert '<li><a href="../../kb/case-3/" rel="noopener noreferrer">Sync fails with E3</a> <small>Acme Sync' in html["products/acme-sync/index.md"]
+    assert '<li><a href="../../../kb/case-3/" rel="noopener noreferrer">Sync fails with E3</a> <small>Acme Sync' in html["products/acme-sync/login/index.md"]
+    assert not [p.path for p in fast.pages if "kbgenlink" in p.html or "kbgenpart" in p.html]
     with monkeypatch.context() as m:
         as_markdown(m)
         slow = render.render(listed(), Settings())
