@@ -62,14 +62,29 @@ class _Loader(jinja2.BaseLoader):
         return self.inner.list_templates()
 
 
-def _replace(env: jinja2.Environment, name: str, source: str, theme_file: Callable[[str], bool]) -> bool:
-    """Serve ``source`` for template ``name``, if ``name`` is the theme's own (``theme_file(filename)``); whether it was."""
+def _theme_own(env: jinja2.Environment, name: str, theme_file: Callable[[str], bool], seen: set[str] | None = None) -> bool:
+    """Whether template ``name`` and every template it includes or imports by name, and so on, are the theme's own: a
+    site's override of one (which could read the page) keeps ``name`` rendered per page. Templates named at run time
+    (Material's icons, ``".icons/" ~ icon ~ ".svg"``) are not followed."""
+    seen = set() if seen is None else seen
+    if name in seen:
+        return True
+    seen.add(name)
     assert env.loader is not None
     try:
-        _, filename, _ = env.loader.get_source(env, name)
+        source, filename, _ = env.loader.get_source(env, name)
     except jinja2.TemplateNotFound:
         return False
     if filename is None or not theme_file(filename):
+        return False
+    named = (ref for ref in jinja2.meta.find_referenced_templates(env.parse(source)) if ref is not None)
+    return all(_theme_own(env, ref, theme_file, seen) for ref in named)
+
+
+def _replace(env: jinja2.Environment, name: str, source: str, theme_file: Callable[[str], bool]) -> bool:
+    """Serve ``source`` for template ``name``, if ``name`` and all it includes are the theme's own; whether it was."""
+    assert env.loader is not None
+    if not _theme_own(env, name, theme_file):
         return False
     if not isinstance(env.loader, _Loader):
         env.loader = _Loader(env.loader)

@@ -224,3 +224,16 @@ def test_a_sites_own_search_box_is_rendered_per_page_and_words_follow_its_langua
         assert f'<div class="own-search">Title number {n}</div>' in page
         assert f"<script>/* own Title number {n} */</script>" in page and page.index("/javascripts/bundle.") < page.index("/* own ")
         assert "Zum Inhalt" in page and "Skip to content" not in page  # Material's German words, looked up once for the site
+
+
+def test_a_header_holding_a_sites_own_partial_is_rendered_per_page(tmp_path: Path):
+    """The header is shared only while every partial it includes is Material's own: a site's logo that reads the page
+    must show each page's own."""
+    config = write_kb(tmp_path, {f"c{n}.md": case_text(f"CASE-{n}", title=f"Title number {n}", problem=f"Fails with `E{n}00`.",
+                                                      solution=f"1. Run step {n}.") for n in range(1, 4)})
+    config.write_text(config.read_text().replace("  name: material\n", "  name: material\n  custom_dir: overrides\n"))
+    (tmp_path / "overrides" / "partials").mkdir(parents=True)
+    (tmp_path / "overrides" / "partials" / "logo.html").write_text('<span class="own-logo">{{ page.url }}</span>\n')
+    assert kbgen("build", "--strict", "-f", str(config)).exit_code == 0
+    for n in range(1, 4):
+        assert f'<span class="own-logo">kb/case-{n}/</span>' in (tmp_path / "site" / "kb" / f"case-{n}" / "index.html").read_text()
