@@ -409,9 +409,11 @@ def link_placeholder(articles: Sequence[Article]) -> str:
     return "kbgenlink" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def paginated(base: str, title: str, intro: str, articles: Sequence[Article], link: str) -> list[Page]:
+def paginated(base: str, title: str, intro: str, articles: Sequence[Article], link: str | None = None) -> list[Page]:
     """A list of articles split into pages of PAGE_SIZE, so no page grows with the knowledge base. ``link``: the
-    :func:`link_placeholder` the list's lines link with, each page's own relative URL put in after conversion."""
+    :func:`link_placeholder` the list's lines link with (one for the whole site, so that an article's line is the
+    same on every list), each page's own relative URL put in after conversion."""
+    link = link or link_placeholder(articles)
     chunks = [articles[i : i + PAGE_SIZE] for i in range(0, len(articles), PAGE_SIZE)] or [[]]
     pages = []
     for n, chunk in enumerate(chunks, 1):
