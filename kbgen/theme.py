@@ -62,6 +62,16 @@ class _Loader(jinja2.BaseLoader):
         return self.inner.list_templates()
 
 
+def _theme_source(env: jinja2.Environment, name: str, theme_file: Callable[[str], bool]) -> str | None:
+    """The source of template ``name`` if it is the theme's own (``theme_file(filename)``), else None."""
+    assert env.loader is not None
+    try:
+        source, filename, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        return None
+    return source if filename is not None and theme_file(filename) else None
+
+
 def _theme_own(env: jinja2.Environment, name: str, theme_file: Callable[[str], bool], seen: set[str] | None = None) -> bool:
     """Whether template ``name`` and every template it includes or imports by name, and so on, are the theme's own: a
     site's override of one (which could read the page) keeps ``name`` rendered per page. Templates named at run time
@@ -70,12 +80,8 @@ def _theme_own(env: jinja2.Environment, name: str, theme_file: Callable[[str], b
     if name in seen:
         return True
     seen.add(name)
-    assert env.loader is not None
-    try:
-        source, filename, _ = env.loader.get_source(env, name)
-    except jinja2.TemplateNotFound:
-        return False
-    if filename is None or not theme_file(filename):
+    source = _theme_source(env, name, theme_file)
+    if source is None:
         return False
     named = (ref for ref in jinja2.meta.find_referenced_templates(env.parse(source)) if ref is not None)
     return all(_theme_own(env, ref, theme_file, seen) for ref in named)
@@ -200,12 +206,8 @@ def share_blocks(env: jinja2.Environment, names: Collection[str], nav_urls: Coll
     block still does (``{{ super() }}`` in it gets the same bytes). A block is left as it is if it includes or
     imports another template (a site could override that one to read the page) or holds a block of its own.
     """
-    assert env.loader is not None
-    try:
-        source, filename, _ = env.loader.get_source(env, BASE)
-    except jinja2.TemplateNotFound:
-        return False
-    if filename is None or not theme_file(filename):
+    source = _theme_source(env, BASE, theme_file)
+    if source is None:
         return False
     done: list[str] = []
     for name in names:
