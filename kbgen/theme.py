@@ -235,6 +235,7 @@ def share_blocks(env: jinja2.Environment, names: Collection[str], nav_urls: Coll
         return html
 
     env.globals["kbgen_shared_block"] = kbgen_shared_block
+    assert env.loader is not None  # _theme_source found base.html through it
     if not isinstance(env.loader, _Loader):
         env.loader = _Loader(env.loader)
     env.loader.replaced[BASE] = source
