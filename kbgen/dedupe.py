@@ -100,6 +100,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain, combinations
 from sys import intern
 
@@ -214,8 +215,16 @@ class _Rep:
 
 def words(markdown: str) -> list[str]:
     """The words that matter in a Markdown text: no markup, list numbers, numbers or stop words."""
-    text = _NUMBER.sub(" ", _LIST_MARKER.sub(" ", markdown.lower()))
-    return [w for w in _WORD.findall(text) if w not in _STOP_WORDS]
+    return [w for line in markdown.split("\n") for w in _line_words(line)]
+
+
+@lru_cache(maxsize=65536)
+def _line_words(line: str) -> tuple[str, ...]:
+    """:func:`words` of one line, remembered: steps recur from case to case. No pattern here reaches past a line
+    end (a list marker is at a line's start, a number or word has no line break in it), so a text's words are
+    its lines' words."""
+    text = _NUMBER.sub(" ", _LIST_MARKER.sub(" ", line.lower()))
+    return tuple(w for w in _WORD.findall(text) if w not in _STOP_WORDS)
 
 
 def codes(text: str) -> frozenset[str]:
