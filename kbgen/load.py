@@ -339,8 +339,9 @@ def load_cases(
     ``cache`` keeps parsed files by (path, content hash) between builds: `kbgen serve` re-reads every
     file but parses only the changed ones. ``workers`` > 1 parses many changed files in that many
     processes (:mod:`kbgen.workers`); the result is the same either way. ``meanwhile()`` is run in this
-    process while they do (:func:`kbgen.workers.fork_map`).
+    process while they do (:func:`kbgen.workers.fork_map`). Without ``cache`` nothing is kept.
     """
+    keep = cache is not None
     if cache is None:
         cache = BoundedCache()
     files = _case_files(cases_dir)
@@ -356,11 +357,12 @@ def load_cases(
             verdict = parsed if parsed is not None else cache.get(key, _never) if key is not None else (None, [])
             out.append((path, verdict[0]))
             problems += verdict[1]
-            if key is not None:
+            if key is not None and keep:
                 live.add(key)
                 if parsed is not None:
                     cache.put(key, verdict)
-    cache.keep_only(live)  # files that changed or went away
+    if keep:
+        cache.keep_only(live)  # files that changed or went away
     return out, problems + unread_files(cases_dir, root)
 
 
