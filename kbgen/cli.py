@@ -153,12 +153,12 @@ def run_pipeline(cfg: MkDocsConfig, plugin: KbgenPlugin, merge_only: bool = Fals
     # Commands that only report keep their parses and verdicts between runs (the build always starts afresh)
     ctx = click.get_current_context(silent=True)
     store = None if ctx is None or ctx.meta.get("kbgen_no_cache", True) else Store.for_project(Path(cfg.config_file_path or "mkdocs.yml"))
-    caches = store.read() if store else plugin.caches
+    caches = store.read() if store else None  # a command without a store keeps nothing for the next
     try:
         result = pipeline.run(plugin.options(cfg), caches=caches, merge_only=merge_only)
     except PluginError as exc:
         raise click.UsageError(str(exc)) from exc
-    if store:
+    if store and caches:
         store.write(caches)
     return result
 

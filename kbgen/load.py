@@ -262,8 +262,34 @@ def read_limited(file: Path, path: str, limit: int) -> tuple[bytes | None, list[
 
 
 def iter_case_files(cases_dir: Path) -> Iterator[Path]:
-    """Every ``*.md`` under the cases folder, sorted so output never depends on the file system's order."""
-    yield from sorted(p for p in cases_dir.rglob("*.md") if p.is_file() or p.is_symlink())  # a broken link is reported, not skipped
+    """Every ``*.md`` under the cases folder, sorted so output never depends on the file system's order.
+
+    What ``sorted(p for p in cases_dir.rglob("*.md") if p.is_file() or p.is_symlink())`` finds, in that order (a
+    broken link is reported, not skipped; a linked folder is not entered), from the folder listings' own file
+    types: no ``stat`` per file, and no comparison of two Path objects per step of the sort (1.2 s at 100,000
+    files, against 0.2 s)."""
+    yield from map(Path, _case_files(cases_dir))
+
+
+def _case_files(cases_dir: Path) -> list[str]:
+    """:func:`iter_case_files` as strings (a worker makes each one's Path: 0.4 s at 100,000 files)."""
+    found: list[str] = []
+    _case_paths(str(cases_dir), found)
+    # Path order is by parts; every path starts with the folder as given, and a NUL (in no file name) before
+    # each part makes the text's order the parts' order
+    return sorted(found, key=lambda p: p.replace(os.sep, "\0"))
+
+
+def _case_paths(folder: str, found: list[str]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except PermissionError:  # as rglob: a folder that cannot be listed holds no cases
+        return
+    for entry in entries:
+        if entry.name.endswith(".md") and (entry.is_file() or entry.is_symlink()):
+            found.append(entry.path)
+        if entry.is_dir() and not entry.is_symlink():
+            _case_paths(entry.path, found)
 
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
@@ -306,22 +332,24 @@ Progress = Callable[[str, int, int], None]
 def load_cases(
     cases_dir: Path, root: Path | None = None, progress: Progress | None = None,
     cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]] | None = None,
-    workers: int = 1,
+    workers: int = 1, meanwhile: Callable[[], object] | None = None,
 ) -> tuple[list[tuple[str, RawCase | None]], list[Diagnostic]]:
     """Read every case file. Returns (display path, raw case or None when unreadable) per file, and problems.
 
     ``cache`` keeps parsed files by (path, content hash) between builds: `kbgen serve` re-reads every
     file but parses only the changed ones. ``workers`` > 1 parses many changed files in that many
-    processes (:mod:`kbgen.workers`); the result is the same either way.
+    processes (:mod:`kbgen.workers`); the result is the same either way. ``meanwhile()`` is run in this
+    process while they do (:func:`kbgen.workers.fork_map`). Without ``cache`` nothing is kept.
     """
+    keep = cache is not None
     if cache is None:
         cache = BoundedCache()
-    files = list(iter_case_files(cases_dir))
+    files = _case_files(cases_dir)
     with no_cycle_collection():
         # In worker processes each file is read, hashed, looked up in (a copy of) the cache and parsed there:
         # only the parse comes back. Parses made here are stored; a hit keeps its entry fresh.
         told = (lambda n: progress("read", n, len(files))) if progress else None
-        read = fork_map(lambda file: _read_one(file, root, cache), files, workers, told)
+        read = fork_map(lambda file: _read_one(file, root, cache), files, workers, told, meanwhile=meanwhile)
         out: list[tuple[str, RawCase | None]] = []
         problems: list[Diagnostic] = []
         live: set[tuple[str, bytes]] = set()
@@ -329,20 +357,22 @@ def load_cases(
             verdict = parsed if parsed is not None else cache.get(key, _never) if key is not None else (None, [])
             out.append((path, verdict[0]))
             problems += verdict[1]
-            if key is not None:
+            if key is not None and keep:
                 live.add(key)
                 if parsed is not None:
                     cache.put(key, verdict)
-    cache.keep_only(live)  # files that changed or went away
+    if keep:
+        cache.keep_only(live)  # files that changed or went away
     return out, problems + unread_files(cases_dir, root)
 
 
-def _read_one(file: Path, root: Path | None, cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]],
+def _read_one(name: str, root: Path | None, cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]],
               ) -> tuple[str, tuple[str, bytes] | None, tuple[RawCase | None, list[Diagnostic]] | None]:
     """(display path, cache key or None when unreadable, parse or None when ``cache`` has it) of one case file.
 
     A cached parse is not returned: from a worker process it would be copied back through a pipe, which costs
     more than the read and the hash (the parent takes it from its own cache)."""
+    file = Path(name)
     path = display_path(file, root)
     data, unread = read_limited(file, path, MAX_FILE_BYTES)
     if data is None:

@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore, text_join
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.admon import admon_plugin
 
 from .models import Diagnostic, Section
@@ -105,9 +107,89 @@ def _drop_private_references(state: StateCore) -> None:
 _SECTIONS = "kbgen_sections"
 
 
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING}).use(admon_plugin).enable(["table", "strikethrough"])
+class _Inline:
+    """One inline text's tokens (parsed and joined) and, once rendered, its HTML."""
+
+    __slots__ = ("children", "html")
+
+    def __init__(self, children: list[Token]) -> None:
+        self.children = children
+        self.html: str | None = None
+
+
+INLINE_MEMO = 20_000
+"""Distinct inline texts kept per parser (emptied when full): a few MB, and steps recur far more often than that."""
+
+
+class _SharedInline:
+    """The inline parse (and the HTML) of each distinct text once: the same steps, headings and list lines recur
+    in case after case ("Restart the service.", "## Solution"), and an inline text's tokens depend on nothing
+    but the text, the parser's options and the body's link reference definitions. With any definition left in
+    a body its texts are parsed as usual; otherwise equal texts share one token list, never changed after it is
+    made (the renderer reads it; nothing else assigns into it). It takes the place of markdown-it's ``inline``
+    and ``text_join`` core rules, which run one after the other, and does the same for each text."""
+
+    def __init__(self) -> None:
+        self.by_text: dict[str, _Inline] = {}
+        self.by_list: dict[int, _Inline] = {}  # id(children) -> its entry, which keeps the list alive
+
+    def inline(self, state: StateCore) -> None:
+        shared = not (isinstance(state.env, dict) and state.env.get("references"))
+        for token in state.tokens:
+            if token.type != "inline":
+                continue
+            entry = self.by_text.get(token.content) if shared else None
+            if entry is None:
+                children: list[Token] = []
+                state.md.inline.parse(token.content, state.md, state.env, children)
+                token.children = children
+                text_join(_Tokens([token]))  # type: ignore[arg-type]  # it reads .tokens only
+                if not shared:
+                    continue
+                if len(self.by_text) >= INLINE_MEMO:
+                    self.by_text.clear()
+                    self.by_list.clear()
+                entry = self.by_text[token.content] = _Inline(token.children)
+                self.by_list[id(entry.children)] = entry
+            token.children = entry.children
+
+    def html(self, children: Sequence[Token]) -> _Inline | None:
+        entry = self.by_list.get(id(children))
+        return entry if entry is not None and entry.children is children else None
+
+
+class _Tokens:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+
+
+class _Renderer(RendererHTML):
+    """markdown-it's HTML renderer, rendering each shared inline token list once (:class:`_SharedInline`)."""
+
+    shared: _SharedInline | None = None
+
+    def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        entry = self.shared.html(tokens) if self.shared is not None else None
+        if entry is None:
+            return super().renderInline(tokens, options, env)
+        if entry.html is None:
+            entry.html = super().renderInline(tokens, options, env)
+        return entry.html
+
+
+def _parser(shared: bool = True) -> MarkdownIt:
+    """The one case-body parser; ``shared=False`` is markdown-it's own inline stage (tests compare the two)."""
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING},
+                    renderer_cls=_Renderer).use(admon_plugin).enable(["table", "strikethrough"])
     md.core.ruler.after("block", "kbgen_private_references", _drop_private_references)
+    if shared:
+        # the two rules it replaces are next to each other, with nothing between them that a preset could enable
+        assert [r.__name__ for r in md.core.ruler.getRules("")][-2:] == ["inline", "text_join"]
+        inline = _SharedInline()
+        md.core.ruler.at("inline", inline.inline)
+        md.core.ruler.disable("text_join")
+        assert isinstance(md.renderer, _Renderer)
+        md.renderer.shared = inline
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
     return md

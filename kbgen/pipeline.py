@@ -40,35 +40,47 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
     """Run every stage; ``progress(stage, done, total)`` is told how far it got (a terminal shows it).
 
     ``caches`` lets a long-lived caller (``kbgen serve``) reuse parsed files and pair scores between
-    runs; without it the run starts cold and keeps nothing. ``merge_only`` stops after dedupe, for a
+    runs; without it the run starts cold and keeps nothing (no parse, verdict or text is stored for a next run:
+    at 100,000 cases storing them took 2 s of this process's time, while the other core had nothing to do). ``merge_only`` stops after dedupe, for a
     caller that shows only the groups and near misses (`kbgen dupes`): no articles, editions or ranking.
     """
     def step(stage: str, total: int) -> None:
         if progress:
             progress(stage, total, total)
 
+    keep = caches is not None
     caches = caches or Caches()
     diagnostics: list[Diagnostic] = []
     raws: list[tuple[str, RawCase | None]] = []
+    causes: list[tuple[dict[str, object] | None, load.LineMap, list[Diagnostic]]] = []
+
+    def root_causes() -> None:  # in this process while the workers parse the cases (3 s at 100,000 cases)
+        causes.append(load.load_root_causes(options.root_causes, options.root))
+
     if options.cases_dir.is_dir():
-        raws, diagnostics = load.load_cases(options.cases_dir, options.root, progress, caches.files, options.workers)
+        raws, diagnostics = load.load_cases(options.cases_dir, options.root, progress, caches.files if keep else None,
+                                            options.workers, meanwhile=root_causes)
     else:  # every later stage still runs, on no cases, so the site and the summary come out whole
         diagnostics.append(load.diag(load.display_path(options.cases_dir, options.root), 1,
                                      "cases folder not found; create it or set the plugin's cases_dir"))
-    rc_data, rc_lines, rc_problems = load.load_root_causes(options.root_causes, options.root)
+    if not causes:
+        root_causes()
+    rc_data, rc_lines, rc_problems = causes[0]
     rc_path = load.display_path(options.root_causes, options.root)
     # dedupe's text preparation runs where each case is checked (in the worker processes), not after in this one
-    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails, caches.checked, options.workers,
-                                then=dedupe.prepare)
+    checked = validate.validate(raws, rc_data, rc_lines, rc_path, options.allow_emails, caches.checked if keep else None,
+                                options.workers, then=dedupe.prepare)
+    public = [c for c in checked.cases if c.public]
     for case in checked.cases:
-        text = checked.extra.get(case.path)
+        text = None if case.public else checked.extra.get(case.path)  # dedupe stores the public cases' texts
         if text is not None:
             caches.prepared.put(dedupe.text_key(case), text)
     result = Result(as_of=options.as_of, cases=checked.cases, root_causes=checked.root_causes)
     result.diagnostics = diagnostics + rc_problems + checked.diagnostics
-    public = [c for c in checked.cases if c.public]
     step("validate", len(raws))
-    found = dedupe.dedupe(public, options.threshold, cache=caches, workers=options.workers)
+    # the team's edition (below) deduplicates again and takes the public cases' texts from ``caches``
+    found = dedupe.dedupe(public, options.threshold, cache=caches if keep or not merge_only else None, workers=options.workers,
+                          fresh=checked.extra)
     result.groups, result.near_misses = found.groups, found.near_misses
     result.diagnostics += found.diagnostics
     step("dedupe", len(public))

@@ -172,9 +172,25 @@ def shown(text: str) -> str:
     return "\n".join(out)
 
 
+SHORT_TEXT = 200
+"""Texts up to this long (a title, a product, a tag, a version) are scanned once per process: they recur in case
+after case, and each scan tests every clue and runs the contact patterns."""
+
+
 def scan(text: str, allow_emails: Sequence[str] = ()) -> list[Finding]:
     """Secrets, email addresses and phone numbers in ``text`` as written and as a page shows it (:func:`shown`),
     one finding per line and kind, in line order."""
+    if len(text) <= SHORT_TEXT:
+        return list(_scan_short(text, tuple(allow_emails)))
+    return _scan_text(text, allow_emails)
+
+
+@functools.lru_cache(maxsize=65536)
+def _scan_short(text: str, allow_emails: tuple[str, ...]) -> tuple[Finding, ...]:
+    return tuple(_scan_text(text, allow_emails))  # findings are frozen: each caller gets its own list of them
+
+
+def _scan_text(text: str, allow_emails: Sequence[str]) -> list[Finding]:
     found = _scan(text, allow_emails)
     if _ESCAPED.search(text):
         decoded = shown(text)
@@ -309,6 +325,7 @@ class CustomerNames:
         self.lower_single: set[str] = set()  # one-word names that are themselves written in lower case
         self.too_short: set[str] = set()
         self.longest = 1
+        self.short: dict[tuple[str, bool], str | None] = {}  # what find answered for short texts
         for name in names:
             words = [fold_word(w) for w in _WORD.findall(visible(name))]
             if not words:
@@ -330,6 +347,16 @@ class CustomerNames:
 
     def find(self, text: str, any_case: bool = False) -> str | None:
         """The first customer name in ``text``, as written there; ``any_case`` for ids ("globex-17")."""
+        if len(text) > SHORT_TEXT:
+            return self._find(text, any_case)
+        key = (text, any_case)  # a short text (a field) is looked at once: products, tags and versions recur
+        if key not in self.short:
+            if len(self.short) >= 65536:
+                self.short.clear()
+            self.short[key] = self._find(text, any_case)
+        return self.short[key]
+
+    def _find(self, text: str, any_case: bool) -> str | None:
         if text.isascii():
             # ASCII text folds to its lower case, word for word: one pass over it rules out almost every text
             present = set(_WORD.findall(text.lower()))

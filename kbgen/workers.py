@@ -55,12 +55,15 @@ def _run(span: tuple[int, int]) -> list[Any]:
 
 
 def fork_map(task: Callable[[T], R], items: Sequence[T], workers: int = 1,
-             done: Callable[[int], None] | None = None, parallel_from: int | None = None) -> list[R]:
+             done: Callable[[int], None] | None = None, parallel_from: int | None = None,
+             meanwhile: Callable[[], object] | None = None) -> list[R]:
     """``[task(item) for item in items]``, shared out to ``workers`` forked processes when there are many items.
 
     ``task`` must be pure (what it changes in a worker's memory is lost) and its results picklable.
     ``done(n)`` is told every so often how many items are finished (a terminal shows it). ``parallel_from``
     (default :data:`PARALLEL_FROM`) is the fewest items worth a pool: fewer when each item is a big batch.
+    ``meanwhile()`` is run here while the workers work (once they are forked, so they do not copy what it makes),
+    or first when there are none: work of the caller's that does not need the results.
     """
     global _task
     context = fork_context()
@@ -69,6 +72,8 @@ def fork_map(task: Callable[[T], R], items: Sequence[T], workers: int = 1,
     results: list[R] = []
     least = PARALLEL_FROM if parallel_from is None else parallel_from
     if workers < 2 or len(items) < least or context is None or _task is not None:
+        if meanwhile is not None:
+            meanwhile()
         parts: Iterable[list[R]] = ([task(item) for item in items[lo:hi]] for lo, hi in spans)  # _task set: no nested pools
         for part in parts:
             results += part
@@ -78,7 +83,10 @@ def fork_map(task: Callable[[T], R], items: Sequence[T], workers: int = 1,
     _task = lambda i: task(items[i])  # noqa: E731 (inherited by the forked workers; never pickled)
     try:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker) as pool:
-            for part in pool.map(_run, spans):
+            parts = pool.map(_run, spans)  # every span is handed out, and so every worker forked, before this returns
+            if meanwhile is not None:
+                meanwhile()
+            for part in parts:
                 results += part
                 if done:
                     done(len(results))

@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kbgen import dedupe as dedupe_module
 from kbgen.dedupe import DEFAULT_THRESHOLD, dedupe, pair_scorer, score_pair, words
 from kbgen.models import Case, Group, Section
 
@@ -507,3 +510,16 @@ def test_a_component_too_big_for_one_block_keeps_every_group_agreeing(tmp_path: 
         if len(g.members) > 1:
             lowest = min(scorer(by_id[x], by_id[y])[0] for x, y in combinations(g.members, 2))
             assert g.score == pytest.approx(lowest) and lowest >= DEFAULT_THRESHOLD
+
+
+LINE_PARTS = st.sampled_from(["1. ", "2) ", "- ", "* ", "  + ", "\t", " ", "10.5", "3,000", "v2.1", "E401", "word", "The", "an",
+                              "ΣΑΣ", "İstanbul", "x_y", "a.b", "é", "\n", "\n\n", "\r", "-", "*", "#", "`", "ǅ"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINE_PARTS, max_size=30).map("".join))
+def test_words_of_a_text_are_those_of_the_whole_text_read_at_once(text: str) -> None:
+    """Words are found line by line (each line's remembered); the same words, in order, as the patterns over the
+    whole text at once."""
+    whole = dedupe_module._NUMBER.sub(" ", dedupe_module._LIST_MARKER.sub(" ", text.lower()))
+    assert words(text) == [w for w in dedupe_module._WORD.findall(whole) if w not in dedupe_module._STOP_WORDS]

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from kbgen import markdown
 from kbgen.load import read_case
 from tests.conftest import kbgen
 from tests.kb import case_text, write_kb
@@ -73,6 +76,48 @@ def test_link_references_defined_in_internal_notes_resolve_nothing() -> None:
     solution = raw.sections[1].html
     assert "tickets.example" not in solution and "SECRET" not in solution and "[the ticket][t]" in solution
     assert '<a href="https://docs.example/">docs</a>' in solution
+
+
+def test_a_line_read_before_still_links_when_a_later_body_defines_its_reference() -> None:
+    """Equal inline texts share one parse only where no link reference is defined: the same line means another thing
+    in a body that defines [docs]."""
+    plain = "1. See [docs] and [the ticket][t].\n"
+    first = markdown.parse_body("## Solution\n" + plain, 1)[1][0].html
+    linked = markdown.parse_body("## Solution\n" + plain + "\n[docs]: https://docs.example/\n", 1)[1][0].html
+    again = markdown.parse_body("## Solution\n" + plain, 1)[1][0].html
+    assert "[docs]" in first and first == again
+    assert '<a href="https://docs.example/">docs</a>' in linked and "[the ticket][t]" in linked
+
+
+LINES = st.sampled_from([
+    "Restart the **Sync** service.", "Run `kbgen build` again.", "See [docs] or [the ticket][t].", "Clear the cache \\# now",
+    "![alt \\*x\\* `y`](a.png) and *em*", "x <!-- SECRET --> y", "<span>Globex</span> &amp; &#98;", "a  \nb\\\nc", "Internal notes",
+    "~~old~~ and ***both*** _under_score_", "<https://example.com/x> and www.example.com", "[docs]: https://docs.example/", "",
+])
+BLOCKS = st.one_of(
+    LINES,
+    st.lists(LINES, min_size=1, max_size=3).map(lambda ls: "\n".join(f"{n}. {t}" for n, t in enumerate(ls, 1))),
+    LINES.map(lambda t: f"> {t}"), LINES.map(lambda t: f"- {t}\n  - {t}"), LINES.map(lambda t: f"{t}\n---"),
+    LINES.map(lambda t: f'!!! note "{t}"\n    {t}'), LINES.map(lambda t: f"| a | b |\n|---|---|\n| {t} | x |"),
+    LINES.map(lambda t: f"```\n{t}\n```"), LINES.map(lambda t: f"## {t}"),
+    st.sampled_from(["## Problem", "## Solution", "## Internal notes\n[t]: https://tickets.example/1", "[t]: https://t.example/"]),
+)
+BODIES = st.lists(st.lists(BLOCKS, max_size=8).map("\n\n".join), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(BODIES)
+def test_shared_inline_parses_render_what_markdown_it_renders_alone(bodies: list[str]) -> None:
+    """Bodies parsed one after the other (lines recurring within and across them, some defining link references)
+    come out the same, sections, HTML and problems, as from markdown-it's own inline stage."""
+    alone = markdown._parser(shared=False)
+    for body in bodies:
+        shared = markdown.parse_body(body, 1, "c.md")
+        saved, markdown.MD = markdown.MD, alone
+        try:
+            assert markdown.parse_body(body, 1, "c.md") == shared
+        finally:
+            markdown.MD = saved
 
 
 def test_comments_never_reach_the_html() -> None:

@@ -75,3 +75,17 @@ def test_customer_names_are_compared_as_a_reader_sees_them():
     assert names.find("INITECH asked") == "INITECH" and names.find("initech asked") is None
     assert names.find("case-initech-4", any_case=True) == "initech"  # ids match whatever their case
     assert names.too_short == {"HP", "ｘｙ"} and names.find("HP printers") is None
+
+
+def test_short_texts_are_scanned_once_and_every_caller_gets_its_own_findings():
+    """A field (a title, a tag) is scanned once per process: the next caller gets the same findings, in a list of its
+    own, and the allowed addresses are part of what was scanned."""
+    title = "Mail to ops@example.com fails"
+    first = scan(title)
+    assert [f.what for f in first] == ["an email address (ops@example.com)"]
+    first.clear()
+    assert [f.what for f in scan(title)] == ["an email address (ops@example.com)"]
+    assert scan(title, ["ops@example.com"]) == []
+    names = CustomerNames(["Globex Corp"])
+    assert names.find("Globex Corp tag") == "Globex Corp" and names.find("Globex Corp tag") == "Globex Corp"
+    assert CustomerNames(["Initech"]).find("Globex Corp tag") is None  # each set of names answers for itself
