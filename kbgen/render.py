@@ -107,8 +107,7 @@ class _Renderer:
         heads = list(dict.fromkeys(t for t in (_title_line(job) for job in jobs) if t is not None))
         if len(heads) < 2:
             return
-        html = self.md.reset().convert("\n\n".join(heads))
-        toc = list(getattr(self.md, "toc_tokens", ()))
+        html, toc = self.convert("\n\n".join(heads), sanitise=False, search_label=False)
         lines = html.split("\n")
         if len(lines) != len(heads) or len(toc) != len(heads) or not all(line.startswith("<h1") for line in lines):
             self.batch = False
@@ -123,8 +122,7 @@ class _Renderer:
         self.titles = batch
 
     def _title_alone(self, head: str) -> tuple[str, dict[str, Any]] | None:
-        html = self.md.reset().convert(head)
-        toc = tuple(getattr(self.md, "toc_tokens", ()))
+        html, toc = self.convert(head, sanitise=False, search_label=False)
         return (html, toc[0]) if "\n" not in html and len(toc) == 1 else None
 
     def title(self, head: str, sanitise: bool, search_label: bool) -> tuple[str, Toc]:
