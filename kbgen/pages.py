@@ -69,16 +69,13 @@ class Items:
 
     @property
     def markdown(self) -> str:
-        return "\n".join(line.replace(held, url, 1) if held else line for line, (held, url) in zip(self.lines, self.links or self._none, strict=True))
+        return "\n".join(self.linked(n, line) for n, line in enumerate(self.lines))
 
-    @property
-    def _none(self) -> tuple[tuple[str, str], ...]:
-        return (("", ""),) * len(self.lines)
-
-    def linked(self, n: int, li: str) -> str:
-        """Line ``n``'s converted ``<li>`` with its page's own URL in place of the placeholder."""
+    def linked(self, n: int, text: str) -> str:
+        """Line ``n``'s Markdown or converted ``<li>`` with its page's own URL in place of the placeholder (which no
+        case text can spell, see :func:`link_placeholder`)."""
         held, url = self.links[n] if self.links else ("", "")
-        return li.replace(f'href="{held}"', f'href="{url}"', 1) if held else li
+        return text.replace(held, url, 1) if held else text
 
 
 @dataclass(frozen=True)
