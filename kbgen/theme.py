@@ -89,13 +89,18 @@ def _theme_own(env: jinja2.Environment, name: str, theme_file: Callable[[str], b
 
 def _replace(env: jinja2.Environment, name: str, source: str, theme_file: Callable[[str], bool]) -> bool:
     """Serve ``source`` for template ``name``, if ``name`` and all it includes are the theme's own; whether it was."""
-    assert env.loader is not None
     if not _theme_own(env, name, theme_file):
         return False
+    _serve(env, name, source)
+    return True
+
+
+def _serve(env: jinja2.Environment, name: str, source: str) -> None:
+    """Template ``name`` is ``source`` from now on; the theme's own stays reachable as ``ORIGINAL + name``."""
+    assert env.loader is not None
     if not isinstance(env.loader, _Loader):
         env.loader = _Loader(env.loader)
     env.loader.replaced[name] = source
-    return True
 
 
 def folder_key(url: str, nav_urls: Collection[str]) -> str | None:
@@ -111,6 +116,12 @@ def folder_key(url: str, nav_urls: Collection[str]) -> str | None:
     if not own or any(other.startswith(own) for other in nav_urls):
         return None
     return posixpath.dirname(own.rstrip("/"))
+
+
+def _folder_of(page: Any, nav_urls: Collection[str]) -> str | None:
+    """:func:`folder_key` of the page a template renders (None for no page, or one that renders its own)."""
+    url = getattr(page, "url", None)
+    return folder_key(url, nav_urls) if isinstance(url, str) else None
 
 
 def share(env: jinja2.Environment, nav_urls: Collection[str], theme_file: Callable[[str], bool]) -> list[str]:
@@ -174,8 +185,7 @@ def share_per_folder(env: jinja2.Environment, name: str, nav_urls: Collection[st
     @jinja2.pass_context
     def kbgen_shared(context: jinja2.runtime.Context) -> Markup:
         page = context.get("page")
-        url = getattr(page, "url", None)
-        key = folder_key(url, nav_urls) if isinstance(url, str) and not (alone and alone(page)) else None
+        key = None if alone and alone(page) else _folder_of(page, nav_urls)
         if key is None:
             return Markup(own(context))
         if key not in shared:
@@ -224,9 +234,7 @@ def share_blocks(env: jinja2.Environment, names: Collection[str], nav_urls: Coll
 
     @jinja2.pass_context
     def kbgen_shared_block(context: jinja2.runtime.Context, name: str) -> Markup:
-        page = context.get("page")
-        url = getattr(page, "url", None)
-        key = folder_key(url, nav_urls) if isinstance(url, str) else None
+        key = _folder_of(context.get("page"), nav_urls)
         if key is not None and (name, key) in shared:
             return shared[name, key]
         html = Markup("".join(env.get_template(ORIGINAL + BASE).blocks[name](context)))
@@ -235,10 +243,7 @@ def share_blocks(env: jinja2.Environment, names: Collection[str], nav_urls: Coll
         return html
 
     env.globals["kbgen_shared_block"] = kbgen_shared_block
-    assert env.loader is not None  # _theme_source found base.html through it
-    if not isinstance(env.loader, _Loader):
-        env.loader = _Loader(env.loader)
-    env.loader.replaced[BASE] = source
+    _serve(env, BASE, source)
     return True
 
 
