@@ -93,6 +93,10 @@ class BoundedCache(Generic[K, V]):
         self._data.move_to_end(key)
         return value
 
+    def look(self, key: K) -> V | None:
+        """The value stored under ``key``, or None, neither counted nor refreshed: a worker process reading its copy."""
+        return self._data.get(key)
+
     def put(self, key: K, value: V) -> None:
         if key not in self._data:
             self.added += 1

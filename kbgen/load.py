@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import yaml
@@ -268,10 +268,10 @@ def iter_case_files(cases_dir: Path) -> Iterator[Path]:
     broken link is reported, not skipped; a linked folder is not entered), from the folder listings' own file
     types: no ``stat`` per file, and no comparison of two Path objects per step of the sort (1.2 s at 100,000
     files, against 0.2 s)."""
-    yield from map(Path, _case_files(cases_dir))
+    yield from map(Path, case_files(cases_dir))
 
 
-def _case_files(cases_dir: Path) -> list[str]:
+def case_files(cases_dir: Path) -> list[str]:
     """:func:`iter_case_files` as strings (a worker makes each one's Path: 0.4 s at 100,000 files)."""
     found: list[str] = []
     _case_paths(str(cases_dir), found)
@@ -329,6 +329,10 @@ def display_path(path: Path, root: Path | None) -> str:
 Progress = Callable[[str, int, int], None]
 
 
+Read = tuple[str, tuple[str, bytes] | None, tuple[RawCase | None, list[Diagnostic]] | None]
+"""One case file as a worker read it: display path, cache key (None: unreadable), parse (None: the cache has it)."""
+
+
 def load_cases(
     cases_dir: Path, root: Path | None = None, progress: Progress | None = None,
     cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]] | None = None,
@@ -340,34 +344,55 @@ def load_cases(
     file but parses only the changed ones. ``workers`` > 1 parses many changed files in that many
     processes (:mod:`kbgen.workers`); the result is the same either way. ``meanwhile()`` is run in this
     process while they do (:func:`kbgen.workers.fork_map`). Without ``cache`` nothing is kept.
+    (The pipeline reads and checks in one pass: :func:`reader` with :func:`kbgen.validate.check`.)
     """
     keep = cache is not None
     if cache is None:
         cache = BoundedCache()
-    files = _case_files(cases_dir)
+    files = case_files(cases_dir)
     with no_cycle_collection():
         # In worker processes each file is read, hashed, looked up in (a copy of) the cache and parsed there:
         # only the parse comes back. Parses made here are stored; a hit keeps its entry fresh.
         told = (lambda n: progress("read", n, len(files))) if progress else None
         read = fork_map(lambda file: _read_one(file, root, cache), files, workers, told, meanwhile=meanwhile)
-        out: list[tuple[str, RawCase | None]] = []
-        problems: list[Diagnostic] = []
-        live: set[tuple[str, bytes]] = set()
-        for path, key, parsed in read:
-            verdict = parsed if parsed is not None else cache.get(key, _never) if key is not None else (None, [])
-            out.append((path, verdict[0]))
-            problems += verdict[1]
-            if key is not None and keep:
-                live.add(key)
-                if parsed is not None:
-                    cache.put(key, verdict)
-    if keep:
-        cache.keep_only(live)  # files that changed or went away
+        out, problems = settle(read, cache, keep)
     return out, problems + unread_files(cases_dir, root)
 
 
+def reader(root: Path | None, cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]], keep: bool,
+           ) -> Callable[[str], tuple[Read, RawCase | None]]:
+    """How :func:`kbgen.validate.check` reads one case file where it will check it: the parse stays there, and only
+    the file's problems come back (its parse too when ``keep``: the caller stores parses in ``cache``)."""
+    def read(name: str) -> tuple[Read, RawCase | None]:
+        path, key, parsed = _read_one(name, root, cache)
+        if parsed is None:  # a parse the cache has (a worker's copy of it)
+            hit = cache.look(key) if key is not None else None
+            return (path, key, None), hit[0] if hit is not None else None
+        return (path, key, parsed if keep else (None, parsed[1])), parsed[0]
+    return read
+
+
+def settle(read: Iterable[Read], cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]], keep: bool,
+           ) -> tuple[list[tuple[str, RawCase | None]], list[Diagnostic]]:
+    """Every file's (path, parse) and problems from what the workers read, the cache kept up to date when ``keep``."""
+    out: list[tuple[str, RawCase | None]] = []
+    problems: list[Diagnostic] = []
+    live: set[tuple[str, bytes]] = set()
+    for path, key, parsed in read:
+        verdict = parsed if parsed is not None else cache.get(key, _never) if key is not None else (None, [])
+        out.append((path, verdict[0]))
+        problems += verdict[1]
+        if key is not None and keep:
+            live.add(key)
+            if parsed is not None:
+                cache.put(key, verdict)
+    if keep:
+        cache.keep_only(live)  # files that changed or went away
+    return out, problems
+
+
 def _read_one(name: str, root: Path | None, cache: BoundedCache[tuple[str, bytes], tuple[RawCase | None, list[Diagnostic]]],
-              ) -> tuple[str, tuple[str, bytes] | None, tuple[RawCase | None, list[Diagnostic]] | None]:
+              ) -> Read:
     """(display path, cache key or None when unreadable, parse or None when ``cache`` has it) of one case file.
 
     A cached parse is not returned: from a worker process it would be copied back through a pipe, which costs

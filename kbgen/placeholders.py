@@ -42,6 +42,18 @@ def is_placeholder(text: str) -> bool:
     return bool(_MARKED.match(text)) or _normal(text) in SKELETON_LINES
 
 
+_ANY_MARKER = re.compile(r"TODO|TBD|FIXME")
+
+
+def _may_hold(text: str) -> bool:
+    """Whether any line of ``text`` can be a placeholder: a marker (matched with its case, as :data:`_MARKED` does)
+    or a skeleton line anywhere in it. Most sections hold neither, and are not looked at line by line."""
+    if _ANY_MARKER.search(text):
+        return True
+    lower = text.lower()
+    return any(line in lower for line in SKELETON_LINES)
+
+
 def _values(value: object) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -61,7 +73,7 @@ def find(path: str, meta: Mapping[str, object], meta_lines: Mapping[str, int], s
                                            f"'{key}' is still the placeholder {value.strip()!r}; write the real value"))
                 break
     for section in sections:
-        if section.internal:
+        if section.internal or not _may_hold(section.body):
             continue  # never published, so a left-over note there harms nobody
         fix = "replace it with the real text" + ("" if section.key in required else ", or delete the section (it is optional)")
         for offset, line in enumerate(section.body.split("\n"), 1):

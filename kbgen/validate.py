@@ -17,7 +17,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TypeVar
 
 import nh3
 
@@ -25,7 +25,10 @@ from . import load, markdown, placeholders, privacy
 from .cache import BoundedCache
 from .load import LineMap, diag
 from .models import ROOT_CAUSE_KINDS, ROOT_CAUSE_STATUSES, Case, Diagnostic, RawCase, RootCause, Section
-from .workers import fork_map
+from .workers import fork_two
+
+T = TypeVar("T")
+A = TypeVar("A")
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -491,48 +494,38 @@ def _customer_leaks(raw: RawCase, sections: Sequence[Section], names: privacy.Cu
             found(line, name)
     for s in sections:
         whole = s.title + "\n" + s.body
-        # one pass over the whole section finds a name on a line or broken over two ('Globex\nCorp' in a tooltip);
-        # line by line only to name the line
-        name = _find(names, whole)
-        if name:
-            found(s.line + _line_naming(whole.split("\n"), names), name)
+        if len(whole) + len(s.html) <= privacy.SHORT_TEXT:  # a section copied from case to case is looked at once
+            naming = names.remembered(("section", s.title, s.body, s.html), functools.partial(_section_naming, whole, s, names))
         else:
-            name = names.find(" ".join(_html_text(s.html or markdown.render(s.body)).split()))
-            if name:
-                found(s.line, name)
+            naming = _section_naming(whole, s, names)
+        if naming is not None:
+            found(s.line + naming[1], naming[0])
     return problems
+
+
+def _section_naming(whole: str, s: Section, names: privacy.CustomerNames) -> tuple[str, int] | None:
+    """The customer a section names and the offset of the line naming it. One pass over the whole section finds a
+    name on a line or broken over two ('Globex\nCorp' in a tooltip); line by line only to name the line; then the
+    text a reader sees of the rendered section, whitespace collapsed (a name split by markup or an entity)."""
+    name = _find(names, whole)
+    if name:
+        return name, _line_naming(whole.split("\n"), names)
+    name = names.find(" ".join(_html_text(s.html or markdown.render(s.body)).split()))
+    return (name, 0) if name else None
 
 
 Verdict = tuple[Case | None, list[Diagnostic]]
 
 
-def _checked(raw: RawCase, then: Callable[[Case], object] | None, *rules: Any,
-             ) -> tuple[dict[str, Any] | None, list[Diagnostic], tuple[int, ...], object]:
-    """One file's verdict as a worker process sends it back: the case's fields without its sections (which the
-    parent has already, in ``raw``: only their places in it come back, so no section is pickled a second time),
-    the problems, and ``then(case)``."""
-    case, problems = _case(raw, *rules)
-    if case is None:
-        return None, problems, (), None
-    extra = then(case) if then is not None else None
-    where = {id(s): n for n, s in enumerate(raw.sections)}
-    places = (*(where[id(s)] for s in case.sections), -1, *(where[id(s)] for s in case.notes))
-    fields = dict(vars(case), sections=(), notes=())  # a plain dict: cheaper to copy and pickle than a Case
-    return fields, problems, places, extra
-
-
-def _whole(fields: dict[str, Any] | None, places: tuple[int, ...], raw: RawCase) -> Case | None:
-    """The case :func:`_checked` sent, with its sections put back from ``raw``."""
-    if fields is None:
-        return None
-    cut = places.index(-1)
-    fields["sections"] = tuple(raw.sections[n] for n in places[:cut])
-    fields["notes"] = tuple(raw.sections[n] for n in places[cut + 1 :])
-    # Made as unpickling makes it, from every field the worker's Case had: Case(**fields) sets the frozen fields one
-    # by one through object.__setattr__, twice the time, in this process while the other core has nothing to do
-    case: Case = object.__new__(Case)
-    case.__dict__.update(fields)
-    return case
+def _verdict(raw: RawCase, c: _Rules) -> tuple[Verdict | None, Mapping[str, int], str | None, object]:
+    """One file's check where its parse is (a worker process): its verdict (None when ``c.cache`` has it), the
+    lines of its fields (the rules across files name them), the first error its parse found, and ``then(case)``."""
+    reason = raw.load_errors[0] if raw.load_errors else None
+    if c.cache is not None and raw.digest and (raw.path, raw.digest, c.context) in c.cache:
+        return None, raw.meta_lines, reason, None
+    case, problems = _case(raw, c.root_causes, c.rc_keys, c.allow_emails, c.names)
+    extra = c.then(case) if case is not None and c.then is not None else None
+    return (case, problems), raw.meta_lines, reason, extra
 
 
 def rule_inputs(root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str],
@@ -544,6 +537,96 @@ def rule_inputs(root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_e
     for part in (sorted(root_causes), sorted(rc_keys), list(allow_emails), sorted(set(customers))):
         h.update(b"\x00".join(s.encode("utf-8", "surrogatepass") for s in part) + b"\x01")
     return h.digest()
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What every file's verdict depends on besides its own bytes, as the second pass of :func:`check` is sent it."""
+
+    root_causes: Mapping[str, RootCause]
+    rc_keys: set[str]
+    allow_emails: Sequence[str]
+    names: privacy.CustomerNames
+    context: bytes  # :func:`rule_inputs` (verdicts are cached by it), or b"" without a cache
+    cache: BoundedCache[tuple[str, bytes, bytes], Verdict] | None
+    then: Callable[[Case], object] | None
+
+
+Named = tuple[str, bytes, list[str]]
+"""A parsed file as the first pass of :func:`check` tells it: its path, its content digest, its customer names."""
+
+
+def check(
+    items: Sequence[T],
+    read: Callable[[T], tuple[A, RawCase | None]],
+    root_causes: Callable[[], tuple[Mapping[str, object] | None, LineMap, str]],
+    allow_emails: Sequence[str] = (),
+    cache: BoundedCache[tuple[str, bytes, bytes], Verdict] | None = None,
+    workers: int = 1,
+    then: Callable[[Case], object] | None = None,
+    done: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> tuple[list[A], Validated]:
+    """``read`` every item into a parse (``(what the caller keeps, raw case or None)``), then every rule on every
+    parse, in one pass of worker processes (:func:`kbgen.workers.fork_two`): each parse is checked where it was
+    made, once every file's customer names are known, and only the cases come back. ``root_causes()`` gives the
+    root causes (data, lines, path) once every file is read (``meanwhile`` may be reading them). See :func:`validate`."""
+
+    def first(item: T) -> tuple[tuple[A, Named | None], RawCase | None]:
+        kept, raw = read(item)
+        return (kept, None if raw is None else (raw.path, raw.digest, customer_names(raw))), raw
+
+    out = Validated()
+
+    def between(firsts: list[tuple[A, Named | None]]) -> _Rules:
+        rc_data, rc_lines, rc_path = root_causes()
+        out.root_causes, out.diagnostics = validate_root_causes(rc_data, rc_lines, rc_path)
+        customers = [name for _, named in firsts if named is not None for name in named[2]]
+        # Every file's customer, even of a rejected or internal case, is kept out of every public case.
+        names = privacy.CustomerNames(customers)
+        withheld, leaks = root_cause_leaks(rc_data, rc_lines, rc_path, allow_emails, names)
+        out.diagnostics += leaks
+        for key in withheld:
+            out.root_causes.pop(key, None)
+        rc_keys = set((rc_data or {}).keys())
+        context = rule_inputs(out.root_causes, rc_keys, allow_emails, customers) if cache is not None else b""
+        return _Rules(out.root_causes, rc_keys, allow_emails, names, context, cache, then)
+
+    def second(raw: RawCase | None, rules: _Rules) -> tuple[Verdict | None, Mapping[str, int], str | None, object] | None:
+        return None if raw is None else _verdict(raw, rules)
+
+    with load.no_cycle_collection():
+        firsts, rules, seconds = fork_two(first, items, between, second, workers, done, meanwhile)
+    live: set[tuple[str, bytes, bytes]] = set()
+    candidates: list[Case] = []
+    field_lines: dict[str, Mapping[str, int]] = {}
+    for (_, named), checked in zip(firsts, seconds, strict=True):
+        if named is None or checked is None:
+            continue
+        path, content, _ = named
+        verdict, field_lines[path], reason, extra = checked
+        vkey = (path, content, rules.context) if cache is not None and content else None
+        hit = cache.peek(vkey) if cache is not None and vkey is not None else None
+        if verdict is None:
+            assert hit is not None, "a verdict a worker found in the cache is in this process's cache too"
+            verdict = hit
+        elif cache is not None and vkey is not None:
+            cache.put(vkey, verdict)
+        if vkey is not None:
+            live.add(vkey)
+        case, problems = verdict
+        if case is not None and then is not None and extra is not None:
+            out.extra[path] = extra
+        out.diagnostics += problems  # a copy: never the cached list
+        if case is None:
+            # a problem the parse found (a fence never closed, nesting too deep) explains the others, so it comes first
+            out.rejected[path] = reason or next(p.message for p in problems if p.severity == "error")
+        else:
+            candidates.append(case)
+    if cache is not None:
+        cache.keep_only(live)  # verdicts of files that changed or went away, or of other rule inputs
+    out.cases = _cross_checks(candidates, out, field_lines)
+    return [kept for kept, _ in firsts], out
 
 
 def validate(
@@ -562,55 +645,8 @@ def validate(
     files in that many processes (:mod:`kbgen.workers`); the result is the same either way. ``then`` (pure) is
     run on each valid case checked afresh, where it was checked (in the worker process: the next stage's
     per-case work shared out too), its result kept in ``extra`` by path."""
-    out = Validated()
-    out.root_causes, out.diagnostics = validate_root_causes(rc_data, rc_lines, rc_path)
-    customers = [name for _, raw in raws if raw is not None for name in customer_names(raw)]
-    # Every file's customer, even of a rejected or internal case, is kept out of every public case.
-    names = privacy.CustomerNames(customers)
-    withheld, leaks = root_cause_leaks(rc_data, rc_lines, rc_path, allow_emails, names)
-    out.diagnostics += leaks
-    for key in withheld:
-        out.root_causes.pop(key, None)
-    rc_keys = set((rc_data or {}).keys())
-    context = rule_inputs(out.root_causes, rc_keys, allow_emails, customers) if cache is not None else b""
-    live: set[tuple[str, bytes, bytes]] = set()
-    candidates: list[Case] = []
-    field_lines: dict[str, Mapping[str, int]] = {}
-    with load.no_cycle_collection():
-        files = [raw for _, raw in raws if raw is not None]
-        vkeys = [(raw.path, raw.digest, context) if cache is not None and raw.digest else None for raw in files]
-        known: dict[tuple[str, bytes, bytes], Verdict] = {}
-        if cache is not None:
-            for vkey in vkeys:
-                hit = cache.peek(vkey) if vkey is not None else None
-                if vkey is not None and hit is not None:
-                    known[vkey] = hit
-        todo = [raw for raw, vkey in zip(files, vkeys, strict=True) if vkey not in known]
-        verdicts = iter(fork_map(lambda raw: _checked(raw, then, out.root_causes, rc_keys, allow_emails, names), todo, workers))
-        for raw, vkey in zip(files, vkeys, strict=True):
-            field_lines[raw.path] = raw.meta_lines
-            if vkey is not None and vkey in known:
-                case, problems = known[vkey]
-            else:
-                fields, problems, places, extra = next(verdicts)
-                case = _whole(fields, places, raw)
-                if case is not None and then is not None:
-                    out.extra[raw.path] = extra
-                if cache is not None and vkey is not None:
-                    cache.put(vkey, (case, problems))
-            if vkey is not None:
-                live.add(vkey)
-            problems = list(problems)  # the caller's list, never the cached one
-            out.diagnostics += problems
-            if case is None:
-                # a problem the parse found (a fence never closed, nesting too deep) explains the others, so it comes first
-                out.rejected[raw.path] = raw.load_errors[0] if raw.load_errors else next(p.message for p in problems if p.severity == "error")
-            else:
-                candidates.append(case)
-    if cache is not None:
-        cache.keep_only(live)  # verdicts of files that changed or went away, or of other rule inputs
-    out.cases = _cross_checks(candidates, out, field_lines)
-    return out
+    files = [raw for _, raw in raws if raw is not None]
+    return check(files, lambda raw: (None, raw), lambda: (rc_data, rc_lines, rc_path), allow_emails, cache, workers, then)[1]
 
 
 def _reject(out: Validated, case: Case, line: int, message: str) -> None:

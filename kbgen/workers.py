@@ -8,16 +8,23 @@ here, in order, so the result never depends on how it was computed.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
+K = TypeVar("K")
+C = TypeVar("C")
+D = TypeVar("D")
 
 PARALLEL_FROM = 1000
 """Items below which a pool costs more (forking, results pickled back) than it saves."""
@@ -93,3 +100,141 @@ def fork_map(task: Callable[[T], R], items: Sequence[T], workers: int = 1,
     finally:
         _task = None
     return results
+
+
+SECOND_BATCH = 256
+"""Second-pass results a worker sends at a time: the parent files them while the worker goes on."""
+
+
+def fork_two(first: Callable[[T], tuple[A, K]], items: Sequence[T], between: Callable[[list[A]], C],
+             second: Callable[[K, C], D], workers: int = 1, done: Callable[[int], None] | None = None,
+             meanwhile: Callable[[], object] | None = None) -> tuple[list[A], C, list[D]]:
+    """Two passes over ``items`` where the second needs what the first found in all of them: ``a, kept =
+    first(item)`` for each item, then ``c = between([a, ...])`` here, then ``second(kept, c)`` for each item.
+
+    Shared out to ``workers`` forked processes, each item's ``kept`` stays in the process that made it, and only
+    ``a``, ``c`` and the second pass's results are pickled: reading case files keeps each parse where it was
+    made, the parent collects every file's customer names, and the same process then checks its parses
+    against all of them. ``first`` and ``second`` must be pure and their results picklable; ``done(n)`` is
+    told how many first passes are finished; ``meanwhile()`` runs here (in a thread once the workers are forked,
+    so they never wait for it to send results) while they make their first passes. One process, few items or no
+    fork: the same calls here, in order, so the result never depends on how it was computed.
+    """
+    context = fork_context()
+    if workers < 2 or len(items) < PARALLEL_FROM or context is None or _task is not None:
+        if meanwhile is not None:
+            meanwhile()
+        firsts: list[A] = []
+        kept: list[K] = []
+        for item in items:
+            a, k = first(item)
+            firsts.append(a)
+            kept.append(k)
+            if done and len(firsts) % 256 == 0:
+                done(len(firsts))
+        if done:
+            done(len(firsts))
+        c = between(firsts)
+        return firsts, c, [second(k, c) for k in kept]
+    step = max(64, len(items) // (workers * 8))
+    spans = [(start, min(start + step, len(items))) for start in range(0, len(items), step)]
+    ends: list[Connection] = []
+    procs = []
+    for _ in range(workers):
+        here, there = context.Pipe()
+        ends.append(here)
+        # the worker closes the copies of this process's ends it was forked with: holding them, it would never see
+        # this process close its end (and wait forever to be sent work, or to send its results, after a failure)
+        proc = context.Process(target=_two_passes, args=(there, list(ends), first, second, items), daemon=True)  # type: ignore[attr-defined]
+        proc.start()
+        there.close()
+        procs.append(proc)
+    helper = threading.Thread(target=meanwhile) if meanwhile is not None else None
+    try:
+        if helper is not None:
+            helper.start()
+        out_first: list[Any] = [None] * len(items)
+        todo = iter(spans)
+        for end in ends:  # two spans each: a worker never waits for its next
+            for span in (next(todo, None), next(todo, None)):
+                if span is not None:
+                    end.send(span)
+        finished = 0
+        while finished < len(items):
+            for end in cast("list[Connection]", wait(ends)):
+                lo, hi, part = _received(end)
+                out_first[lo:hi] = part
+                finished += hi - lo
+                span = next(todo, None)
+                if span is not None:
+                    end.send(span)
+                if done:
+                    done(finished)
+        if helper is not None:
+            helper.join()
+            helper = None
+        c = between(out_first)
+        for end in ends:
+            end.send(("second", c))
+        out_second: list[Any] = [None] * len(items)
+        busy = list(ends)
+        while busy:
+            for end in cast("list[Connection]", wait(busy)):
+                got = _received(end)
+                if got is None:
+                    busy.remove(end)
+                else:
+                    indices, results = got
+                    for i, d in zip(indices, results, strict=True):
+                        out_second[i] = d
+        return out_first, c, out_second
+    finally:
+        if helper is not None:
+            helper.join()
+        for end in ends:
+            end.close()
+        for proc in procs:
+            proc.join()
+
+
+def _received(end: Connection) -> Any:
+    try:
+        message = end.recv()
+    except EOFError:
+        raise RuntimeError("a worker process ended without its results (killed, or out of memory?)") from None
+    if isinstance(message, tuple) and message and message[0] == "error":
+        raise RuntimeError(f"a worker process failed:\n{message[1]}")
+    return message
+
+
+def _two_passes(end: Connection, parents: list[Connection], first: Callable[[Any], tuple[Any, Any]],
+                second: Callable[[Any, Any], Any], items: Sequence[Any]) -> None:
+    """A :func:`fork_two` worker: first passes over the spans it is sent (keeping each item's ``kept``), then, sent
+    ``("second", c)``, the second pass over everything it kept."""
+    for inherited in parents:
+        inherited.close()
+    start_worker()
+    kept: dict[int, Any] = {}
+    try:
+        while True:
+            message = end.recv()
+            if message[0] == "second":
+                c = message[1]
+                order = sorted(kept)
+                for at in range(0, len(order), SECOND_BATCH):
+                    batch = order[at : at + SECOND_BATCH]
+                    end.send((batch, [second(kept.pop(i), c) for i in batch]))
+                end.send(None)
+                break
+            lo, hi = message
+            part = []
+            for i in range(lo, hi):
+                a, kept[i] = first(items[i])
+                part.append(a)
+            end.send((lo, hi, part))
+    except BaseException:  # any failure, even an interrupt, is the parent's to report
+        with contextlib.suppress(OSError, ValueError):
+            end.send(("error", traceback.format_exc()))
+    finally:
+        end.close()
+        os._exit(0)
