@@ -14,6 +14,7 @@ inside a code block that swallowed the real heading) is an error naming its line
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -279,14 +280,95 @@ def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[S
     its Markdown source (``body``, for dedupe and search) and its HTML (``html``, for the page),
     both from the one parse; internal sections are returned too (``Section.internal``) and
     are never rendered.
+
+    The body is parsed in parts, each remembered (:func:`_part`): sections are copied from case to case (an
+    environment, a solution), and a part's parse depends on nothing but its own text where it ends as
+    :func:`_cut_points` requires. Wherever one does not (a fence or raw HTML left open, a link reference definition,
+    nesting too deep), and for any body with a problem (whose messages name lines), the whole body is parsed at once,
+    as it always was: the result is the same either way.
     """
+    lines = body.split("\n")
+    cuts = _cut_points(lines)
+    if not cuts:
+        return _rebased(_parse(body), first_line, path)
+    bounds = [0, *cuts, len(lines)]
+    parts = [_part("\n".join(lines[lo:hi])) for lo, hi in itertools.pairwise(bounds)]
+    if any(not part.alone for part in parts[:-1]) or any(part.tied for part in parts):
+        return _rebased(_parse(body), first_line, path)
+    sections = [Section(title, source, first_line + lo + line, rendered)
+                for lo, part in zip(bounds, parts, strict=False) for title, source, line, rendered in part.sections]
+    return parts[0].preamble, tuple(sections), []
+
+
+_CUT = re.compile(r"#{1,2}(?:[ \t]|$)")
+"""A line that can start a part: an h1 or h2 heading at the start of the line."""
+
+
+def _cut_points(lines: Sequence[str]) -> list[int]:
+    """The lines a body can be cut before: an h1/h2 heading at the start of a line, after a blank line.
+
+    CommonMark ends every block at such a line but a fence or raw HTML of the kinds that run past blank lines,
+    and only when they are not inside a list, quote or admonition (whose content must be indented, or marked,
+    and this line is neither): a part whose parse leaves one of those open at its end is not ``alone``."""
+    return [n for n in range(1, len(lines)) if not lines[n - 1].strip(" \t") and _CUT.match(lines[n])]
+
+
+class _Part:
+    """One part of a body as parsed alone, lines counted from its start."""
+
+    __slots__ = ("alone", "preamble", "sections", "tied")
+
+    def __init__(self, preamble: str, sections: tuple[tuple[str, str, int, str], ...], alone: bool, tied: bool) -> None:
+        self.preamble, self.sections = preamble, sections
+        self.alone = alone  # no fence or raw HTML block at the top level runs to its end (into the next part)
+        self.tied = tied  # a problem, a link reference definition, nesting too deep: the body is read as a whole
+
+
+PARTS = 20_000
+"""Distinct body parts remembered per process: a section recurs far more often than that."""
+
+
+@lru_cache(maxsize=PARTS)
+def _part(text: str) -> _Part:
+    parsed = _parse(text)
+    return _Part(parsed.preamble, tuple((s.title, s.body, s.line, s.html) for s in parsed.sections), not parsed.runs_out,
+                 parsed.tied or bool(parsed.problems))
+
+
+def _runs_out(tokens: Sequence[Token], lines: Sequence[str]) -> bool:
+    """Whether a fence or raw HTML block at the top level ends on the last line that is not blank, or after it:
+    closed there, or run out of text, it may go on into what follows (in a longer text)."""
+    last = max((n for n, line in enumerate(lines) if line.strip(" \t")), default=-1)
+    return any(t.level == 0 and t.type in ("fence", "html_block") and t.map is not None and t.map[1] > last for t in tokens)
+
+
+def _rebased(parsed: _Parsed, first_line: int, path: str) -> tuple[str, tuple[Section, ...], list[Diagnostic]]:
+    sections = tuple(Section(s.title, s.body, first_line + s.line, s.html) for s in parsed.sections)
+    return parsed.preamble, sections, [_diag(path, first_line + d.line, d.message, d.severity) for d in parsed.problems]
+
+
+class _Parsed:
+    """A text as :func:`_parse` read it: lines counted from 0, problems with no path."""
+
+    __slots__ = ("preamble", "problems", "runs_out", "sections", "tied")
+
+    def __init__(self, preamble: str, sections: list[Section], problems: list[Diagnostic], runs_out: bool,
+                 tied: bool) -> None:
+        self.preamble, self.sections, self.problems, self.runs_out, self.tied = preamble, sections, problems, runs_out, tied
+
+
+def _parse(body: str) -> _Parsed:
+    """The one parse of a body (or of a part of one, :func:`parse_body`): its sections and problems."""
+    first_line, path = 0, ""
     lines = body.split("\n")
     env: dict[str, object] = {_SECTIONS: True}
     tokens = MD.parse(body, env)
+    runs_out = _runs_out(tokens, lines)  # before comments go: '<!--' left open is a raw HTML block that runs out
     if "<!--" in body:  # a token holds a comment only if the text does (the loader removed every closed one)
         tokens = _without_comments(tokens)
     problems = _checks(tokens, lines, first_line, path)
-    if tokens and max(t.level for t in tokens) >= MAX_NESTING - 2:  # markdown-it stopped reading: nothing after it is seen
+    deep = bool(tokens) and max(t.level for t in tokens) >= MAX_NESTING - 2
+    if deep:  # markdown-it stopped reading: nothing after it is seen
         deepest = max(tokens, key=lambda t: t.level)
         line = first_line + (deepest.map[0] if deepest.map else 0)
         problems.append(_diag(path, line, f"lists or quotes are nested more than {MAX_NESTING // 2 - 1} levels deep here; flatten them "
@@ -305,4 +387,4 @@ def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[S
         internal = reads_internal(title)
         rendered = "" if internal else MD.renderer.render(tokens[i + 3 : end], MD.options, env)
         sections.append(Section(title, source, first_line + head.map[0], rendered))
-    return preamble.strip(), tuple(sections), problems
+    return _Parsed(preamble.strip(), sections, problems, runs_out, deep or bool(env.get("references")))

@@ -114,10 +114,48 @@ def test_shared_inline_parses_render_what_markdown_it_renders_alone(bodies: list
     for body in bodies:
         shared = markdown.parse_body(body, 1, "c.md")
         saved, markdown.MD = markdown.MD, alone
-        try:
-            assert markdown.parse_body(body, 1, "c.md") == shared
+        try:  # read whole: the parts parse_body remembers were parsed by the shared parser
+            assert markdown._rebased(markdown._parse(body), 1, "c.md") == shared
         finally:
             markdown.MD = saved
+
+
+# Lines that open, continue or close every kind of block, the ones that run past blank lines above all (fences,
+# raw HTML of CommonMark's kinds 1 to 7, indented code), and headings that can start a part (after a blank line)
+PART_LINES = st.sampled_from([
+    "", "", "", "   ", "\t", "## Problem", "## Solution", "## Internal notes", "# Title", "#", "##", "## ", "##\tTabbed",
+    "### Sub", "  ## Indented", "##NoSpace", "Internal notes", "text", "more text", "1. Step one.", "2. Step two.", "- item",
+    "   continued", "    indented code", "        deeper", "```", "```sh", "~~~", "````", "   ```", "> ```", "> quote", ">",
+    "- ```", "  ```", "<div>", "</div>", "<pre>", "</pre>", "<!-- open", "-->", "<script>", "</script>", "<style>",
+    "</style>", "<textarea>", "</textarea>", "<?php", "?>", "<!DOCTYPE x", "<![CDATA[", "]]>", "<span>inline</span>",
+    "<custom-tag>", "| a | b |", "|---|---|", "| 1 | 2 |", "!!! note", "!!! note \"Internal notes\"", "??? tip", "    body",
+    "===", "---", "***", "[t]: https://t.example/", "[t]", "  - nested", "1) other", "<details>", "</details>",
+])
+PART_BODIES = st.lists(st.one_of(PART_LINES, st.sampled_from(["\n## Environment", "\n## Solution", "\n# Internal notes"])),
+                       max_size=40).map("\n".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(PART_BODIES, min_size=1, max_size=4))
+def test_a_body_read_in_remembered_parts_is_read_as_it_is_whole(bodies: list[str]) -> None:
+    """parse_body reads a body in parts cut before headings that follow a blank line, each remembered: sections,
+    sources, HTML, lines and problems must be exactly those of the one parse of the whole body, whatever is left
+    open before a cut (a fence, raw HTML, a list, a quote, a table, an admonition) and whatever was read before."""
+    for body in bodies:
+        assert markdown.parse_body(body, 7, "c.md") == markdown._rebased(markdown._parse(body), 7, "c.md")
+
+
+def test_parts_are_remembered_and_an_open_fence_before_a_cut_reads_the_body_whole() -> None:
+    """The same solution in two cases is parsed once; a fence left open before a heading swallows it, as a whole
+    parse reads it (were the parts read alone, the notes after it would be cut as a section of their own)."""
+    solution = "## Solution\n1. Restart the sync service, then sign in again.\n\n"
+    before = markdown._part.cache_info().hits
+    markdown.parse_body("## Problem\nIt fails.\n\n" + solution + "## Internal notes\nTicket 1.\n", 1)
+    markdown.parse_body("## Problem\nIt hangs.\n\n" + solution + "## Internal notes\nTicket 2.\n", 1)
+    assert markdown._part.cache_info().hits > before
+    _, sections, problems = markdown.parse_body("## Solution\n```\nrun it\n\n## Internal notes\nSECRET\n", 1)
+    assert [s.title for s in sections] == ["Solution"] and "SECRET" in sections[0].body
+    assert problems and "never closed" in problems[0].message
 
 
 def test_comments_never_reach_the_html() -> None:
