@@ -261,18 +261,21 @@ def text_key(case: Case) -> tuple[str, str, str, str]:
 
 def prepare(case: Case, cache: Caches | None = None) -> _Text:
     """A case's normalised texts; ``cache`` (kept by `kbgen serve`) skips cases whose text did not change."""
+    key = text_key(case)
     if cache is None:
-        return _prepare(case)
-    return cache.prepared.get(text_key(case), lambda: _prepare(case))
+        return _prepare(*key)
+    return cache.prepared.get(key, lambda: _prepare(*key))
 
 
-def _prepare(case: Case) -> _Text:
-    solution = words(case.solution)
-    problem_text = f"{case.title}\n{case.problem}"
+@lru_cache(maxsize=20_000)
+def _prepare(product: str, title: str, problem_markdown: str, solution_markdown: str) -> _Text:
+    """The texts of :func:`text_key`, normalised; remembered, as copies of a case (same title, problem and fix) recur."""
+    solution = words(solution_markdown)
+    problem_text = f"{title}\n{problem_markdown}"
     problem = set(words(problem_text)) | {"v" + v for v in _VERSIONS.findall(problem_text)}
     # interned: the same few thousand words recur in every copy, and 100,000 cases would otherwise hold
     # a string object per word per case (most of dedupe's memory)
-    return _Text(intern(case.product.strip().lower()), tuple(sorted(map(intern, set(solution)))),
+    return _Text(intern(product.strip().lower()), tuple(sorted(map(intern, set(solution)))),
                  tuple(sorted(map(intern, problem))), frozenset(map(intern, codes(problem_text))),
                  frozenset(map(intern, quoted_words(problem_text))), len(solution))
 
