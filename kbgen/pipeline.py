@@ -83,6 +83,8 @@ def _run(options: Options, progress: load.Progress | None, caches: Caches | None
     read, checked = validate.check(files, load.reader(options.root, parsed, keep), read_root_causes, options.allow_emails,
                                    caches.checked if keep else None, options.workers, dedupe.prepare, told, root_causes)
     raws, loaded = load.settle(read, parsed, keep)
+    if keep:  # the parses are kept (and stored): the cases share their sections with them
+        validate.share_sections(checked.cases, dict(raws))
     if found_dir:
         diagnostics += loaded + load.unread_files(options.cases_dir, options.root)
     rc_problems = causes[0][2]

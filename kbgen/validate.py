@@ -517,14 +517,15 @@ def _section_naming(whole: str, s: Section, names: privacy.CustomerNames) -> tup
 Verdict = tuple[Case | None, list[Diagnostic]]
 
 
-def _verdict(raw: RawCase, c: _Rules) -> tuple[Verdict | None, Mapping[str, int], str | None, object]:
-    """One file's check where its parse is (a worker process): its verdict (None when ``c.cache`` has it), the
+def _verdict(raw: RawCase, c: _Rules, cache: BoundedCache[tuple[str, bytes, bytes], Verdict] | None,
+             then: Callable[[Case], object] | None) -> tuple[Verdict | None, Mapping[str, int], str | None, object]:
+    """One file's check where its parse is (a worker process): its verdict (None when ``cache`` has it), the
     lines of its fields (the rules across files name them), the first error its parse found, and ``then(case)``."""
     reason = raw.load_errors[0] if raw.load_errors else None
-    if c.cache is not None and raw.digest and (raw.path, raw.digest, c.context) in c.cache:
+    if cache is not None and raw.digest and (raw.path, raw.digest, c.context) in cache:
         return None, raw.meta_lines, reason, None
     case, problems = _case(raw, c.root_causes, c.rc_keys, c.allow_emails, c.names)
-    extra = c.then(case) if case is not None and c.then is not None else None
+    extra = then(case) if case is not None and then is not None else None
     return (case, problems), raw.meta_lines, reason, extra
 
 
@@ -541,15 +542,14 @@ def rule_inputs(root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_e
 
 @dataclass(frozen=True)
 class _Rules:
-    """What every file's verdict depends on besides its own bytes, as the second pass of :func:`check` is sent it."""
+    """What every file's verdict depends on besides its own bytes, as the second pass of :func:`check` is sent it
+    (pickled once per worker process: never the caches, which the workers have)."""
 
     root_causes: Mapping[str, RootCause]
     rc_keys: set[str]
     allow_emails: Sequence[str]
     names: privacy.CustomerNames
     context: bytes  # :func:`rule_inputs` (verdicts are cached by it), or b"" without a cache
-    cache: BoundedCache[tuple[str, bytes, bytes], Verdict] | None
-    then: Callable[[Case], object] | None
 
 
 Named = tuple[str, bytes, list[str]]
@@ -590,10 +590,11 @@ def check(
             out.root_causes.pop(key, None)
         rc_keys = set((rc_data or {}).keys())
         context = rule_inputs(out.root_causes, rc_keys, allow_emails, customers) if cache is not None else b""
-        return _Rules(out.root_causes, rc_keys, allow_emails, names, context, cache, then)
+        return _Rules(out.root_causes, rc_keys, allow_emails, names, context)
 
     def second(raw: RawCase | None, rules: _Rules) -> tuple[Verdict | None, Mapping[str, int], str | None, object] | None:
-        return None if raw is None else _verdict(raw, rules)
+        # the cache and ``then`` are the worker's own copies (forked with it): only the rules are sent to it
+        return None if raw is None else _verdict(raw, rules, cache, then)
 
     with load.no_cycle_collection():
         firsts, rules, seconds = fork_two(first, items, between, second, workers, done, meanwhile)
@@ -627,6 +628,21 @@ def check(
         cache.keep_only(live)  # verdicts of files that changed or went away, or of other rule inputs
     out.cases = _cross_checks(candidates, out, field_lines)
     return [kept for kept, _ in firsts], out
+
+
+def share_sections(cases: Sequence[Case], raws: Mapping[str, RawCase | None]) -> None:
+    """Make each case hold its parse's own section objects, not equal copies of them: a case checked in a worker
+    process comes back with its sections pickled, and a caller that keeps the parses too (`kbgen serve`, a command
+    with a store) would otherwise hold, and store, every section twice. Done to cases just made, before they are
+    shown anywhere: the objects are equal, only fewer. (A case the rules across files reject, a duplicate id, is
+    not among ``cases``: its verdict keeps its own copies.)"""
+    for case in cases:
+        raw = raws.get(case.path)
+        if raw is None:
+            continue
+        own = {s: s for s in raw.sections}
+        object.__setattr__(case, "sections", tuple(own.get(s, s) for s in case.sections))
+        object.__setattr__(case, "notes", tuple(own.get(s, s) for s in case.notes))
 
 
 def validate(

@@ -115,7 +115,11 @@ def test_the_pipeline_reading_and_checking_in_two_processes_equals_one(forked: N
     one = _pipeline(work, 1)
     assert repr(_pipeline(work, 2)) == repr(one)
     kept = Caches()
-    assert repr(_pipeline(work, 2, kept)) == repr(one)
+    cases = _pipeline(work, 2, kept)
+    assert repr(cases) == repr(one)
+    # what is kept (and stored) holds each section once: a case checked in a worker shares its parse's sections
+    parses = {raw.path: raw for raw, _ in kept.files._data.values() if raw is not None}
+    assert all(any(s is t for t in parses[c.path].sections) for c in cases[0] for s in (*c.sections, *c.notes))
     assert repr(_pipeline(work, 2, kept)) == repr(one)  # from the caches: parses and verdicts the workers did not make
     assert kept.files.hits and kept.checked.hits, "the second run found nothing in the caches: it says nothing"
     assert one[2] and (content.name == "content" or one[1]), "no outcome, or no problem in the hostile files: the comparison says nothing"
