@@ -290,11 +290,11 @@ def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[S
     lines = body.split("\n")
     cuts = _cut_points(lines)
     if not cuts:
-        return _rebased(_parse(body), first_line, path)
+        return _parse(body, first_line, path).result()
     bounds = [0, *cuts, len(lines)]
     parts = [_part("\n".join(lines[lo:hi])) for lo, hi in itertools.pairwise(bounds)]
     if any(not part.alone for part in parts[:-1]) or any(part.tied for part in parts):
-        return _rebased(_parse(body), first_line, path)
+        return _parse(body, first_line, path).result()
     sections = [Section(title, source, first_line + lo + line, rendered)
                 for lo, part in zip(bounds, parts, strict=False) for title, source, line, rendered in part.sections]
     return parts[0].preamble, tuple(sections), []
@@ -342,13 +342,8 @@ def _runs_out(tokens: Sequence[Token], lines: Sequence[str]) -> bool:
     return any(t.level == 0 and t.type in ("fence", "html_block") and t.map is not None and t.map[1] > last for t in tokens)
 
 
-def _rebased(parsed: _Parsed, first_line: int, path: str) -> tuple[str, tuple[Section, ...], list[Diagnostic]]:
-    sections = tuple(Section(s.title, s.body, first_line + s.line, s.html) for s in parsed.sections)
-    return parsed.preamble, sections, [_diag(path, first_line + d.line, d.message, d.severity) for d in parsed.problems]
-
-
 class _Parsed:
-    """A text as :func:`_parse` read it: lines counted from 0, problems with no path."""
+    """A text as :func:`_parse` read it."""
 
     __slots__ = ("preamble", "problems", "runs_out", "sections", "tied")
 
@@ -356,10 +351,12 @@ class _Parsed:
                  tied: bool) -> None:
         self.preamble, self.sections, self.problems, self.runs_out, self.tied = preamble, sections, problems, runs_out, tied
 
+    def result(self) -> tuple[str, tuple[Section, ...], list[Diagnostic]]:
+        return self.preamble, tuple(self.sections), self.problems
 
-def _parse(body: str) -> _Parsed:
-    """The one parse of a body (or of a part of one, :func:`parse_body`): its sections and problems."""
-    first_line, path = 0, ""
+
+def _parse(body: str, first_line: int = 0, path: str = "") -> _Parsed:
+    """The one parse of a whole body (or of a part of one, lines counted from 0: :func:`parse_body`)."""
     lines = body.split("\n")
     env: dict[str, object] = {_SECTIONS: True}
     tokens = MD.parse(body, env)

@@ -115,7 +115,7 @@ def test_shared_inline_parses_render_what_markdown_it_renders_alone(bodies: list
         shared = markdown.parse_body(body, 1, "c.md")
         saved, markdown.MD = markdown.MD, alone
         try:  # read whole: the parts parse_body remembers were parsed by the shared parser
-            assert markdown._rebased(markdown._parse(body), 1, "c.md") == shared
+            assert markdown._parse(body, 1, "c.md").result() == shared
         finally:
             markdown.MD = saved
 
@@ -142,7 +142,7 @@ def test_a_body_read_in_remembered_parts_is_read_as_it_is_whole(bodies: list[str
     sources, HTML, lines and problems must be exactly those of the one parse of the whole body, whatever is left
     open before a cut (a fence, raw HTML, a list, a quote, a table, an admonition) and whatever was read before."""
     for body in bodies:
-        assert markdown.parse_body(body, 7, "c.md") == markdown._rebased(markdown._parse(body), 7, "c.md")
+        assert markdown.parse_body(body, 7, "c.md") == markdown._parse(body, 7, "c.md").result()
 
 
 def test_parts_are_remembered_and_an_open_fence_before_a_cut_reads_the_body_whole() -> None:
