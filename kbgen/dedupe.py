@@ -267,7 +267,7 @@ def prepare(case: Case, cache: Caches | None = None) -> _Text:
     return cache.prepared.get(key, lambda: _prepare(*key))
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=65_536)
 def _prepare(product: str, title: str, problem_markdown: str, solution_markdown: str) -> _Text:
     """The texts of :func:`text_key`, normalised; remembered, as copies of a case (same title, problem and fix) recur."""
     solution = words(solution_markdown)
@@ -927,25 +927,32 @@ def _dedupe(cases: Sequence[Case], threshold: float, near_miss_margin: float, ex
             first[r] = i
         else:
             _union(parent, first[r], i)
-    known: dict[tuple[int, int], tuple[float, str]] = {}
+    known: dict[tuple[int, int], tuple[float, str, bool]] = {}
     floor = threshold - near_miss_margin
     pairs = all_pairs(reps) if exhaustive else candidate_pairs(reps)
     work = {"cases": len(ordered), "texts": len(reps), "scored_pairs": len(pairs), "largest_component_texts": 0,
             "split_components": 0, "largest_block_texts": 0, "peeled_blocks": 0}
     link: dict[int, tuple[float, int]] = {}  # text -> its best agreeing neighbour that quotes codes
     spans = [(start, min(start + PAIR_BATCH, len(pairs))) for start in range(0, len(pairs), PAIR_BATCH)]
-    scored = fork_map(lambda span: [scorer(reps[a], reps[b]) for a, b in pairs[span[0] : span[1]].tolist()], spans,
-                      workers, parallel_from=8)
-    for (start, stop), batch in zip(spans, scored, strict=True):
-        for (a, b), (score, why) in zip(pairs[start:stop].tolist(), batch, strict=True):
+
+    def score_span(span: tuple[int, int]) -> list[tuple[int, int, float, str, bool]]:
+        """The pairs of a span that score at least ``floor``, with whether their problems clash: only they matter
+        below, and only they come back from a worker process."""
+        out = []
+        for a, b in pairs[span[0] : span[1]].tolist():
+            score, why = scorer(reps[a], reps[b])
             if score >= floor:
-                known[(a, b)] = (score, why)
-            if score >= threshold and not _clash(reps[a], reps[b]):
+                out.append((a, b, score, why, bool(_clash(reps[a], reps[b]))))
+        return out
+
+    for batch in fork_map(score_span, spans, workers, parallel_from=8):
+        for a, b, score, why, clashes in batch:
+            known[(a, b)] = (score, why, clashes)
+            if score >= threshold and not clashes:
                 _union(parent, first[a], first[b])
                 for one, other in ((a, b), (b, a)):
                     if reps[other].codes and (score, -other) > link.get(one, (-1.0, 0)):
                         link[one] = (score, -other)
-    del scored
     for i, j in target.items():
         _union(parent, i, j)
     units = _units(len(ordered), target)
@@ -992,9 +999,9 @@ def _dedupe(cases: Sequence[Case], threshold: float, near_miss_margin: float, ex
                 group_of[m] = len(groups)
             groups.append(group)
     near = []
-    for (a, b), (score, why) in known.items():
+    for (a, b), (score, why, clashes) in known.items():
         i, j = first[a], first[b]
-        if (score < threshold or _clash(reps[a], reps[b])) and group_of[i] != group_of[j]:
+        if (score < threshold or clashes) and group_of[i] != group_of[j]:
             x, y = sorted((ordered[i].id, ordered[j].id), key=lambda s: (s.lower(), s))
             near.append(NearMiss(x, y, score, why))
     near.sort(key=lambda n: (-n.score, n.a.lower(), n.b.lower()))

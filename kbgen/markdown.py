@@ -324,7 +324,7 @@ class _Part:
         self.tied = tied  # a problem, a link reference definition, nesting too deep: the body is read as a whole
 
 
-PARTS = 20_000
+PARTS = 65_536
 """Distinct body parts remembered per process: a section recurs far more often than that."""
 
 
