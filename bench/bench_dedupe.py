@@ -73,15 +73,17 @@ def plain_read(cases_dir: Path) -> list[Case]:
 
 
 def kbgen_read(out: Path, jobs: int = 1) -> list[Case] | None:
-    """kbgen's own load + validate in ``jobs`` processes, as the pipeline runs them: the validation workers
-    also normalise each valid case's texts for dedupe, which are put in :data:`PREPARED` for it."""
+    """kbgen's own load + validate in ``jobs`` processes, as the pipeline runs them (one pass: each file read,
+    parsed and checked in one worker process): the workers also normalise each valid case's texts for dedupe,
+    which are put in :data:`PREPARED` for it."""
     try:
         from kbgen import load, validate
+        from kbgen.cache import BoundedCache
     except ImportError:
         return None
-    raws, _ = load.load_cases(out / "cases", out, workers=jobs)
     rc_data, rc_lines, _ = load.load_root_causes(out / "root-causes.yml", out)
-    checked = validate.validate(raws, rc_data, rc_lines, "root-causes.yml", workers=jobs, then=dedupe.prepare)
+    _, checked = validate.check(load.case_files(out / "cases"), load.reader(out, BoundedCache(), False),
+                                lambda: (rc_data, rc_lines, "root-causes.yml"), workers=jobs, then=dedupe.prepare)
     for case in checked.cases:
         if case.path in checked.extra:
             PREPARED.prepared.put(dedupe.text_key(case), checked.extra[case.path])

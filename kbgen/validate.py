@@ -520,13 +520,14 @@ Verdict = tuple[Case | None, list[Diagnostic]]
 def _verdict(raw: RawCase, c: _Rules, cache: BoundedCache[tuple[str, bytes, bytes], Verdict] | None,
              then: Callable[[Case], object] | None) -> tuple[Verdict | None, Mapping[str, int], str | None, object]:
     """One file's check where its parse is (a worker process): its verdict (None when ``cache`` has it), the
-    lines of its fields (the rules across files name them), the first error its parse found, and ``then(case)``."""
+    lines of its CROSS_FIELDS (the rules across files name them), the first error its parse found, and ``then(case)``."""
     reason = raw.load_errors[0] if raw.load_errors else None
+    lines = {key: raw.meta_lines[key] for key in CROSS_FIELDS if key in raw.meta_lines}
     if cache is not None and raw.digest and (raw.path, raw.digest, c.context) in cache:
-        return None, raw.meta_lines, reason, None
+        return None, lines, reason, None
     case, problems = _case(raw, c.root_causes, c.rc_keys, c.allow_emails, c.names)
     extra = then(case) if case is not None and then is not None else None
-    return (case, problems), raw.meta_lines, reason, extra
+    return (case, problems), lines, reason, extra
 
 
 def rule_inputs(root_causes: Mapping[str, RootCause], rc_keys: set[str], allow_emails: Sequence[str],
@@ -670,12 +671,17 @@ def _reject(out: Validated, case: Case, line: int, message: str) -> None:
     out.rejected.setdefault(case.path, message)
 
 
+CROSS_FIELDS = ("duplicate_of", "not_duplicate_of")
+"""The fields whose lines the rules across files name (the only lines a worker sends back with a case)."""
+
+
 def _cross_checks(cases: list[Case], out: Validated, field_lines: Mapping[str, Mapping[str, int]]) -> list[Case]:
     """Rules across files: unique ids, references that resolve, no duplicate_of cycles.
 
     Each problem names the line of the field it is about, so a CI annotation lands there."""
 
     def at(case: Case, key: str) -> int:
+        assert key in CROSS_FIELDS, f"add {key!r} to CROSS_FIELDS, so the checks send its line back"
         return field_lines.get(case.path, {}).get(key, case.line)
 
     by_id: dict[str, Case] = {}

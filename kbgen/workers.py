@@ -197,6 +197,10 @@ def fork_two(first: Callable[[T], tuple[A, K]], items: Sequence[T], between: Cal
             proc.join()
 
 
+def _never(index: int) -> None:
+    raise AssertionError("only a fork_map pool's own workers run its task")
+
+
 def _received(end: Connection) -> Any:
     try:
         message = end.recv()
@@ -211,9 +215,11 @@ def _two_passes(end: Connection, parents: list[Connection], first: Callable[[Any
                 second: Callable[[Any, Any], Any], items: Sequence[Any]) -> None:
     """A :func:`fork_two` worker: first passes over the spans it is sent (keeping each item's ``kept``), then, sent
     ``("second", c)``, the second pass over everything it kept."""
+    global _task
     for inherited in parents:
         inherited.close()
     start_worker()
+    _task = _never  # set, as in a fork_map worker: a pool asked for in here runs in this process (no nested forks)
     kept: dict[int, Any] = {}
     try:
         while True:
