@@ -262,14 +262,19 @@ def text_key(case: Case) -> tuple[str, str, str, str]:
 def prepare(case: Case, cache: Caches | None = None) -> _Text:
     """A case's normalised texts; ``cache`` (kept by `kbgen serve`) skips cases whose text did not change."""
     key = text_key(case)
+    made = _remembered if sum(map(len, key)) <= REMEMBERED_TEXT else _prepare
     if cache is None:
-        return _prepare(*key)
-    return cache.prepared.get(key, lambda: _prepare(*key))
+        return made(*key)
+    return cache.prepared.get(key, lambda: made(*key))
 
 
-@lru_cache(maxsize=65_536)
+REMEMBERED_TEXT = 8_000
+"""Case texts (product, title, problem and solution) up to this long are normalised once per process: copies of a
+case recur. Longer ones (a pasted log) are normalised each time, so the memory stays bounded."""
+
+
 def _prepare(product: str, title: str, problem_markdown: str, solution_markdown: str) -> _Text:
-    """The texts of :func:`text_key`, normalised; remembered, as copies of a case (same title, problem and fix) recur."""
+    """The texts of :func:`text_key`, normalised."""
     solution = words(solution_markdown)
     problem_text = f"{title}\n{problem_markdown}"
     problem = set(words(problem_text)) | {"v" + v for v in _VERSIONS.findall(problem_text)}
@@ -278,6 +283,9 @@ def _prepare(product: str, title: str, problem_markdown: str, solution_markdown:
     return _Text(intern(product.strip().lower()), tuple(sorted(map(intern, set(solution)))),
                  tuple(sorted(map(intern, problem))), frozenset(map(intern, codes(problem_text))),
                  frozenset(map(intern, quoted_words(problem_text))), len(solution))
+
+
+_remembered = lru_cache(maxsize=65_536)(_prepare)
 
 
 # ---------------------------------------------------------------- word weights

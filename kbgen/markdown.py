@@ -292,7 +292,7 @@ def parse_body(body: str, first_line: int, path: str = "") -> tuple[str, tuple[S
     if not cuts:
         return _parse(body, first_line, path).result()
     bounds = [0, *cuts, len(lines)]
-    parts = [_part("\n".join(lines[lo:hi])) for lo, hi in itertools.pairwise(bounds)]
+    parts = [_part_of("\n".join(lines[lo:hi])) for lo, hi in itertools.pairwise(bounds)]
     if any(not part.alone for part in parts[:-1]) or any(part.tied for part in parts):
         return _parse(body, first_line, path).result()
     sections = [Section(title, source, first_line + lo + line, rendered)
@@ -325,14 +325,24 @@ class _Part:
 
 
 PARTS = 65_536
-"""Distinct body parts remembered per process: a section recurs far more often than that."""
+"""Distinct body parts remembered per process (each worker reads tens of thousands of files at 100,000 cases)."""
+
+PART_TEXT = 2_000
+"""Parts up to this long are remembered (sections copied from case to case are short): the memory stays bounded
+whatever the files hold, and a long pasted log is parsed as it comes."""
 
 
-@lru_cache(maxsize=PARTS)
-def _part(text: str) -> _Part:
+def _part_of(text: str) -> _Part:
+    return _part(text) if len(text) <= PART_TEXT else _read_part(text)
+
+
+def _read_part(text: str) -> _Part:
     parsed = _parse(text)
     return _Part(parsed.preamble, tuple((s.title, s.body, s.line, s.html) for s in parsed.sections), not parsed.runs_out,
                  parsed.tied or bool(parsed.problems))
+
+
+_part = lru_cache(maxsize=PARTS)(_read_part)
 
 
 def _runs_out(tokens: Sequence[Token], lines: Sequence[str]) -> bool:
