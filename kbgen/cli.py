@@ -154,7 +154,9 @@ def run_pipeline(cfg: MkDocsConfig, plugin: KbgenPlugin, merge_only: bool = Fals
     ctx = click.get_current_context(silent=True)
     store = None if ctx is None or ctx.meta.get("kbgen_no_cache", True) else Store.for_project(Path(cfg.config_file_path or "mkdocs.yml"))
     caches = store.read() if store else None  # a command without a store keeps nothing for the next
-    gc.disable()  # the pipeline runs with the cycle collector paused, and this command keeps it paused until...
+    # The cycle collector is paused for the whole run: every stage keeps what the one before made, so each of its
+    # full passes walked every case read so far (4.8 s at 100,000 cases, while the worker processes waited); then...
+    gc.disable()
     try:
         result = pipeline.run(plugin.options(cfg), caches=caches, merge_only=merge_only)
     except PluginError as exc:

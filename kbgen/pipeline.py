@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from . import dedupe, link, load, rank, validate
-from .cache import BoundedCache, Caches, no_cycle_collection
+from .cache import BoundedCache, Caches
 from .models import Case, Diagnostic, Group, Outcome, Result
 
 
@@ -44,15 +44,9 @@ def run(options: Options, progress: load.Progress | None = None, caches: Caches 
     at 100,000 cases storing them took 2 s of this process's time, while the other core had nothing to do). ``merge_only`` stops after dedupe, for a
     caller that shows only the groups and near misses (`kbgen dupes`): no articles, editions or ranking.
 
-    The cycle collector is paused for the whole run (see :func:`kbgen.cache.no_cycle_collection`): every stage
-    keeps what the one before made, so each of its full passes walked every case read so far, 4.8 s of this
-    process's time at 100,000 cases, while the worker processes waited for it.
+    A one-shot command runs it with the cycle collector paused (``kbgen.cli.run_pipeline``); each stage that makes
+    many objects pauses it too (:func:`kbgen.cache.no_cycle_collection`).
     """
-    with no_cycle_collection():
-        return _run(options, progress, caches, merge_only)
-
-
-def _run(options: Options, progress: load.Progress | None, caches: Caches | None, merge_only: bool) -> Result:
     def step(stage: str, total: int) -> None:
         if progress:
             progress(stage, total, total)
