@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
+from .cache import BoundedCache
+
 GITLAB_CLUES = ("glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glimt-", "glptt-", "glagent-", "gloas-", "GR1348941")
 SECRET_PLUGINS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # (detect-secrets module, plugin class, what, clues): the maintained rule set (Yelp's detect-secrets) supplies the
@@ -333,7 +335,7 @@ class CustomerNames:
         self.lower_single: set[str] = set()  # one-word names that are themselves written in lower case
         self.too_short: set[str] = set()
         self.longest = 1
-        self._answers: dict[Hashable, Any] = {}  # see remembered
+        self._answers: BoundedCache[Hashable, Any] = BoundedCache(ANSWERS)  # see remembered
         for name in names:
             words = [fold_word(w) for w in _WORD.findall(visible(name))]
             if not words:
@@ -362,14 +364,8 @@ class CustomerNames:
 
     def remembered(self, key: Hashable, answer: Callable[[], T]) -> T:
         """``answer()``, worked out once per ``key`` for these names (a pure function of the key and the names):
-        the texts checked recur from case to case. At most :data:`ANSWERS` are kept; then they start again."""
-        try:
-            return cast(T, self._answers[key])
-        except KeyError:
-            if len(self._answers) >= ANSWERS:
-                self._answers.clear()
-            found = self._answers[key] = answer()
-            return found
+        the texts checked recur from case to case. The :data:`ANSWERS` used last are kept."""
+        return cast(T, self._answers.get(key, answer))
 
     def _find(self, text: str, any_case: bool) -> str | None:
         if text.isascii():
